@@ -1,0 +1,81 @@
+"""The exception tree every user-facing failure goes through.
+
+    PodsyncError                  anything podsync reports to a user (exit code 1)
+    ├── ManifestError             bad input; carries a list of Problems, each FILE:LINE:COL
+    ├── LockError                 podsync.lock unreadable or invalid
+    ├── ApiError                  the API said no (or never answered); carries the request and target
+    ├── PlanError                 the plan cannot be made (e.g. ambiguous adoption)
+    └── UnsafePlan                the plan is valid but a guard refuses to apply it
+
+The CLI turns each into a message and an exit code in one place; nothing below the CLI prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class PodsyncError(Exception):
+    """Root of every error podsync reports to a user instead of a traceback."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one input file, 1-based like editors show it."""
+
+    file: str
+    line: int
+    col: int
+    message: str = field(compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class ManifestError(PodsyncError):
+    """Every problem found in the project's input, raised once after collecting them all."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class LockError(PodsyncError):
+    """podsync.lock cannot be read or does not match its schema."""
+
+
+class PlanError(PodsyncError):
+    """The inputs are valid but no safe plan exists (for example an ambiguous adoption)."""
+
+
+class UnsafePlan(PodsyncError):
+    """A guard refuses to apply a plan; the reasons say which flag would allow it."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__("refusing to apply:\n" + "\n".join(f"  - {r}" for r in reasons))
+
+
+class ApiError(PodsyncError):
+    """A ZenMic request failed; names the request and the show/episode it was for."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        message: str,
+        target: str | None = None,
+    ):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        self.target = target
+        where = f" (for {target})" if target else ""
+        code = f" -> {status}" if status is not None else ""
+        super().__init__(f"{method} {path}{code}{where}: {message}")
+
+    def for_target(self, target: str) -> ApiError:
+        """The same failure, labelled with the show/episode it was for."""
+        return ApiError(self.method, self.path, self.status, self.message, target)

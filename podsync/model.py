@@ -1,0 +1,128 @@
+"""The data podsync reasons about: what the manifests want (Desired) and what the API has (Live).
+
+Everything here is frozen: the planner compares these values and never mutates them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+SourceKind = Literal["topic", "document", "dialogue"]
+Speaker = Literal["male", "female"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value came from, so plan-time errors can point at the manifest line."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document source, identified by its bytes (sha256) rather than its name."""
+
+    path: str  # absolute path on disk, for upload
+    display: str  # the path as the user wrote it, relative to the project, for messages
+    sha256: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Everything that determines an episode's audio; its digest keys the audio cache.
+
+    A `dialogue_file` in a manifest becomes `kind="dialogue"` with the file's lines, so moving
+    a dialogue between inline and file form does not pay for new audio.
+    """
+
+    kind: SourceKind
+    topic: str | None = None
+    duration_minutes: int | None = None
+    document: Document | None = None
+    dialogue: tuple[tuple[str, str], ...] = ()
+    style_prompt: str | None = None
+
+    def fingerprint(self) -> dict[str, object]:
+        """The canonical, file-name-free description that the digest is computed over."""
+        return {
+            "kind": self.kind,
+            "topic": self.topic,
+            "duration_minutes": self.duration_minutes,
+            "document_sha256": self.document.sha256 if self.document else None,
+            "dialogue": [list(line) for line in self.dialogue],
+            "style_prompt": self.style_prompt,
+        }
+
+    @property
+    def digest(self) -> str:
+        canonical = json.dumps(self.fingerprint(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Episode:
+    key: str
+    title: str
+    description: str
+    source: Source
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Show:
+    key: str
+    title: str
+    description: str
+    episodes: tuple[Episode, ...]
+    show_id: str | None = None  # explicit adoption of an existing live show
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The project's manifests, fully rendered: templates done, files hashed, paths resolved."""
+
+    shows: tuple[Show, ...]
+
+    def show(self, key: str) -> Show | None:
+        return next((s for s in self.shows if s.key == key), None)
+
+
+@dataclass(frozen=True)
+class LiveEpisode:
+    id: str
+    mic_id: str
+    title: str
+    description: str
+    audio_url: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveShow:
+    show_id: str
+    title: str
+    description: str
+    feed_url: str | None = None
+    # None when podsync did not read them (a show it does not manage)
+    episodes: tuple[LiveEpisode, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Live:
+    """What the ZenMic account holds right now; `read` is False when it was not consulted."""
+
+    shows: tuple[LiveShow, ...]
+    read: bool = True
+
+    def show(self, show_id: str) -> LiveShow | None:
+        return next((s for s in self.shows if s.show_id == show_id), None)
