@@ -1,0 +1,30 @@
+"""Plan renderers: one per format, all fed by the same Plan so they can never disagree.
+
+    text      a terminal, Terraform-style (podsync/render/text.py)
+    json      machines, saved plans and checksums (podsync/render/json.py, schemas/plan.schema.json)
+    markdown  pull-request comments (podsync/render/markdown.py + templates/plan.md.j2)
+
+Every renderer returns a complete document ending in exactly one newline.
+"""
+
+from __future__ import annotations
+
+from podsync.plan import Plan
+from podsync.render.json import plan_to_dict, render_json
+from podsync.render.markdown import render_markdown
+from podsync.render.text import render_text
+
+FORMATS: tuple[str, ...] = ("text", "json", "markdown")
+
+__all__ = ["FORMATS", "plan_to_dict", "render"]
+
+
+def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
+    """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only."""
+    if fmt == "text":
+        return render_text(plan, color=color)
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    raise ValueError(f"unknown plan format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -1,0 +1,116 @@
+"""The plan as a JSON document, for machines: CI steps, saved plans and their checksums.
+
+The document is a pure function of the Plan and is serialised with sorted keys, so the same
+plan always produces the same bytes. Every field is always present (null when it does not
+apply), which keeps `jq` filters and the schema in schemas/plan.schema.json simple.
+Document sources are described by display path, size and hash; their bytes never appear.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from podsync.model import Source
+from podsync.plan import AudioAction, AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
+
+FORMAT_VERSION = 1
+
+# AudioJob carries no reason of its own: the action is the reason.
+AUDIO_REASONS: dict[AudioAction, str] = {
+    "generate": "new paid audio job",
+    "resume": "submitted by an earlier run; not paid again",
+    "reuse": "finished audio in the cache",
+}
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The JSON document for `plan`: summary, then every change in the order apply makes it."""
+    changes = (
+        [_show(c) for c in plan.shows]
+        + [_audio(j) for j in plan.audio]
+        + [_episode(e) for e in plan.episodes]
+    )
+    return {
+        "format_version": FORMAT_VERSION,
+        "summary": plan.summary(),
+        "changes": changes,
+        "unmanaged": [_unmanaged(u) for u in plan.unmanaged],
+        "warnings": list(plan.warnings),
+        "live_read": plan.live_read,
+    }
+
+
+def render_json(plan: Plan) -> str:
+    """Deterministic text of `plan_to_dict(plan)`: sorted keys, 2-space indent, final newline."""
+    return json.dumps(plan_to_dict(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _show(change: ShowChange) -> dict[str, Any]:
+    return {
+        "type": "show",
+        "action": change.action,
+        "show": change.key,
+        "show_id": change.show_id,
+        "reason": change.reason,
+        "title": change.title,
+        "description": change.description,
+        "before": dict(change.before) if change.before is not None else None,
+    }
+
+
+def _audio(job: AudioJob) -> dict[str, Any]:
+    return {
+        "type": "audio",
+        "action": job.action,
+        "show": job.show,
+        "episode": job.episode,
+        "reason": AUDIO_REASONS[job.action],
+        "title": job.title,
+        "digest": job.digest,
+        "mic_id": job.mic_id,
+        "source": source_to_dict(job.source),
+    }
+
+
+def _episode(change: EpisodeChange) -> dict[str, Any]:
+    return {
+        "type": "episode",
+        "action": change.action,
+        "show": change.show,
+        "episode": change.key,
+        "reason": change.reason,
+        "position": change.position,
+        "title": change.title,
+        "description": change.description,
+        "digest": change.digest,
+        "episode_id": change.episode_id,
+        "mic_id": change.mic_id,
+        "republish": change.republish,
+    }
+
+
+def _unmanaged(item: Unmanaged) -> dict[str, Any]:
+    return {"show": item.show, "episode_id": item.episode_id, "title": item.title}
+
+
+def source_to_dict(source: Source) -> dict[str, Any]:
+    """A source as data; a document appears as its display path, hash, size and type only."""
+    document = source.document
+    return {
+        "kind": source.kind,
+        "topic": source.topic,
+        "duration_minutes": source.duration_minutes,
+        "document": (
+            {
+                "path": document.display,
+                "sha256": document.sha256,
+                "size": document.size,
+                "content_type": document.content_type,
+            }
+            if document is not None
+            else None
+        ),
+        "dialogue": [{"speaker": speaker, "text": text} for speaker, text in source.dialogue],
+        "style_prompt": source.style_prompt,
+    }

@@ -1,0 +1,226 @@
+"""The plan for a terminal: one line per change, grouped by show, Terraform-style.
+
+Symbols are plain ASCII so the plan reads the same in a log file as in a terminal; colour
+(only when asked for) is layered on the symbol and verb, never replaces them. Titles come from
+manifests and from the live API, so control characters are made visible rather than letting
+them move the cursor or forge colour codes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+import click
+
+from podsync.model import Source
+from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
+from podsync.render.json import AUDIO_REASONS
+
+NO_CHANGES = "No changes. Your podcasts match the manifests."
+LIVE_NOT_READ = (
+    "live state was not read: this plan compares the manifests with podsync.lock only, "
+    "so changes made outside podsync are not shown"
+)
+REPUBLISH_NOTE = "re-published: moves to the top of the feed"
+
+# action -> (symbol, colour)
+STYLES: dict[str, tuple[str, str | None]] = {
+    "create": ("+", "green"),
+    "add": ("+", "green"),
+    "update": ("~", "yellow"),
+    "replace": ("~", "yellow"),
+    "delete": ("-", "red"),
+    "remove": ("-", "red"),
+    "adopt": ("=", "cyan"),
+    "reuse": ("=", "cyan"),
+    "resume": (">", "cyan"),
+    "generate": ("$", "magenta"),
+}
+
+_WHITESPACE = re.compile(r"[\r\n\t]+")
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The whole plan as terminal text ending in one newline; ANSI codes only if `color`."""
+    paint = _painter(color)
+    blocks: list[list[str]] = []
+    if plan.has_changes:
+        blocks.extend(_show_block(plan, key, paint) for key in show_keys(plan))
+    warnings = warning_lines(plan)
+    if warnings:
+        blocks.append(
+            [paint("Warnings:", "yellow", bold=True)]
+            + [f"  {paint('!', 'yellow', bold=True)} {clean(w)}" for w in warnings]
+        )
+    if plan.unmanaged:
+        blocks.append(
+            ["Unmanaged episodes (not created by podsync; left alone):"]
+            + [_unmanaged_line(u) for u in plan.unmanaged]
+        )
+    blocks.append([paint(summary_line(plan), bold=True) if plan.has_changes else NO_CHANGES])
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def summary_line(plan: Plan) -> str:
+    """`Plan: 1 show to create, ...; 2 audio jobs to generate, 1 reused.` from plan.summary().
+
+    `reused` counts resumed jobs too, as the summary does: neither is paid for again."""
+    counts = plan.summary()
+    shows, episodes, audio = counts["shows"], counts["episodes"], counts["audio"]
+    line = (
+        f"Plan: {_count(shows['create'], 'show')} to create, {shows['update']} to update, "
+        f"{shows['delete']} to delete; "
+        f"{_count(episodes['add'], 'episode')} to add, {episodes['replace']} to replace, "
+        f"{episodes['remove']} to remove; "
+        f"{_count(audio['generate'], 'audio job')} to generate, {audio['reuse']} reused"
+    )
+    adopted = [
+        _count(n, noun)
+        for n, noun in (
+            (sum(1 for s in plan.shows if s.action == "adopt"), "show"),
+            (sum(1 for e in plan.episodes if e.action == "adopt"), "episode"),
+        )
+        if n
+    ]
+    if adopted:
+        line += "; " + " and ".join(adopted) + " to adopt"
+    return line + "."
+
+
+def warning_lines(plan: Plan) -> list[str]:
+    """The plan's warnings, led by the one about live state when it was not read."""
+    return ([] if plan.live_read else [LIVE_NOT_READ]) + list(plan.warnings)
+
+
+def describe_source(source: Source) -> str:
+    """A one-line account of what the audio is made from, never a document's contents."""
+    if source.kind == "topic":
+        text = f"topic {quote(shorten(source.topic or '', 60))}"
+        if source.duration_minutes is not None:
+            text += f", {source.duration_minutes} min"
+    elif source.kind == "document" and source.document is not None:
+        doc = source.document
+        text = f"document {doc.display} ({human_size(doc.size)}, {short_digest(doc.sha256)})"
+    elif source.kind == "dialogue":
+        speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
+        lines = _count(len(source.dialogue), "line")
+        text = f"dialogue, {lines}" + (f" ({speakers})" if speakers else "")
+    else:
+        text = source.kind
+    if source.style_prompt:
+        text += f", style {quote(shorten(source.style_prompt, 40))}"
+    return clean(text)
+
+
+def republish_note(change: EpisodeChange) -> str:
+    """Why a replace is visible to listeners: it is removed and published again."""
+    audio = "same audio" if change.republish else "new audio"
+    return f"{audio}, {REPUBLISH_NOTE}"
+
+
+def clean(text: str) -> str:
+    """One line of printable text: line breaks become spaces, other control chars are escaped."""
+    text = _WHITESPACE.sub(" ", text)
+    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
+def quote(text: str) -> str:
+    return f'"{clean(text)}"'
+
+
+def shorten(text: str, width: int) -> str:
+    text = clean(text)
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def short_digest(digest: str) -> str:
+    """`sha256:` plus the first 12 hex digits: enough to tell sources apart in a review."""
+    return "sha256:" + digest.removeprefix("sha256:")[:12]
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+Paint = Callable[..., str]
+
+
+def _painter(color: bool) -> Paint:
+    def paint(text: str, fg: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold or None) if color else text
+
+    return paint
+
+
+def show_keys(plan: Plan) -> list[str]:
+    """Shows in the order the plan first mentions them, which is the manifests' order."""
+    keys = [c.key for c in plan.shows] + [j.show for j in plan.audio]
+    keys += [e.show for e in plan.episodes]
+    return list(dict.fromkeys(keys))
+
+
+def _show_block(plan: Plan, key: str, paint: Paint) -> list[str]:
+    show_changes = [c for c in plan.shows if c.key == key]
+    show_id = next((c.show_id for c in show_changes if c.show_id), None)
+    label = f"({clean(show_id)})" if show_id else "(new)" if show_changes else ""
+    lines = [paint(f"show {key}", bold=True) + (f" {label}" if label else "")]
+    for change in show_changes:
+        lines.extend(_show_lines(change, paint))
+    lines.extend(_audio_line(j, paint) for j in plan.audio if j.show == key)
+    lines.extend(_episode_line(e, paint) for e in plan.episodes if e.show == key)
+    return lines
+
+
+def _action(action: str, words: str, paint: Paint) -> str:
+    symbol, fg = STYLES[action]
+    return f"  {paint(symbol, fg, bold=True)} {paint(words, fg)}"
+
+
+def _show_lines(change: ShowChange, paint: Paint) -> list[str]:
+    reason = f"({clean(change.reason)})"
+    if change.action == "update":
+        lines = [f"{_action('update', 'update show', paint)} {reason}"]
+        before = change.before or {}
+        after = {"title": change.title, "description": change.description}
+        for field in sorted(before):
+            width = 200 if field == "title" else 60
+            old, new = shorten(before[field], width), shorten(after.get(field) or "", width)
+            lines.append(f'      {field}: "{old}" -> "{new}"')
+        return lines
+    if change.action == "delete":
+        title = (change.before or {}).get("title", "")
+        return [f"{_action('delete', 'delete show', paint)} {quote(title)} {reason}"]
+    verb = "adopt live show" if change.action == "adopt" else f"{change.action} show"
+    return [f"{_action(change.action, verb, paint)} {quote(change.title or '')} {reason}"]
+
+
+def _audio_line(job: AudioJob, paint: Paint) -> str:
+    head = _action(job.action, f"{job.action} audio", paint)
+    job_ref = f" [{clean(job.mic_id)}]" if job.mic_id else ""
+    return (
+        f"{head} for {job.episode}{job_ref}: {describe_source(job.source)} "
+        f"({AUDIO_REASONS[job.action]})"
+    )
+
+
+def _episode_line(change: EpisodeChange, paint: Paint) -> str:
+    head = _action(change.action, f"{change.action} episode", paint)
+    live_ref = f" [{clean(change.episode_id)}]" if change.episode_id else ""
+    line = f"{head} {change.key} {quote(change.title or '')}{live_ref} ({clean(change.reason)})"
+    if change.action == "replace":
+        line += f": {republish_note(change)}"
+    return line
+
+
+def _unmanaged_line(item: Unmanaged) -> str:
+    return f"  ? {item.show}: {quote(item.title)} [{clean(item.episode_id)}]"
