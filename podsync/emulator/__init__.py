@@ -1,0 +1,32 @@
+"""A ZenMic-compatible API server, so podsync can be tried and tested with no account.
+
+It implements every endpoint of the ZenMic API page (scripts, audio jobs, podcast shows, episodes)
+with the same request rules and response shapes, keeps its state in ``state_dir/state.json``, and
+shares no code with ``podsync.client``: only the API contract connects them.
+
+Audio jobs take ``job_seconds`` of wall-clock time: ``queued``, then ``running``, then
+``succeeded``. To exercise failures deterministically, put the marker ``[emulator:fail]``
+(``FAIL_MARKER``) in a job's topic, title or any dialogue line: that job ends ``failed`` with an
+``error`` message instead.
+
+Extras outside ``/api/v2`` (no auth): ``GET /_emulator/stats`` -> ``{"requests": n, ...}`` and
+``POST /_emulator/reset`` (forget all state, zero the counter).
+"""
+
+from __future__ import annotations
+
+from podsync.emulator.app import DEFAULT_PUBLIC_URL, MAX_DOCUMENT_BYTES, create_app
+from podsync.emulator.jobs import FAIL_MARKER
+from podsync.emulator.server import EmulatorServer, serve_forever
+from podsync.emulator.store import StateError, Store
+
+__all__ = [
+    "DEFAULT_PUBLIC_URL",
+    "FAIL_MARKER",
+    "MAX_DOCUMENT_BYTES",
+    "EmulatorServer",
+    "StateError",
+    "Store",
+    "create_app",
+    "serve_forever",
+]

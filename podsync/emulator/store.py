@@ -1,0 +1,288 @@
+"""The emulator's state: audio jobs, shows and episodes, kept in memory and mirrored to one file.
+
+Every mutation rewrites ``state_dir/state.json`` atomically (temporary file + ``os.replace``), so a
+crash never leaves a half-written file and a restarted emulator carries on where it stopped: jobs
+keep their wall-clock ``created_at`` and finish on time, shows keep their ids, counters never reuse
+an id. Reads are served from memory only, because listing many shows must stay cheap.
+
+One process owns a state directory at a time; two emulators on the same directory would overwrite
+each other's writes (last writer wins).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import string
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from podsync.errors import PodsyncError
+
+STATE_FILE = "state.json"
+STATE_VERSION = 1
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class StateError(PodsyncError):
+    """state.json exists but cannot be read; the emulator refuses to start rather than lose it."""
+
+
+class NotFound(Exception):
+    """A show, episode or audio job that does not exist (the API answers 404)."""
+
+
+class _Record:
+    """A stored row that serialises itself once: rewriting state.json after every mutation then
+    costs a string join instead of re-encoding thousands of unchanged rows."""
+
+    @cached_property
+    def encoded(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class AudioJob(_Record):
+    """One accepted audio request; its status is derived from ``created_at`` and ``seconds``."""
+
+    id: str
+    title: str
+    created_at: float
+    seconds: float
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowRecord(_Record):
+    id: int
+    show_id: str
+    title: str
+    description: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class EpisodeRecord(_Record):
+    id: int
+    show_id: str
+    mic_id: str
+    title: str
+    description: str
+    created_at: float
+
+
+class Store:
+    """Thread-safe state of one emulated ZenMic account, persisted under ``state_dir``."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        job_seconds: float = 2.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if job_seconds < 0:
+            raise ValueError("job_seconds must not be negative")
+        self.state_dir = Path(state_dir)
+        self.job_seconds = float(job_seconds)
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._audios: dict[str, AudioJob] = {}
+        self._shows: dict[str, ShowRecord] = {}
+        self._episodes: dict[str, list[EpisodeRecord]] = {}
+        self._next_show_id = 1
+        self._next_episode_id = 1
+        self._load()
+
+    @property
+    def path(self) -> Path:
+        return self.state_dir / STATE_FILE
+
+    def now(self) -> float:
+        return self.clock()
+
+    def create_audio(self, title: str, *, failure: str | None = None) -> AudioJob:
+        with self._lock:
+            job = AudioJob(
+                id=_unique_id(8, self._audios),
+                title=title,
+                created_at=self.now(),
+                seconds=self.job_seconds,
+                failure=failure,
+            )
+            self._audios[job.id] = job
+            self._save()
+            return job
+
+    def get_audio(self, audio_id: str) -> AudioJob:
+        with self._lock:
+            job = self._audios.get(audio_id)
+        if job is None:
+            raise NotFound(f"audio not found: {audio_id}")
+        return job
+
+    def list_shows(self) -> list[ShowRecord]:
+        with self._lock:
+            return list(self._shows.values())
+
+    def get_show(self, show_id: str) -> ShowRecord:
+        with self._lock:
+            show = self._shows.get(show_id)
+        if show is None:
+            raise NotFound(f"podcast not found: {show_id}")
+        return show
+
+    def episode_count(self, show_id: str) -> int:
+        with self._lock:
+            return len(self._episodes.get(show_id, ()))
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            episodes = sum(len(e) for e in self._episodes.values())
+            return {"audios": len(self._audios), "shows": len(self._shows), "episodes": episodes}
+
+    def create_show(self, title: str, description: str) -> ShowRecord:
+        with self._lock:
+            show = ShowRecord(
+                id=self._next_show_id,
+                show_id=_show_id(title, self._shows),
+                title=title,
+                description=description,
+                created_at=self.now(),
+            )
+            self._next_show_id += 1
+            self._shows[show.show_id] = show
+            self._episodes[show.show_id] = []
+            self._save()
+            return show
+
+    def update_show(
+        self, show_id: str, *, title: str | None = None, description: str | None = None
+    ) -> ShowRecord:
+        with self._lock:
+            show = self.get_show(show_id)
+            changes: dict[str, str] = {}
+            if title is not None:
+                changes["title"] = title
+            if description is not None:
+                changes["description"] = description
+            show = replace(show, **changes)
+            self._shows[show_id] = show
+            self._save()
+            return show
+
+    def delete_show(self, show_id: str) -> None:
+        with self._lock:
+            self.get_show(show_id)
+            del self._shows[show_id]
+            self._episodes.pop(show_id, None)
+            self._save()
+
+    def list_episodes(self, show_id: str) -> list[EpisodeRecord]:
+        with self._lock:
+            self.get_show(show_id)
+            return list(self._episodes[show_id])
+
+    def add_episode(
+        self, show_id: str, *, mic_id: str, title: str, description: str
+    ) -> EpisodeRecord:
+        """Append an episode; whether ``mic_id``'s job has finished is the caller's rule (jobs.py
+        owns timing), the store only insists that both show and job exist."""
+        with self._lock:
+            self.get_show(show_id)
+            self.get_audio(mic_id)
+            episode = EpisodeRecord(
+                id=self._next_episode_id,
+                show_id=show_id,
+                mic_id=mic_id,
+                title=title,
+                description=description,
+                created_at=self.now(),
+            )
+            self._next_episode_id += 1
+            self._episodes[show_id].append(episode)
+            self._save()
+            return episode
+
+    def delete_episode(self, show_id: str, episode_id: int) -> None:
+        with self._lock:
+            episodes = [e for e in self.list_episodes(show_id) if e.id != episode_id]
+            if len(episodes) == len(self._episodes[show_id]):
+                raise NotFound(f"episode not found: {episode_id} in podcast {show_id}")
+            self._episodes[show_id] = episodes
+            self._save()
+
+    def reset(self) -> None:
+        """Forget everything, counters included, as if the account were brand new."""
+        with self._lock:
+            self._audios.clear()
+            self._shows.clear()
+            self._episodes.clear()
+            self._next_show_id = 1
+            self._next_episode_id = 1
+            self._save()
+
+    def _encode(self) -> str:
+        audios = ",".join(a.encoded for a in self._audios.values())
+        shows = ",".join(s.encoded for s in self._shows.values())
+        episodes = ",".join(e.encoded for eps in self._episodes.values() for e in eps)
+        return (
+            f'{{"version":{STATE_VERSION},"next_show_id":{self._next_show_id},'
+            f'"next_episode_id":{self._next_episode_id},'
+            f'"audios":[{audios}],"shows":[{shows}],"episodes":[{episodes}]}}'
+        )
+
+    def _save(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        data = self._encode()
+        fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=self.state_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("version") != STATE_VERSION:
+                raise ValueError(f"unsupported version {data.get('version')!r}")
+            audios = [AudioJob(**a) for a in data["audios"]]
+            shows = [ShowRecord(**s) for s in data["shows"]]
+            episodes = [EpisodeRecord(**e) for e in data["episodes"]]
+            next_show_id = int(data["next_show_id"])
+            next_episode_id = int(data["next_episode_id"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StateError(f"cannot read emulator state {self.path}: {exc}") from None
+        self._audios = {a.id: a for a in audios}
+        self._shows = {s.show_id: s for s in shows}
+        self._episodes = {s.show_id: [] for s in shows}
+        for episode in episodes:
+            self._episodes.setdefault(episode.show_id, []).append(episode)
+        self._next_show_id = next_show_id
+        self._next_episode_id = next_episode_id
+
+
+def _unique_id(length: int, taken: dict[str, Any], prefix: str = "") -> str:
+    while True:
+        candidate = prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+        if candidate not in taken:
+            return candidate
+
+
+def _show_id(title: str, taken: dict[str, Any]) -> str:
+    """``myp-abc123`` for "My Podcast": three letters of the title, then six random ones."""
+    letters = re.sub(r"[^a-z0-9]", "", title.lower())[:3].ljust(3, "x")
+    return _unique_id(6, taken, prefix=f"{letters}-")
