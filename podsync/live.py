@@ -1,0 +1,70 @@
+"""Read what the ZenMic account holds now, in as few requests as the API allows.
+
+One listing of every show, then the episodes of only the shows podsync manages, fetched
+concurrently: plan cost grows with the project, not with the account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from dataclasses import replace
+from typing import TypeVar
+
+from podsync.client import ZenMicClient
+from podsync.errors import ApiError
+from podsync.model import Live, LiveEpisode, LiveShow
+
+T = TypeVar("T")
+ShowSelector = Callable[[list[LiveShow]], Collection[str]]
+
+
+async def read_live(
+    client: ZenMicClient,
+    managed_show_ids: Collection[str] | ShowSelector,
+    *,
+    concurrency: int = 8,
+) -> Live:
+    """Live shows in API order; managed ones carry their episodes, the rest ``episodes=None``.
+
+    ``managed_show_ids`` may also be a function of the listing, for callers that can only tell
+    which shows matter once they see what exists (adopting a show by its title, say).
+    A managed show_id missing from the listing is simply absent: the planner decides what
+    that drift means.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    shows = await client.list_shows()
+    selected = managed_show_ids(shows) if callable(managed_show_ids) else managed_show_ids
+    managed = set(selected)
+    wanted = list(dict.fromkeys(s.show_id for s in shows if s.show_id in managed))
+    gate = asyncio.Semaphore(concurrency)
+
+    async def episodes_of(show_id: str) -> tuple[LiveEpisode, ...]:
+        async with gate:
+            try:
+                return tuple(await client.list_episodes(show_id))
+            except ApiError as exc:
+                raise exc.for_target(f"show {show_id}") from None
+
+    fetched = await _gather_or_cancel(episodes_of(i) for i in wanted)
+    episodes = dict(zip(wanted, fetched, strict=True))
+    return Live(shows=tuple(_with_episodes(show, episodes) for show in shows))
+
+
+def _with_episodes(show: LiveShow, episodes: dict[str, tuple[LiveEpisode, ...]]) -> LiveShow:
+    if show.show_id in episodes:
+        return replace(show, episodes=episodes[show.show_id])
+    return replace(show, episodes=None)
+
+
+async def _gather_or_cancel(awaitables: Iterable[Awaitable[T]]) -> list[T]:
+    """Like gather, but the first failure cancels the rest instead of leaving them running."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
