@@ -1,0 +1,68 @@
+"""Where the ZenMic API is: the real one, or (ZENMIC_API_URL=local) an emulator started in-process.
+
+The local mode exists so that a newcomer can run plan -> apply -> plan with no account and no key,
+and so that state survives between commands (it lives under the project's .podsync/ folder).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from podsync.errors import PodsyncError
+
+API_URL_ENV = "ZENMIC_API_URL"
+API_KEY_ENV = "ZENMIC_API_KEY"
+JOB_SECONDS_ENV = "ZENMIC_EMULATOR_JOB_SECONDS"
+DEFAULT_API_URL = "https://zenmic.com/api/v2"
+LOCAL = "local"
+LOCAL_KEY = "local-emulator"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    api_key: str = ""
+
+    def __repr__(self) -> str:
+        return f"Endpoint(url={self.url!r})"
+
+
+def emulator_state_dir(project_dir: Path) -> Path:
+    return project_dir / ".podsync" / "emulator"
+
+
+@contextmanager
+def api_endpoint(project_dir: Path) -> Iterator[Endpoint]:
+    """Yield the endpoint to talk to; in local mode the emulator runs for the block's duration."""
+    url = os.environ.get(API_URL_ENV, "").strip() or DEFAULT_API_URL
+    key = os.environ.get(API_KEY_ENV, "").strip()
+    if url != LOCAL:
+        if not key:
+            raise PodsyncError(
+                f"{API_KEY_ENV} is not set: podsync needs a ZenMic API key to read {url} "
+                f"(or set {API_URL_ENV}=local to use the embedded emulator)"
+            )
+        yield Endpoint(url.rstrip("/"), key)
+        return
+    from podsync.emulator import EmulatorServer
+
+    job_seconds = _job_seconds()
+    with EmulatorServer(emulator_state_dir(project_dir), job_seconds=job_seconds) as server:
+        yield Endpoint(server.base_url, key or LOCAL_KEY)
+
+
+def _job_seconds() -> float:
+    raw = os.environ.get(JOB_SECONDS_ENV, "").strip()
+    if not raw:
+        return 3.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise PodsyncError(f"{JOB_SECONDS_ENV} must be a number of seconds, not {raw!r}") from None
+    if value < 0:
+        raise PodsyncError(f"{JOB_SECONDS_ENV} must not be negative")
+    return value

@@ -1,0 +1,288 @@
+"""Apply a Plan: shows first, audio jobs concurrently, episodes in manifest order, removals last.
+
+Every step that changes the world is followed at once by a lock write, and every audio job's
+mic_id is written before podsync waits on it. A run killed at any moment therefore leaves a lock
+that a new `plan` can trust: it resumes submitted jobs instead of paying for them twice.
+
+One failure does not stop the rest: apply finishes what it can and reports what failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+
+from podsync.client import AudioStatus, ZenMicClient
+from podsync.errors import ApiError
+from podsync.lock import CachedAudio, LockedEpisode, LockedShow, LockStore
+from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
+
+Report = Callable[[str], None]
+
+
+class AudioFailed(Exception):
+    """The audio for a digest could not be had in this run (job failed or API error)."""
+
+
+@dataclass
+class Outcome:
+    """What happened to each change, for the closing report and the exit code."""
+
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    not_started: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_started
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How often to ask about an audio job: backoff from `first` to `most`, unless the API
+    says when to come back (Retry-After), which wins."""
+
+    first: float = 2.0
+    most: float = 30.0
+    factor: float = 1.5
+
+
+class Executor:
+    def __init__(
+        self,
+        client: ZenMicClient,
+        store: LockStore,
+        plan: Plan,
+        *,
+        concurrency: int = 8,
+        allow_destroy: bool = False,
+        poll: PollPolicy | None = None,
+        report: Report | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
+        self.client = client
+        self.store = store
+        self.plan = plan
+        self.allow_destroy = allow_destroy
+        self.poll = poll or PollPolicy()
+        self.report = report or (lambda _line: None)
+        self.sleep = sleep
+        self.outcome = Outcome()
+        self._jobs = asyncio.Semaphore(concurrency)
+        self._audio: dict[str, asyncio.Task[CachedAudio]] = {}
+        self._show_ids: dict[str, str] = {k: s.show_id for k, s in store.lock.shows.items()}
+        self._broken_shows: dict[str, str] = {}
+
+    async def run(self) -> Outcome:
+        for change in self.plan.shows:
+            if change.action != "delete":
+                await self._apply_show(change)
+        self._adopt_episodes()
+        self._audio = {
+            job.digest: asyncio.create_task(self._obtain_audio(job)) for job in self.plan.audio
+        }
+        shows = sorted({c.show for c in self.plan.episodes if c.action in ("add", "replace")})
+        await asyncio.gather(*(self._publish_show(key) for key in shows))
+        await asyncio.gather(*self._audio.values(), return_exceptions=True)
+        for change in self.plan.episodes:
+            if change.action == "remove":
+                await self._remove(change)
+        for change in self.plan.shows:
+            if change.action == "delete":
+                await self._delete_show(change)
+        return self.outcome
+
+    # shows
+
+    async def _apply_show(self, change: ShowChange) -> None:
+        label = f"show {change.key}"
+        lock = self.store.lock
+        try:
+            if change.action == "create":
+                live = await self.client.create_show(change.title or "", change.description or "")
+                lock = lock.with_show(
+                    change.key, LockedShow(live.show_id, live.title, live.description)
+                )
+                self.report(f"+ created {label} ({live.show_id})")
+            elif change.action == "adopt":
+                assert change.show_id is not None
+                recorded = lock.shows.get(change.key)
+                if recorded is None or recorded.show_id != change.show_id:
+                    recorded = LockedShow(
+                        change.show_id, change.title or "", change.description or ""
+                    )
+                lock = lock.with_show(change.key, recorded)
+                self.report(f"= adopted {label} ({change.show_id})")
+            elif change.action == "update":
+                assert change.show_id is not None
+                live = await self.client.update_show(
+                    change.show_id, change.title or "", change.description or ""
+                )
+                recorded = lock.shows[change.key]
+                lock = lock.with_show(
+                    change.key, replace(recorded, title=live.title, description=live.description)
+                )
+                self.report(f"~ updated {label} ({change.reason})")
+        except ApiError as exc:
+            self._fail(label, exc.for_target(label))
+            self._broken_shows[change.key] = label
+            return
+        self.store.save(lock)
+        self._show_ids[change.key] = lock.shows[change.key].show_id
+        self.outcome.done.append(f"{change.action} {label}")
+
+    async def _delete_show(self, change: ShowChange) -> None:
+        label = f"show {change.key}"
+        if not self.allow_destroy:
+            self.outcome.not_started.append((label, "deleting a show needs --allow-destroy"))
+            return
+        try:
+            await self.client.delete_show(change.show_id or "")
+        except ApiError as exc:
+            self._fail(label, exc.for_target(label))
+            return
+        self.store.save(self.store.lock.without_show(change.key))
+        self.outcome.done.append(f"delete {label}")
+        self.report(f"- deleted {label} ({change.show_id})")
+
+    # audio
+
+    async def _obtain_audio(self, job: AudioJob) -> CachedAudio:
+        label = f"audio for {job.show}/{job.episode}"
+        cached = self.store.lock.audio.get(job.digest)
+        if job.action == "reuse":
+            if cached is None or cached.mic_id != job.mic_id:
+                cached = CachedAudio(job.mic_id or "", "succeeded")
+                self.store.save(self.store.lock.with_audio(job.digest, cached))
+            return cached
+        async with self._jobs:
+            try:
+                if job.action == "generate":
+                    status = await self.client.submit_audio(job.source, job.title)
+                    self._record(job.digest, status)
+                    self.report(f"$ submitted {label} ({status.id})")
+                    self.outcome.done.append(f"submit {label}")
+                    mic_id = status.id
+                else:
+                    mic_id = job.mic_id or ""
+                final = await self._wait(job.digest, mic_id)
+            except ApiError as exc:
+                raise AudioFailed(str(exc.for_target(f"{job.show}/{job.episode}"))) from None
+        if final.status != "succeeded":
+            raise AudioFailed(
+                f"audio job {mic_id} {final.status}: {final.error or 'no reason given'}"
+            )
+        self.report(f"♪ audio ready for {job.show}/{job.episode} ({mic_id})")
+        return self.store.lock.audio[job.digest]
+
+    async def _wait(self, digest: str, mic_id: str) -> AudioStatus:
+        delay = self.poll.first
+        while True:
+            status = await self.client.get_audio(mic_id)
+            self._record(digest, status)
+            if status.done:
+                return status
+            await self.sleep(status.retry_after if status.retry_after is not None else delay)
+            delay = min(delay * self.poll.factor, self.poll.most)
+
+    def _record(self, digest: str, status: AudioStatus) -> None:
+        cached = CachedAudio(
+            mic_id=status.id,
+            status=status.status,
+            audio_url=status.audio_url,
+            audio_page_url=status.audio_page_url,
+            error=status.error,
+        )
+        if self.store.lock.audio.get(digest) != cached:
+            self.store.save(self.store.lock.with_audio(digest, cached))
+
+    # episodes
+
+    def _adopt_episodes(self) -> None:
+        lock = self.store.lock
+        for change in self.plan.episodes:
+            if change.action != "adopt" or change.show not in lock.shows:
+                continue
+            assert change.episode_id and change.mic_id and change.digest
+            lock = lock.with_episode(
+                change.show,
+                change.key,
+                LockedEpisode(
+                    change.episode_id,
+                    change.mic_id,
+                    change.digest,
+                    change.title or "",
+                    change.description or "",
+                ),
+            )
+            if change.digest not in lock.audio:
+                lock = lock.with_audio(change.digest, CachedAudio(change.mic_id, "succeeded"))
+            self.outcome.done.append(f"adopt episode {change.show}/{change.key}")
+        self.store.save(lock)
+
+    async def _publish_show(self, show_key: str) -> None:
+        """Publish one show's episodes strictly in manifest order, each as soon as its audio is
+        ready; after a failure the later ones wait for the next run, so the feed keeps order."""
+        changes = sorted(
+            (
+                c
+                for c in self.plan.episodes
+                if c.show == show_key and c.action in ("add", "replace")
+            ),
+            key=lambda c: c.position,
+        )
+        blocked = self._broken_shows.get(show_key)
+        for change in changes:
+            label = f"episode {change.show}/{change.key}"
+            if blocked is not None:
+                self.outcome.not_started.append((label, f"waits on {blocked}"))
+                continue
+            try:
+                audio = await self._audio[change.digest or ""]
+                await self._publish(change, audio)
+            except AudioFailed as exc:
+                self._fail(label, exc)
+                blocked = label
+            except ApiError as exc:
+                self._fail(label, exc.for_target(label))
+                blocked = label
+
+    async def _publish(self, change: EpisodeChange, audio: CachedAudio) -> None:
+        show_id = self._show_ids[change.show]
+        label = f"{change.show}/{change.key}"
+        if change.action == "replace" and change.episode_id:
+            await self.client.remove_episode(show_id, change.episode_id)
+            self.store.save(self.store.lock.without_episode(change.show, change.key))
+        live = await self.client.add_episode(
+            show_id, audio.mic_id, change.title or "", change.description or ""
+        )
+        self.store.save(
+            self.store.lock.with_episode(
+                change.show,
+                change.key,
+                LockedEpisode(
+                    live.id, live.mic_id, change.digest or "", live.title, live.description
+                ),
+            )
+        )
+        verb = "re-published" if change.action == "replace" else "published"
+        self.outcome.done.append(f"{change.action} episode {label}")
+        self.report(f"{'~' if change.action == 'replace' else '+'} {verb} episode {label}")
+
+    async def _remove(self, change: EpisodeChange) -> None:
+        label = f"episode {change.show}/{change.key}"
+        show_id = self._show_ids.get(change.show)
+        try:
+            await self.client.remove_episode(show_id or "", change.episode_id or "")
+        except ApiError as exc:
+            self._fail(label, exc.for_target(label))
+            return
+        if change.show in self.store.lock.shows:
+            self.store.save(self.store.lock.without_episode(change.show, change.key))
+        self.outcome.done.append(f"remove {label}")
+        self.report(f"- removed {label}")
+
+    def _fail(self, label: str, exc: Exception) -> None:
+        self.outcome.failed.append((label, str(exc)))
+        self.report(f"! failed {label}: {exc}")

@@ -1,0 +1,81 @@
+"""The steps plan and apply share: read the three inputs, make the plan, run the executor.
+
+Kept apart from cli.py so that tests and the GitHub Action can drive podsync without click.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from podsync.client import ZenMicClient
+from podsync.errors import UnsafePlan
+from podsync.executor import Executor, Outcome, PollPolicy, Report
+from podsync.live import read_live
+from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
+from podsync.manifest import load_project
+from podsync.model import Desired, Live
+from podsync.plan import Plan
+from podsync.planner import live_show_ids_to_read, plan
+
+
+@dataclass(frozen=True)
+class Inputs:
+    desired: Desired
+    lock: Lock
+    lock_path: Path
+
+
+@dataclass(frozen=True)
+class Planned:
+    inputs: Inputs
+    live: Live
+    plan: Plan
+
+
+def load_inputs(project_dir: Path) -> Inputs:
+    """Everything local: manifests validated and the lock read, before any request is sent."""
+    desired = load_project(project_dir)
+    lock_path = project_dir / LOCK_NAME
+    return Inputs(desired, read_lock(lock_path), lock_path)
+
+
+async def make_plan(inputs: Inputs, client: ZenMicClient, *, concurrency: int = 8) -> Planned:
+    def wanted(shows: list) -> set[str]:
+        return live_show_ids_to_read(inputs.desired, inputs.lock, shows)
+
+    live = await read_live(client, wanted, concurrency=concurrency)
+    return Planned(inputs, live, plan(inputs.desired, inputs.lock, live))
+
+
+def check_safe(planned: Plan, *, allow_destroy: bool) -> None:
+    """Refuse the whole apply, before any change, when it would delete a show by surprise."""
+    reasons = [
+        f"show '{c.key}' ({c.show_id}) would be deleted; re-run with --allow-destroy to allow it"
+        for c in planned.shows
+        if c.action == "delete" and not allow_destroy
+    ]
+    if reasons:
+        raise UnsafePlan(reasons)
+
+
+async def execute(
+    planned: Planned,
+    client: ZenMicClient,
+    *,
+    concurrency: int = 8,
+    allow_destroy: bool = False,
+    poll: PollPolicy | None = None,
+    report: Report | None = None,
+) -> Outcome:
+    store = LockStore(planned.inputs.lock_path, planned.inputs.lock)
+    executor = Executor(
+        client,
+        store,
+        planned.plan,
+        concurrency=concurrency,
+        allow_destroy=allow_destroy,
+        poll=poll,
+        report=report,
+    )
+    return await executor.run()
