@@ -3,7 +3,7 @@
     PodsyncError                  anything podsync reports to a user (exit code 1)
     ├── ManifestError             bad input; carries a list of Problems, each FILE:LINE:COL
     ├── LockError                 podsync.lock unreadable or invalid
-    ├── ApiError                  the API said no (or never answered); carries the request and target
+    ├── ApiError                  the API said no (or never answered); names request and target
     ├── PlanError                 the plan cannot be made (e.g. ambiguous adoption)
     └── UnsafePlan                the plan is valid but a guard refuses to apply it
 

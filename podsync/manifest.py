@@ -1,0 +1,416 @@
+"""Load a project's shows/*.yaml into `Desired`: parsed with positions, schema-checked,
+semantically checked, templates rendered, documents hashed, paths resolved.
+
+Validation never stops at the first problem: every file is read, every check that can still run
+on the parts that passed the schema does run, and ManifestError is raised once with everything,
+each problem as FILE:LINE:COL. Nothing here talks to the API.
+
+Paths in a manifest are relative to that manifest and must stay inside the project directory,
+even through symlinks: the project is what gets reviewed in a pull request, so a manifest must
+not be able to upload, say, ~/.ssh/id_rsa as a "document".
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from podsync.config import read_config
+from podsync.errors import ManifestError, Problem
+from podsync.model import Desired, Document, Episode, Location, Show, Source
+from podsync.schema import SchemaResult, validate, validator
+from podsync.yamlload import JsonPath, YamlDocument, display_path, load_yaml
+
+SHOWS_DIR = "shows"
+SHOW_SUFFIXES = (".yaml", ".yml")
+MAX_DOCUMENT_BYTES = 50_000_000
+MAX_RENDERED_CHARS = 100_000
+DOCUMENT_TYPES: Mapping[str, str] = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".txt": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".csv": "text/csv",
+    ".xml": "application/xml",
+    ".rtf": "application/rtf",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+}
+
+Dialogue = tuple[tuple[str, str], ...]
+
+
+def load_project(project_dir: Path) -> Desired:
+    """The project's desired state; raises ManifestError listing every problem found."""
+    if not project_dir.is_dir():
+        raise ManifestError([Problem(display_path(project_dir), 1, 1, "not a project directory")])
+    config, problems = read_config(project_dir)
+    variables = None if problems else config.vars
+    loaded = [
+        _load_show_file(path, config.root, variables, problems)
+        for path in _show_files(config.root, problems)
+    ]
+    found = [item for item in loaded if item is not None]
+    problems.extend(_cross_file_problems(found))
+    if problems:
+        raise ManifestError(problems)
+    return Desired(tuple(item.show for item in found if item.show is not None))
+
+
+def _show_files(root: Path, problems: list[Problem]) -> list[Path]:
+    """shows/*.yaml and *.yml, sorted by name so results and messages are deterministic.
+    Hidden files (editor backups such as .#tech.yaml) are ignored."""
+    shows = root / SHOWS_DIR
+    if not shows.exists():
+        return []
+    try:
+        entries = sorted(shows.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        problems.append(Problem(display_path(shows), 1, 1, f"cannot list: {exc.strerror}"))
+        return []
+    return [p for p in entries if p.suffix in SHOW_SUFFIXES and not p.name.startswith(".")]
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One show file after checking: its keys for cross-file checks; `show` only when valid."""
+
+    doc: YamlDocument
+    key: str | None
+    show_id: str | None
+    show: Show | None
+
+
+def _load_show_file(
+    path: Path, root: Path, variables: Mapping[str, object] | None, problems: list[Problem]
+) -> _Loaded | None:
+    try:
+        doc = load_yaml(path)
+    except ManifestError as exc:
+        problems.extend(exc.problems)
+        return None
+    before = len(problems)
+    problems.extend(doc.problems)
+    result = validate(doc, validator("manifest.schema.json"))
+    problems.extend(result.problems)
+    if not isinstance(doc.data, dict):
+        return None
+    checker = _ShowChecker(doc, result, root, variables, problems)
+    show = checker.show(doc.data)
+    return _Loaded(
+        doc,
+        checker.clean_str(doc.data, "show"),
+        checker.clean_str(doc.data, "show_id"),
+        show if len(problems) == before else None,
+    )
+
+
+def _cross_file_problems(loaded: list[_Loaded]) -> list[Problem]:
+    """Show keys and adopted show_ids must be unique across the project; point at the later
+    file (files are read in name order) and name the first."""
+    problems: list[Problem] = []
+    for field, what in (("show", "show key"), ("show_id", "show_id")):
+        first: dict[str, _Loaded] = {}
+        for item in loaded:
+            value = item.key if field == "show" else item.show_id
+            if value is None:
+                continue
+            if value in first:
+                earlier = first[value]
+                where = earlier.doc.position((field,))
+                message = (
+                    f"duplicate {what} '{value}' "
+                    f"(already used in {earlier.doc.display}:{where.line}:{where.col})"
+                )
+                problems.append(item.doc.problem((field,), message))
+            else:
+                first[value] = item
+    return problems
+
+
+class _ShowChecker:
+    """The checks that need more than the schema: uniqueness, files on disk, templates.
+
+    Each method records problems and returns its best value; the caller discards the Show when
+    any problem was recorded, so a placeholder never escapes into Desired.
+    """
+
+    def __init__(
+        self,
+        doc: YamlDocument,
+        result: SchemaResult,
+        root: Path,
+        variables: Mapping[str, object] | None,
+        problems: list[Problem],
+    ):
+        self.doc = doc
+        self.result = result
+        self.root = root
+        self.problems = problems
+        own = doc.data.get("vars") if isinstance(doc.data, dict) else None
+        if variables is None or not result.clean(("vars",)):
+            self.variables: Mapping[str, object] | None = None
+        else:
+            self.variables = {**variables, **(own if isinstance(own, dict) else {})}
+
+    def clean_str(self, data: Mapping[str, object], key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) and self.result.clean((key,)) else None
+
+    def show(self, data: Mapping[str, object]) -> Show:
+        episodes = data.get("episodes")
+        items = episodes if isinstance(episodes, list) else []
+        seen: dict[str, int] = {}
+        built = tuple(
+            self.episode(("episodes", i), item, seen)
+            for i, item in enumerate(items)
+            if isinstance(item, dict)
+        )
+        return Show(
+            key=str(data.get("show")),
+            title=self.text(self.doc, ("title",), data.get("title"), required=True),
+            description=self.text(self.doc, ("description",), data.get("description", "")),
+            episodes=built,
+            show_id=self.clean_str(data, "show_id"),
+            location=self.location(("show",)),
+        )
+
+    def episode(self, path: JsonPath, data: Mapping[str, object], seen: dict[str, int]) -> Episode:
+        key = data.get("key")
+        if isinstance(key, str) and self.result.clean((*path, "key")):
+            where = self.doc.position((*path, "key"))
+            if key in seen:
+                message = f"duplicate episode key '{key}' (first used at line {seen[key]})"
+                self.problems.append(self.doc.problem((*path, "key"), message))
+            else:
+                seen[key] = where.line
+        source = data.get("source")
+        source_path = (*path, "source")
+        clean_source = isinstance(source, dict) and self.result.clean(source_path)
+        return Episode(
+            key=str(key),
+            title=self.text(self.doc, (*path, "title"), data.get("title"), required=True),
+            description=self.text(self.doc, (*path, "description"), data.get("description", "")),
+            source=self.source(source_path, source) if clean_source else Source("topic"),
+            location=self.location((*path, "key")),
+        )
+
+    def source(self, path: JsonPath, data: dict[str, object]) -> Source:
+        def text(key: str) -> str | None:
+            if key not in data:
+                return None
+            return self.text(self.doc, (*path, key), data[key], required=True)
+
+        if "dialogue" in data or "dialogue_file" in data:
+            if "dialogue" in data:
+                lines = self.dialogue(self.doc, (*path, "dialogue"), data["dialogue"])
+            else:
+                lines = self.dialogue_file((*path, "dialogue_file"), str(data["dialogue_file"]))
+            return Source("dialogue", dialogue=lines, style_prompt=text("style_prompt"))
+        if "document" in data:
+            document = self.document((*path, "document"), str(data["document"]))
+            return Source("document", topic=text("topic"), document=document)
+        duration = data.get("duration_minutes")
+        minutes = int(duration) if isinstance(duration, (int, float)) else None
+        return Source("topic", topic=text("topic"), duration_minutes=minutes)
+
+    def dialogue(self, doc: YamlDocument, path: JsonPath, lines: object) -> Dialogue:
+        pairs = lines if isinstance(lines, list) else []
+        return tuple(
+            (str(line[0]), self.text(doc, (*path, i, 1), line[1], required=True))
+            for i, line in enumerate(pairs)
+        )
+
+    def dialogue_file(self, path: JsonPath, raw: str) -> Dialogue:
+        found = self.resolve(path, raw, "dialogue_file")
+        if found is None or self.regular_file(path, raw, found[0], "dialogue_file") is None:
+            return ()
+        try:
+            script = load_yaml(found[0], display=display_path(found[1]))
+        except ManifestError as exc:
+            self.problems.extend(exc.problems)
+            return ()
+        self.problems.extend(script.problems)
+        result = validate(script, validator("manifest.schema.json", "/$defs/dialogue"))
+        self.problems.extend(result.problems)
+        return self.dialogue(script, (), script.data) if not result.problems else ()
+
+    def document(self, path: JsonPath, raw: str) -> Document | None:
+        found = self.resolve(path, raw, "document")
+        if found is None:
+            return None
+        real, lexical = found
+        info = self.regular_file(path, raw, real, "document")
+        if info is None:
+            return None
+        content_type = DOCUMENT_TYPES.get(real.suffix.lower())
+        if content_type is None:
+            kinds = ", ".join(sorted(DOCUMENT_TYPES))
+            return self.fail(path, f"document {raw!r} has an unsupported type; use one of {kinds}")
+        if info.st_size > MAX_DOCUMENT_BYTES:
+            return self.fail(
+                path,
+                f"document {raw!r} is too large ({_size(info.st_size)}; "
+                f"the API accepts at most {_size(MAX_DOCUMENT_BYTES)})",
+            )
+        if info.st_size == 0:
+            return self.fail(path, f"document {raw!r} is empty")
+        try:
+            digest = _sha256(real)
+        except OSError as exc:
+            return self.fail(path, f"cannot read document {raw!r}: {exc.strerror}")
+        display = lexical.relative_to(self.root).as_posix()
+        return Document(str(real), display, digest, info.st_size, content_type)
+
+    def resolve(self, path: JsonPath, raw: str, what: str) -> tuple[Path, Path] | None:
+        """(real path, path as written) for a file the manifest names, if inside the project."""
+        if os.path.isabs(raw) or raw.startswith("~"):
+            return self.fail(path, f"{what} must be a path relative to this file, not {raw!r}")
+        try:
+            lexical = Path(os.path.normpath(self.doc.path.parent / raw))
+            real = lexical.resolve()
+        except (OSError, RuntimeError, ValueError) as exc:
+            return self.fail(path, f"cannot resolve {what} {raw!r}: {exc}")
+        if not lexical.is_relative_to(self.root):
+            return self.fail(path, f"{what} {raw!r} is outside the project directory")
+        if not real.is_relative_to(self.root):
+            return self.fail(
+                path, f"{what} {raw!r} is a symlink that leads outside the project directory"
+            )
+        return real, lexical
+
+    def regular_file(
+        self, path: JsonPath, raw: str, real: Path, what: str
+    ) -> os.stat_result | None:
+        try:
+            info = real.stat()
+        except FileNotFoundError:
+            return self.fail(path, f"{what} {raw!r} not found")
+        except OSError as exc:
+            return self.fail(path, f"cannot read {what} {raw!r}: {exc.strerror}")
+        if not stat.S_ISREG(info.st_mode):
+            return self.fail(path, f"{what} {raw!r} is not a regular file")
+        return info
+
+    def text(
+        self, doc: YamlDocument, path: JsonPath, value: object, *, required: bool = False
+    ) -> str:
+        """A string value with its template rendered; `required` ones must not end up blank.
+
+        Values the schema rejected are left alone (a dialogue file is only read this far once
+        its own schema check passed), so one mistake is reported once.
+        """
+        if not isinstance(value, str):
+            return ""
+        if doc is self.doc and not self.result.clean(path):
+            return value
+        rendered = value
+        if self.variables is not None and ("{{" in value or "{%" in value):
+            try:
+                rendered = render_template(value, self.variables)
+            except TemplateProblem as exc:
+                self.problems.append(doc.problem(path, str(exc)))
+                return value
+        if required and not rendered.strip():
+            name = path[-1] if isinstance(path[-1], str) else "text"
+            after = " after rendering its template" if rendered != value else ""
+            self.problems.append(doc.problem(path, f"{name} is blank{after}"))
+        return rendered
+
+    def location(self, path: JsonPath) -> Location:
+        where = self.doc.position(path)
+        return Location(self.doc.display, where.line, where.col)
+
+    def fail(self, path: JsonPath, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+        return None
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be rendered; the message is for the user, without a traceback."""
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, plus limits on `*` and `**`: `{{ 'x' * 10**10 }}` would otherwise
+    exhaust memory before any output limit could apply."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise SecurityError("exponent too large")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                sized = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
+                if sized and len(seq) * count > MAX_RENDERED_CHARS:
+                    raise SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
+_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def render_template(source: str, variables: Mapping[str, object]) -> str:
+    """Render one manifest string in the sandbox; raise TemplateProblem with a readable reason."""
+    try:
+        template = _ENV.from_string(source)
+        chunks: list[str] = []
+        size = 0
+        for chunk in template.generate(dict(variables)):
+            size += len(chunk)
+            if size > MAX_RENDERED_CHARS:
+                raise TemplateProblem(f"template output exceeds {MAX_RENDERED_CHARS:,} characters")
+            chunks.append(chunk)
+        return "".join(chunks)
+    except TemplateProblem:
+        raise
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"template syntax error: {exc.message}") from None
+    except UndefinedError as exc:
+        raise TemplateProblem(_undefined_message(source, variables, exc)) from None
+    except SecurityError as exc:
+        raise TemplateProblem(f"unsafe template: {str(exc).rstrip('.')}") from None
+    # A template is user code: whatever it raises is a problem in the manifest, not a crash.
+    except Exception as exc:
+        raise TemplateProblem(f"template error: {type(exc).__name__}: {exc}") from None
+
+
+def _undefined_message(source: str, variables: Mapping[str, object], exc: UndefinedError) -> str:
+    names = sorted(meta.find_undeclared_variables(_ENV.parse(source)))
+    unknown = [n for n in names if n not in variables and n not in _ENV.globals]
+    if not unknown:
+        return f"template error: {exc.message}"
+    close = difflib.get_close_matches(unknown[0], [str(k) for k in variables], n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"undefined template variable '{unknown[0]}'{hint}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _size(count: int) -> str:
+    if count < 1000:
+        return f"{count} bytes"
+    if count < 1_000_000:
+        return f"{count / 1000:.1f} kB"
+    return f"{count / 1_000_000:.1f} MB"
