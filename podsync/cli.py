@@ -115,7 +115,8 @@ def validate(project: Path) -> None:
 def plan(project: Path, fmt: str, detailed_exitcode: bool, concurrency: int, color: str) -> None:
     """Show what apply would change in the ZenMic account."""
     planned = _plan(project, concurrency)
-    click.echo(render(planned.plan, fmt, color=use_color(color)), nl=False)
+    colored = use_color(color)
+    click.echo(render(planned.plan, fmt, color=colored), nl=False, color=colored)
     if detailed_exitcode and planned.plan.has_changes:
         sys.exit(2)
 
@@ -183,7 +184,7 @@ async def _apply(
 ) -> Outcome | None:
     async with ZenMicClient(url, api_key) as client:
         planned = await make_plan(inputs, client, concurrency=concurrency)
-        click.echo(render(planned.plan, "text", color=color), nl=False)
+        click.echo(render(planned.plan, "text", color=color), nl=False, color=color)
         if not planned.plan.has_changes:
             return None
         check_safe(planned.plan, allow_destroy=allow_destroy)

@@ -1,0 +1,106 @@
+"""The command line contract: exit codes, errors without tracebacks, colour, and local mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from podsync.cli import main
+from tests.conftest import TEST_KEY, Cli, Emulator
+
+
+def run_podsync(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """podsync as a user runs it: a separate process, no terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "podsync", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def test_bad_manifest_exits_1_with_positions_and_sends_nothing(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    path = project / "shows/tech-weekly.yaml"
+    path.write_text(path.read_text().replace("title: Episode 1", "titel: Episode 1", 1))
+    path.write_text(path.read_text().replace('title: "Episode 1', 'titel: "Episode 1', 1))
+    for command in ("validate", "plan", "apply"):
+        result = cli(command, str(project), *(["--auto-approve"] if command == "apply" else []))
+        assert result.exit_code == 1
+        assert f"{path}:7:5: unknown key 'titel' (did you mean 'title'?)" in result.stderr
+        assert f"{path}:6:5: missing required key 'title'" in result.stderr
+        assert "Traceback" not in result.output
+    assert emulator.stats()["requests"] == 0
+
+
+def test_api_error_names_the_request_and_the_show(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    path = project / "shows/tech-weekly.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["title"] = "T" * 300  # valid for podsync, refused by the API's length limit
+    path.write_text(yaml.safe_dump(data))
+    result = cli("apply", str(project), "--auto-approve")
+    assert result.exit_code == 1
+    assert "POST /api/v2/podcasts -> 400" in result.stderr
+    assert "(for show tech-weekly)" in result.stderr
+    assert "not started  episode tech-weekly/ai-health: waits on show tech-weekly" in result.stderr
+
+
+def test_missing_api_key_is_a_clear_error(project: Path) -> None:
+    env = {"ZENMIC_API_URL": "", "ZENMIC_API_KEY": ""}
+    result = CliRunner().invoke(main, ["plan", str(project)], env=env)
+    assert result.exit_code == 1
+    assert "ZENMIC_API_KEY is not set" in result.stderr
+
+
+def test_corrupt_lock_is_an_error_not_a_traceback(cli: Cli, project: Path) -> None:
+    (project / "podsync.lock").write_text("{not json")
+    result = cli("plan", str(project))
+    assert result.exit_code == 1
+    assert "podsync.lock:1:2: the lock is not valid JSON" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_colour_only_when_asked_and_never_with_no_color(emulator: Emulator, project: Path) -> None:
+    env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    runner = CliRunner()
+    plain = runner.invoke(main, ["plan", str(project)], env={**env, "NO_COLOR": ""})
+    forced = runner.invoke(main, ["plan", str(project), "--color=always"], env=env)
+    no_color = runner.invoke(main, ["plan", str(project)], env={**env, "NO_COLOR": "1"})
+    assert "\x1b[" not in plain.stdout  # not a terminal
+    assert "\x1b[" in forced.stdout
+    assert "\x1b[" not in no_color.stdout
+
+
+def test_markdown_plan(cli: Cli, project: Path) -> None:
+    result = cli("plan", str(project), "--format", "markdown")
+    assert result.exit_code == 0
+    assert "| add | `ai-health` | Episode 1 - AI in Medicine | new |" in result.stdout
+
+
+def test_local_mode_keeps_state_between_commands_with_no_key(project: Path) -> None:
+    env = {"ZENMIC_API_URL": "local", "ZENMIC_API_KEY": "", "ZENMIC_EMULATOR_JOB_SECONDS": "0"}
+    applied = run_podsync("apply", str(project), "--auto-approve", env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert "Apply finished: 9 done, 0 failed, 0 not started." in applied.stdout
+    assert (project / ".podsync/emulator/state.json").is_file()
+    again = run_podsync("plan", str(project), "--detailed-exitcode", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "No changes." in again.stdout
+
+
+def test_detailed_exitcode_and_validate_in_a_real_process(
+    emulator: Emulator, project: Path
+) -> None:
+    env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    assert run_podsync("validate", str(project), env=env).stdout == "1 shows, 4 episodes: valid.\n"
+    assert run_podsync("plan", str(project), "--detailed-exitcode", env=env).returncode == 2
