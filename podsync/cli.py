@@ -22,7 +22,15 @@ from podsync.connection import api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
 from podsync.render import FORMATS, render
-from podsync.workflow import Inputs, Planned, check_safe, execute, load_inputs, make_plan
+from podsync.workflow import (
+    Inputs,
+    Planned,
+    check_safe,
+    execute,
+    load_inputs,
+    make_plan,
+    prune_lock,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -186,6 +194,7 @@ async def _apply(
         planned = await make_plan(inputs, client, concurrency=concurrency)
         click.echo(render(planned.plan, "text", color=color), nl=False, color=color)
         if not planned.plan.has_changes:
+            prune_lock(planned)
             return None
         check_safe(planned.plan, allow_destroy=allow_destroy)
         if not auto_approve and not await asyncio.to_thread(

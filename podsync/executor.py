@@ -48,6 +48,19 @@ class PollPolicy:
     factor: float = 1.5
 
 
+def forget_stale(store: LockStore, plan: Plan) -> None:
+    """Drop lock entries for shows and episodes that left both the manifests and the account."""
+    lock = store.lock
+    for show_key, episode_key in plan.forget:
+        if show_key not in lock.shows:
+            continue
+        if episode_key is None:
+            lock = lock.without_show(show_key)
+        else:
+            lock = lock.without_episode(show_key, episode_key)
+    store.save(lock)
+
+
 class Executor:
     def __init__(
         self,
@@ -75,6 +88,7 @@ class Executor:
         self._broken_shows: dict[str, str] = {}
 
     async def run(self) -> Outcome:
+        forget_stale(self.store, self.plan)
         for change in self.plan.shows:
             if change.action != "delete":
                 await self._apply_show(change)
@@ -252,7 +266,7 @@ class Executor:
         show_id = self._show_ids[change.show]
         label = f"{change.show}/{change.key}"
         if change.action == "replace" and change.episode_id:
-            await self.client.remove_episode(show_id, change.episode_id)
+            await self._remove_episode(show_id, change.episode_id)
             self.store.save(self.store.lock.without_episode(change.show, change.key))
         live = await self.client.add_episode(
             show_id, audio.mic_id, change.title or "", change.description or ""
@@ -274,7 +288,7 @@ class Executor:
         label = f"episode {change.show}/{change.key}"
         show_id = self._show_ids.get(change.show)
         try:
-            await self.client.remove_episode(show_id or "", change.episode_id or "")
+            await self._remove_episode(show_id or "", change.episode_id or "")
         except ApiError as exc:
             self._fail(label, exc.for_target(label))
             return
@@ -282,6 +296,14 @@ class Executor:
             self.store.save(self.store.lock.without_episode(change.show, change.key))
         self.outcome.done.append(f"remove {label}")
         self.report(f"- removed {label}")
+
+    async def _remove_episode(self, show_id: str, episode_id: str) -> None:
+        """Remove an episode; one already gone (removed by hand since the plan) is fine."""
+        try:
+            await self.client.remove_episode(show_id, episode_id)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
 
     def _fail(self, label: str, exc: Exception) -> None:
         self.outcome.failed.append((label, str(exc)))

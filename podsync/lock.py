@@ -194,7 +194,7 @@ class LockStore:
         self.lock = lock
 
     def save(self, lock: Lock) -> None:
-        if lock == self.lock and self.path.exists():
+        if lock == self.lock:
             return
         write_lock(self.path, lock)
         self.lock = lock

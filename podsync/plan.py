@@ -76,6 +76,9 @@ class Plan:
     unmanaged: tuple[Unmanaged, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     live_read: bool = True
+    # lock entries (show key, episode key or None) gone from both the manifests and the account:
+    # apply drops them from the lock, with no request
+    forget: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def has_changes(self) -> bool:

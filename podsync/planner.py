@@ -28,6 +28,7 @@ class _Builder:
     removals: list[EpisodeChange]
     unmanaged: list[Unmanaged]
     warnings: list[str]
+    forget: list[tuple[str, str | None]]
 
     def need_audio(self, lock: Lock, show: Show, episode: Episode) -> None:
         digest = episode.source.digest
@@ -77,7 +78,7 @@ def live_show_ids_to_read(desired: Desired, lock: Lock, live_shows: Iterable[Liv
 
 def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
     """Compare the three inputs and return every change apply must make, in apply's order."""
-    b = _Builder([], {}, [], [], [], [])
+    b = _Builder([], {}, [], [], [], [], [])
     claimed = {s.show_id for s in lock.shows.values()}
     for show in desired.shows:
         locked = lock.shows.get(show.key)
@@ -91,6 +92,7 @@ def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
             continue
         live_show = live.show(locked_show.show_id)
         if live_show is None:
+            b.forget.append((key, None))
             continue
         count = len(live_show.episodes or ())
         b.shows.append(
@@ -113,6 +115,7 @@ def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
         unmanaged=tuple(b.unmanaged),
         warnings=tuple(b.warnings),
         live_read=live.read,
+        forget=tuple(b.forget),
     )
 
 
@@ -248,7 +251,10 @@ def _plan_episodes(
     desired_keys = {e.key for e in show.episodes}
     for key, recorded in sorted(locked_eps.items()):
         current = live_eps.get(recorded.episode_id)
-        if key in desired_keys or current is None:
+        if key in desired_keys:
+            continue
+        if current is None:
+            b.forget.append((show.key, key))
             continue
         b.removals.append(
             EpisodeChange(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from podsync.client import ZenMicClient
 from podsync.errors import UnsafePlan
-from podsync.executor import Executor, Outcome, PollPolicy, Report
+from podsync.executor import Executor, Outcome, PollPolicy, Report, forget_stale
 from podsync.live import read_live
 from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
 from podsync.manifest import load_project
@@ -79,3 +79,8 @@ async def execute(
         report=report,
     )
     return await executor.run()
+
+
+def prune_lock(planned: Planned) -> None:
+    """With nothing to change live, still forget what left both the manifests and the account."""
+    forget_stale(LockStore(planned.inputs.lock_path, planned.inputs.lock), planned.plan)

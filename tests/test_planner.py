@@ -211,3 +211,14 @@ def test_reads_episodes_of_managed_shows_and_adoption_candidates_only() -> None:
     lock, _ = published(s)
     live = [LiveShow("tw-1", "x", ""), LiveShow("o-1", "Other", ""), LiveShow("n-1", "Nope", "")]
     assert live_show_ids_to_read(Desired((s, other)), lock, live) == {"tw-1", "o-1"}
+
+
+def test_lock_entries_gone_from_manifest_and_account_are_forgotten_silently() -> None:
+    s = show(episode("a"), episode("b"))
+    lock, live = published(s)
+    lock = lock.with_show("gone", LockedShow("g-1", "Gone", ""))
+    live_show = live.shows[0]
+    live = Live((LiveShow("tw-1", s.title, s.description, None, live_show.episodes[:1]),))
+    p = plan(Desired((show(episode("a")),)), lock, live)
+    assert not p.has_changes
+    assert set(p.forget) == {("tw", "b"), ("gone", None)}
