@@ -21,9 +21,8 @@ import asyncio
 import json
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -33,23 +32,9 @@ import httpx
 
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import LiveEpisode, LiveShow, Source
+from podsync.retry import RetryPolicy, parse_retry_after
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "error", "cancelled", "canceled", "expired"})
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
-TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
-# A server that answers these to a POST has certainly not acted on it.
-UNACTED_STATUSES = frozenset({429, 503})
-# Raised before a byte of the request left this machine.
-UNSENT_ERRORS: tuple[type[Exception], ...] = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-)
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
-    httpx.TimeoutException,
-    httpx.NetworkError,
-    httpx.RemoteProtocolError,
-)
 LIST_KEYS = ("data", "items", "results", "podcasts", "shows", "episodes")
 PAGINATION_KEYS = ("next", "next_url", "next_page", "next_page_url", "next_cursor", "has_more")
 SNIPPET_CHARS = 200
@@ -73,67 +58,6 @@ class AudioStatus:
     def done(self) -> bool:
         """True once polling can stop, whether the audio succeeded or not."""
         return self.status in TERMINAL_STATUSES
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Which failures are worth another try, and how long to wait before it.
-
-    Idempotent requests retry every transient failure. A POST creates shows, episodes or paid
-    audio jobs, so it retries only when the server certainly did not act on it; otherwise its
-    outcome is unknown and the caller must reconcile rather than risk paying twice.
-    """
-
-    max_retries: int = 5
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    retry_after_max: float = 300.0
-    rng: random.Random = field(default_factory=random.Random, compare=False)
-
-    @staticmethod
-    def transient(outcome: int | Exception) -> bool:
-        if isinstance(outcome, int):
-            return outcome in TRANSIENT_STATUSES
-        return isinstance(outcome, TRANSIENT_ERRORS)
-
-    @staticmethod
-    def safe_to_repeat(method: str, outcome: int | Exception) -> bool:
-        if method.upper() in IDEMPOTENT_METHODS:
-            return True
-        if isinstance(outcome, int):
-            return outcome in UNACTED_STATUSES
-        return isinstance(outcome, UNSENT_ERRORS)
-
-    def delay(self, retry: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry number ``retry`` (0-based); None means give up.
-
-        A server's Retry-After wins over our own backoff; one asking for more than
-        ``retry_after_max`` is not worth blocking a CLI run for.
-        """
-        if retry >= self.max_retries:
-            return None
-        if retry_after is not None:
-            return retry_after if retry_after <= self.retry_after_max else None
-        ceiling = min(self.backoff_max, self.backoff_base * 2**retry)
-        return self.rng.uniform(0.0, ceiling)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """A Retry-After header (delay-seconds or HTTP-date) as seconds from ``now``."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - now).total_seconds())
 
 
 class _Secret:

@@ -12,7 +12,6 @@ not be able to upload, say, ~/.ssh/id_rsa as a "document".
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import stat
@@ -20,21 +19,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
-from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
-
 from podsync.config import read_config
 from podsync.errors import ManifestError, Problem
 from podsync.model import Desired, Document, Episode, Location, Show, Source
 from podsync.schema import SchemaResult, validate, validator
+from podsync.templates import TemplateProblem, render_template
 from podsync.yamlload import JsonPath, YamlDocument, display_path, load_yaml
 
 SHOWS_DIR = "shows"
 SHOW_SUFFIXES = (".yaml", ".yml")
 MAX_DOCUMENT_BYTES = 50_000_000
-MAX_RENDERED_CHARS = 100_000
 DOCUMENT_TYPES: Mapping[str, str] = {
     ".pdf": "application/pdf",
     ".jpg": "image/jpeg",
@@ -339,65 +333,6 @@ class _ShowChecker:
     def fail(self, path: JsonPath, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
         return None
-
-
-class TemplateProblem(Exception):
-    """A template that cannot be rendered; the message is for the user, without a traceback."""
-
-
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, plus limits on `*` and `**`: `{{ 'x' * 10**10 }}` would otherwise
-    exhaust memory before any output limit could apply."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
-            raise SecurityError("exponent too large")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                sized = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
-                if sized and len(seq) * count > MAX_RENDERED_CHARS:
-                    raise SecurityError("repetition too large")
-        return super().call_binop(context, operator, left, right)
-
-
-_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-
-
-def render_template(source: str, variables: Mapping[str, object]) -> str:
-    """Render one manifest string in the sandbox; raise TemplateProblem with a readable reason."""
-    try:
-        template = _ENV.from_string(source)
-        chunks: list[str] = []
-        size = 0
-        for chunk in template.generate(dict(variables)):
-            size += len(chunk)
-            if size > MAX_RENDERED_CHARS:
-                raise TemplateProblem(f"template output exceeds {MAX_RENDERED_CHARS:,} characters")
-            chunks.append(chunk)
-        return "".join(chunks)
-    except TemplateProblem:
-        raise
-    except TemplateSyntaxError as exc:
-        raise TemplateProblem(f"template syntax error: {exc.message}") from None
-    except UndefinedError as exc:
-        raise TemplateProblem(_undefined_message(source, variables, exc)) from None
-    except SecurityError as exc:
-        raise TemplateProblem(f"unsafe template: {str(exc).rstrip('.')}") from None
-    # A template is user code: whatever it raises is a problem in the manifest, not a crash.
-    except Exception as exc:
-        raise TemplateProblem(f"template error: {type(exc).__name__}: {exc}") from None
-
-
-def _undefined_message(source: str, variables: Mapping[str, object], exc: UndefinedError) -> str:
-    names = sorted(meta.find_undeclared_variables(_ENV.parse(source)))
-    unknown = [n for n in names if n not in variables and n not in _ENV.globals]
-    if not unknown:
-        return f"template error: {exc.message}"
-    close = difflib.get_close_matches(unknown[0], [str(k) for k in variables], n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"undefined template variable '{unknown[0]}'{hint}"
 
 
 def _sha256(path: Path) -> str:

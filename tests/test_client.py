@@ -19,9 +19,10 @@ import httpx
 import pytest
 import vcr
 
-from podsync.client import AudioStatus, RetryPolicy, ZenMicClient, parse_retry_after
+from podsync.client import AudioStatus, ZenMicClient
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import Document, LiveEpisode, LiveShow, Source
+from podsync.retry import RetryPolicy, parse_retry_after
 
 BASE = "https://zenmic.test/api/v2"
 KEY = "zm-live-SECRET-7f3a9c"

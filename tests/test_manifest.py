@@ -22,9 +22,10 @@ from podsync import manifest
 from podsync.cli import main
 from podsync.config import ProjectConfig, load_config
 from podsync.errors import ManifestError
-from podsync.manifest import load_project, render_template
+from podsync.manifest import load_project
 from podsync.model import Desired, Document, Episode, Location, Show, Source
 from podsync.schema import SCHEMA_DIR
+from podsync.templates import TemplateProblem, render_template
 from podsync.yamlload import Position, load_yaml
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "manifests"
@@ -298,11 +299,11 @@ def test_yaml_positions_are_recorded_beside_the_data(tmp_path: Path) -> None:
 def test_templates_render_in_a_sandbox_with_strict_undefined() -> None:
     assert render_template("{{ a }}-{{ b | upper }}", {"a": 1, "b": "x"}) == "1-X"
     assert render_template("{% if a %}yes{% endif %}\n", {"a": True}) == "yes\n"
-    with pytest.raises(manifest.TemplateProblem, match="undefined template variable 'c'"):
+    with pytest.raises(TemplateProblem, match="undefined template variable 'c'"):
         render_template("{{ c }}", {})
-    with pytest.raises(manifest.TemplateProblem, match="unsafe template"):
+    with pytest.raises(TemplateProblem, match="unsafe template"):
         render_template("{{ 2 ** 100000 }}", {})
-    with pytest.raises(manifest.TemplateProblem, match="template output exceeds"):
+    with pytest.raises(TemplateProblem, match="template output exceeds"):
         render_template("{% for i in range(100000) %}{{ s }}{% endfor %}", {"s": "xx"})
 
 
