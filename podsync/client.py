@@ -31,10 +31,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from podsync.errors import ApiError, PodsyncError
-from podsync.model import LiveEpisode, LiveShow, Source
+from podsync.model import AUDIO_FINISHED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
 
-TERMINAL_STATUSES = frozenset({"succeeded", "failed", "error", "cancelled", "canceled", "expired"})
 LIST_KEYS = ("data", "items", "results", "podcasts", "shows", "episodes")
 PAGINATION_KEYS = ("next", "next_url", "next_page", "next_page_url", "next_cursor", "has_more")
 SNIPPET_CHARS = 200
@@ -57,7 +56,7 @@ class AudioStatus:
     @property
     def done(self) -> bool:
         """True once polling can stop, whether the audio succeeded or not."""
-        return self.status in TERMINAL_STATUSES
+        return self.status in AUDIO_FINISHED
 
 
 class _Secret:

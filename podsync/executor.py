@@ -46,6 +46,7 @@ class PollPolicy:
     first: float = 2.0
     most: float = 30.0
     factor: float = 1.5
+    give_up_after: float = 30 * 60  # seconds of waiting on one job within one apply
 
 
 def forget_stale(store: LockStore, plan: Plan) -> None:
@@ -93,9 +94,7 @@ class Executor:
             if change.action != "delete":
                 await self._apply_show(change)
         self._adopt_episodes()
-        self._audio = {
-            job.digest: asyncio.create_task(self._obtain_audio(job)) for job in self.plan.audio
-        }
+        self._start_audio()
         shows = sorted({c.show for c in self.plan.episodes if c.action in ("add", "replace")})
         await asyncio.gather(*(self._publish_show(key) for key in shows))
         await asyncio.gather(*self._audio.values(), return_exceptions=True)
@@ -121,6 +120,9 @@ class Executor:
                 self.report(f"+ created {label} ({live.show_id})")
             elif change.action == "adopt":
                 assert change.show_id is not None
+                if change.renamed_from in lock.shows:
+                    moved = lock.shows[change.renamed_from]
+                    lock = lock.without_show(change.renamed_from).with_show(change.key, moved)
                 recorded = lock.shows.get(change.key)
                 if recorded is None or recorded.show_id != change.show_id:
                     recorded = LockedShow(
@@ -162,13 +164,28 @@ class Executor:
 
     # audio
 
+    def _start_audio(self) -> None:
+        """Start the audio each publishing episode waits on; pay for none whose every episode
+        belongs to a show that could not be created or updated."""
+        needed = {
+            c.digest
+            for c in self.plan.episodes
+            if c.action in ("add", "replace")
+            and not c.republish
+            and c.show not in self._broken_shows
+        }
+        for job in self.plan.audio:
+            if job.digest in needed:
+                self._audio[job.digest] = asyncio.create_task(self._obtain_audio(job))
+            elif job.action == "generate":
+                blocked = self._broken_shows.get(job.show, f"show {job.show}")
+                label = f"audio for {job.show}/{job.episode}"
+                self.outcome.not_started.append((label, f"waits on {blocked}"))
+
     async def _obtain_audio(self, job: AudioJob) -> CachedAudio:
         label = f"audio for {job.show}/{job.episode}"
         cached = self.store.lock.audio.get(job.digest)
-        if job.action == "reuse":
-            if cached is None or cached.mic_id != job.mic_id:
-                cached = CachedAudio(job.mic_id or "", "succeeded")
-                self.store.save(self.store.lock.with_audio(job.digest, cached))
+        if job.action == "reuse" and cached is not None and cached.succeeded:
             return cached
         async with self._jobs:
             try:
@@ -191,13 +208,20 @@ class Executor:
         return self.store.lock.audio[job.digest]
 
     async def _wait(self, digest: str, mic_id: str) -> AudioStatus:
-        delay = self.poll.first
+        delay, waited = self.poll.first, 0.0
         while True:
             status = await self.client.get_audio(mic_id)
             self._record(digest, status)
             if status.done:
                 return status
-            await self.sleep(status.retry_after if status.retry_after is not None else delay)
+            if waited >= self.poll.give_up_after:
+                raise AudioFailed(
+                    f"audio job {mic_id} is still {status.status} after {waited / 60:.0f} "
+                    "minutes; it stays recorded in podsync.lock and the next apply waits on it"
+                )
+            pause = status.retry_after if status.retry_after is not None else delay
+            await self.sleep(pause)
+            waited += pause
             delay = min(delay * self.poll.factor, self.poll.most)
 
     def _record(self, digest: str, status: AudioStatus) -> None:
@@ -219,6 +243,8 @@ class Executor:
             if change.action != "adopt" or change.show not in lock.shows:
                 continue
             assert change.episode_id and change.mic_id and change.digest
+            # The live values are recorded; the audio cache is not filled, since nothing proves
+            # that this episode's audio was made from this source.
             lock = lock.with_episode(
                 change.show,
                 change.key,
@@ -230,8 +256,6 @@ class Executor:
                     change.description or "",
                 ),
             )
-            if change.digest not in lock.audio:
-                lock = lock.with_audio(change.digest, CachedAudio(change.mic_id, "succeeded"))
             self.outcome.done.append(f"adopt episode {change.show}/{change.key}")
         self.store.save(lock)
 
@@ -253,8 +277,11 @@ class Executor:
                 self.outcome.not_started.append((label, f"waits on {blocked}"))
                 continue
             try:
-                audio = await self._audio[change.digest or ""]
-                await self._publish(change, audio)
+                if change.republish:
+                    mic_id = change.mic_id or ""
+                else:
+                    mic_id = (await self._audio[change.digest or ""]).mic_id
+                await self._publish(change, mic_id)
             except AudioFailed as exc:
                 self._fail(label, exc)
                 blocked = label
@@ -262,14 +289,14 @@ class Executor:
                 self._fail(label, exc.for_target(label))
                 blocked = label
 
-    async def _publish(self, change: EpisodeChange, audio: CachedAudio) -> None:
+    async def _publish(self, change: EpisodeChange, mic_id: str) -> None:
         show_id = self._show_ids[change.show]
         label = f"{change.show}/{change.key}"
         if change.action == "replace" and change.episode_id:
             await self._remove_episode(show_id, change.episode_id)
             self.store.save(self.store.lock.without_episode(change.show, change.key))
         live = await self.client.add_episode(
-            show_id, audio.mic_id, change.title or "", change.description or ""
+            show_id, mic_id, change.title or "", change.description or ""
         )
         self.store.save(
             self.store.lock.with_episode(

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from podsync.client import ZenMicClient
 from podsync.errors import ApiError
-from podsync.model import Live, LiveEpisode, LiveShow
+from podsync.model import AUDIO_MISSING, Live, LiveEpisode, LiveShow
 
 T = TypeVar("T")
 ShowSelector = Callable[[list[LiveShow]], Collection[str]]
@@ -68,3 +68,24 @@ async def _gather_or_cancel(awaitables: Iterable[Awaitable[T]]) -> list[T]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+async def read_audio_statuses(
+    client: ZenMicClient, mic_ids: Collection[str], *, concurrency: int = 8
+) -> dict[str, str]:
+    """The status of each cached audio job the plan relies on; ``missing`` when the account
+    answers 404, as it does for a lock written against another account or the emulator."""
+    gate = asyncio.Semaphore(concurrency)
+    ordered = sorted(mic_ids)
+
+    async def status_of(mic_id: str) -> str:
+        async with gate:
+            try:
+                return (await client.get_audio(mic_id)).status
+            except ApiError as exc:
+                if exc.status == 404:
+                    return AUDIO_MISSING
+                raise exc.for_target(f"cached audio {mic_id}") from None
+
+    statuses = await _gather_or_cancel(status_of(m) for m in ordered)
+    return dict(zip(ordered, statuses, strict=True))

@@ -20,6 +20,7 @@ import jsonschema
 
 import podsync
 from podsync.errors import LockError
+from podsync.model import AUDIO_SUCCEEDED, AUDIO_UNSUCCESSFUL
 
 LOCK_NAME = "podsync.lock"
 LOCK_VERSION = 1
@@ -59,11 +60,12 @@ class CachedAudio:
 
     @property
     def succeeded(self) -> bool:
-        return self.status == "succeeded"
+        return self.status == AUDIO_SUCCEEDED
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        """Finished without audio (failed, cancelled, expired, missing...): pay for a new job."""
+        return self.status in AUDIO_UNSUCCESSFUL
 
 
 @dataclass(frozen=True)

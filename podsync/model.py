@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 SourceKind = Literal["topic", "document", "dialogue"]
 Speaker = Literal["male", "female"]
+
+AUDIO_SUCCEEDED = "succeeded"
+AUDIO_MISSING = "missing"  # podsync's own word: the account answered 404 for the job
+# Finished without audio: a new job is needed. Any status not listed here or above is in progress.
+AUDIO_UNSUCCESSFUL = frozenset(
+    {"failed", "error", "cancelled", "canceled", "expired", AUDIO_MISSING}
+)
+AUDIO_FINISHED = AUDIO_UNSUCCESSFUL | {AUDIO_SUCCEEDED}
 
 
 @dataclass(frozen=True)
@@ -119,10 +128,14 @@ class LiveShow:
 
 @dataclass(frozen=True)
 class Live:
-    """What the ZenMic account holds right now; `read` is False when it was not consulted."""
+    """What the ZenMic account holds right now; `read` is False when it was not consulted.
+
+    `audio` maps the mic_ids of cached jobs the plan would rely on to their status now, so a
+    plan never promises to reuse audio that the account does not have."""
 
     shows: tuple[LiveShow, ...]
     read: bool = True
+    audio: Mapping[str, str] = field(default_factory=dict)
 
     def show(self, show_id: str) -> LiveShow | None:
         return next((s for s in self.shows if s.show_id == show_id), None)

@@ -25,6 +25,7 @@ class ShowChange:
     title: str | None = None  # desired values (None for delete)
     description: str | None = None
     before: dict[str, str] | None = None  # live values that change, for update/delete
+    renamed_from: str | None = None  # adopt: the lock entry moves from this key (a key rename)
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,27 @@
 """plan(desired, lock, live) -> Plan: the one place that decides what apply will do.
 
 Pure: no I/O, no clock, inputs never mutated. Everything clever lives here so it can be
-tested with plain objects: drift repair, adoption, audio reuse, publishing order, and what to
-leave alone.
+tested with plain objects: drift repair, adoption, key renames, audio reuse, publishing order,
+and what to leave alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from podsync.errors import PlanError
 from podsync.lock import Lock, LockedEpisode, LockedShow
-from podsync.model import Desired, Episode, Live, LiveEpisode, LiveShow, Show
+from podsync.model import (
+    AUDIO_SUCCEEDED,
+    AUDIO_UNSUCCESSFUL,
+    Desired,
+    Episode,
+    Live,
+    LiveEpisode,
+    LiveShow,
+    Show,
+)
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
 
 DRIFT = "drift: changed outside podsync"
@@ -22,41 +31,43 @@ DRIFT = "drift: changed outside podsync"
 class _Builder:
     """Accumulates one plan; audio jobs are deduplicated by digest (one job per source)."""
 
-    shows: list[ShowChange]
-    audio: dict[str, AudioJob]
-    episodes: list[EpisodeChange]
-    removals: list[EpisodeChange]
-    unmanaged: list[Unmanaged]
-    warnings: list[str]
-    forget: list[tuple[str, str | None]]
+    lock: Lock
+    live_audio: Mapping[str, str]
+    shows: list[ShowChange] = field(default_factory=list)
+    audio: dict[str, AudioJob] = field(default_factory=dict)
+    episodes: list[EpisodeChange] = field(default_factory=list)
+    removals: list[EpisodeChange] = field(default_factory=list)
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    forget: list[tuple[str, str | None]] = field(default_factory=list)
 
-    def need_audio(self, lock: Lock, show: Show, episode: Episode) -> None:
+    def need_audio(self, show: Show, episode: Episode) -> None:
+        """Generate, resume or reuse the audio for this source, trusting the account's word on
+        a cached job's status over the lock's (the lock may come from another account)."""
         digest = episode.source.digest
         if digest in self.audio:
             return
-        cached = lock.audio.get(digest)
-        if cached is None or cached.failed:
+        cached = self.lock.audio.get(digest)
+        status = self.live_audio.get(cached.mic_id, cached.status) if cached else None
+        if cached is None or status in AUDIO_UNSUCCESSFUL:
             action, mic_id = "generate", None
-        elif cached.succeeded:
+        elif status == AUDIO_SUCCEEDED:
             action, mic_id = "reuse", cached.mic_id
         else:
             action, mic_id = "resume", cached.mic_id
-        self.audio[digest] = AudioJob(
-            action=action,
-            digest=digest,
-            show=show.key,
-            episode=episode.key,
-            title=episode.title,
-            source=episode.source,
-            mic_id=mic_id,
-        )
+        job = AudioJob(action, digest, show.key, episode.key, episode.title, episode.source, mic_id)
+        self.add_job(job)
 
     def reuse_published(self, show: Show, episode: Episode, mic_id: str) -> None:
+        """A re-publish needs no job: the live episode's own audio is published again."""
         digest = episode.source.digest
-        if digest not in self.audio:
-            self.audio[digest] = AudioJob(
-                "reuse", digest, show.key, episode.key, episode.title, episode.source, mic_id
-            )
+        job = AudioJob(
+            "reuse", digest, show.key, episode.key, episode.title, episode.source, mic_id
+        )
+        self.add_job(job)
+
+    def add_job(self, job: AudioJob) -> None:
+        self.audio.setdefault(job.digest, job)
 
 
 def live_show_ids_to_read(desired: Desired, lock: Lock, live_shows: Iterable[LiveShow]) -> set[str]:
@@ -64,53 +75,46 @@ def live_show_ids_to_read(desired: Desired, lock: Lock, live_shows: Iterable[Liv
 
     Reading only these keeps a no-change plan at 1 + (number of shows) requests."""
     live_list = list(live_shows)
+    listed = {s.show_id for s in live_list}
     wanted = {s.show_id for s in lock.shows.values()}
     claimed = set(wanted)
     for show in desired.shows:
+        locked = lock.shows.get(show.key)
         if show.show_id:
             wanted.add(show.show_id)
-        elif show.key not in lock.shows:
+        elif locked is None or locked.show_id not in listed:
             wanted.update(
                 s.show_id for s in live_list if s.title == show.title and s.show_id not in claimed
             )
     return wanted
 
 
+def audio_to_verify(desired: Desired, lock: Lock, live: Live) -> set[str]:
+    """mic_ids of cached jobs this plan would reuse or wait on: their status is asked of the
+    account before the final plan, so a plan never promises audio that is not there."""
+    first = plan(desired, lock, live)
+    cached = (lock.audio.get(j.digest) for j in first.audio if j.action != "generate")
+    return {c.mic_id for c in cached if c is not None}
+
+
 def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
     """Compare the three inputs and return every change apply must make, in apply's order."""
-    b = _Builder([], {}, [], [], [], [], [])
+    b = _Builder(lock, live.audio)
+    desired_keys = {s.key for s in desired.shows}
+    renames = _renames(desired, lock, desired_keys)
     claimed = {s.show_id for s in lock.shows.values()}
     for show in desired.shows:
-        locked = lock.shows.get(show.key)
-        live_show, locked = _plan_show(b, show, locked, live, claimed)
+        locked = lock.shows.get(show.key) or lock.shows.get(renames.get(show.key, ""))
+        live_show, locked = _plan_show(b, show, locked, renames.get(show.key), live, claimed)
         if live_show is not None:
             claimed.add(live_show.show_id)
-        _plan_episodes(b, lock, show, locked, live_show, live)
-    desired_keys = {s.key for s in desired.shows}
+        _plan_episodes(b, show, locked, live_show)
     for key, locked_show in sorted(lock.shows.items()):
-        if key in desired_keys:
-            continue
-        live_show = live.show(locked_show.show_id)
-        if live_show is None:
-            b.forget.append((key, None))
-            continue
-        count = len(live_show.episodes or ())
-        b.shows.append(
-            ShowChange(
-                "delete",
-                key,
-                live_show.show_id,
-                "manifest removed",
-                before={"title": live_show.title, "description": live_show.description},
-            )
-        )
-        b.warnings.append(
-            f"show '{key}' ({live_show.show_id}, {count} episodes) will be DELETED from the "
-            "account: its manifest was removed; apply refuses this without --allow-destroy"
-        )
+        if key not in desired_keys and key not in renames.values():
+            _plan_show_deletion(b, key, locked_show, live)
     return Plan(
         shows=tuple(b.shows),
-        audio=tuple(j for j in b.audio.values()),
+        audio=tuple(b.audio.values()),
         episodes=tuple(b.episodes + b.removals),
         unmanaged=tuple(b.unmanaged),
         warnings=tuple(b.warnings),
@@ -119,8 +123,42 @@ def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
     )
 
 
+def _renames(desired: Desired, lock: Lock, desired_keys: set[str]) -> dict[str, str]:
+    """New show key -> the lock key it replaces: a key changed in the manifest is a rename (the
+    show keeps its id, feed and episodes), not a delete plus a create. A show matches an
+    orphaned lock entry by its explicit show_id, or else by the title podsync last applied."""
+    orphans = {k: v for k, v in lock.shows.items() if k not in desired_keys}
+    renames: dict[str, str] = {}
+    for show in desired.shows:
+        locked = lock.shows.get(show.key)
+        if show.show_id:
+            owners = [k for k, v in lock.shows.items() if v.show_id == show.show_id]
+            others = [k for k in owners if k != show.key and k in desired_keys]
+            if others:
+                raise PlanError(
+                    f"{show.location or show.key}: show_id '{show.show_id}' is managed by show "
+                    f"'{others[0]}' already; one live show can belong to one manifest only"
+                )
+        if locked is not None:
+            continue
+        matches = [
+            k
+            for k, v in orphans.items()
+            if (v.show_id == show.show_id if show.show_id else v.title == show.title)
+            and k not in renames.values()
+        ]
+        if len(matches) == 1:
+            renames[show.key] = matches[0]
+    return renames
+
+
 def _plan_show(
-    b: _Builder, show: Show, locked: LockedShow | None, live: Live, claimed: set[str]
+    b: _Builder,
+    show: Show,
+    locked: LockedShow | None,
+    renamed_from: str | None,
+    live: Live,
+    claimed: set[str],
 ) -> tuple[LiveShow | None, LockedShow | None]:
     """Decide create / adopt / update for one show; returns its live show and usable lock entry."""
     live_show: LiveShow | None = None
@@ -134,21 +172,14 @@ def _plan_show(
         if locked is None or locked.show_id != show.show_id:
             b.shows.append(_adopt(show, live_show, "show_id set in the manifest"))
             locked = None
-    elif locked is not None:
+        elif renamed_from:
+            b.shows.append(_adopt(show, live_show, f"renamed from '{renamed_from}'", renamed_from))
+    elif locked is not None and live.show(locked.show_id) is not None:
         live_show = live.show(locked.show_id)
-        if live_show is None:
-            b.shows.append(
-                ShowChange(
-                    "create",
-                    show.key,
-                    None,
-                    "drift: deleted outside podsync",
-                    show.title,
-                    show.description,
-                )
-            )
-            return None, None
+        if renamed_from:
+            b.shows.append(_adopt(show, live_show, f"renamed from '{renamed_from}'", renamed_from))
     else:
+        gone = locked is not None  # the lock names a show the account no longer has
         same_title = [s for s in live.shows if s.title == show.title and s.show_id not in claimed]
         if len(same_title) > 1:
             ids = ", ".join(s.show_id for s in same_title)
@@ -158,10 +189,12 @@ def _plan_show(
                 f"`show_id: <one of them>` to the manifest to adopt it"
             )
         if not same_title:
+            reason = "drift: deleted outside podsync" if gone else "new"
             b.shows.append(
-                ShowChange("create", show.key, None, "new", show.title, show.description)
+                ShowChange("create", show.key, None, reason, show.title, show.description)
             )
             return None, None
+        locked = None
         live_show = same_title[0]
         b.shows.append(_adopt(show, live_show, "a live show has this title"))
     before = {
@@ -184,9 +217,41 @@ def _plan_show(
     return live_show, locked
 
 
-def _adopt(show: Show, live_show: LiveShow, why: str) -> ShowChange:
+def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -> None:
+    live_show = live.show(locked.show_id)
+    if live_show is None:
+        b.forget.append((key, None))
+        return
+    episodes = live_show.episodes or ()
+    ours = {e.episode_id for e in locked.episodes.values()}
+    foreign = sum(1 for e in episodes if e.id not in ours)
+    b.shows.append(
+        ShowChange(
+            "delete",
+            key,
+            live_show.show_id,
+            "manifest removed",
+            before={"title": live_show.title, "description": live_show.description},
+        )
+    )
+    also = f", {foreign} of them not created by podsync" if foreign else ""
+    b.warnings.append(
+        f"show '{key}' ({live_show.show_id}, {len(episodes)} episodes{also}) will be DELETED "
+        "from the account: its manifest was removed; apply refuses this without --allow-destroy"
+    )
+
+
+def _adopt(
+    show: Show, live_show: LiveShow, why: str, renamed_from: str | None = None
+) -> ShowChange:
     return ShowChange(
-        "adopt", show.key, live_show.show_id, why, live_show.title, live_show.description
+        "adopt",
+        show.key,
+        live_show.show_id,
+        why,
+        live_show.title,
+        live_show.description,
+        renamed_from=renamed_from,
     )
 
 
@@ -200,42 +265,28 @@ def _why_changed(before: dict[str, str], recorded: object, wanted: object) -> st
 
 
 def _plan_episodes(
-    b: _Builder,
-    lock: Lock,
-    show: Show,
-    locked: LockedShow | None,
-    live_show: LiveShow | None,
-    live: Live,
+    b: _Builder, show: Show, locked: LockedShow | None, live_show: LiveShow | None
 ) -> None:
     locked_eps = locked.episodes if locked is not None else {}
     live_eps = {e.id: e for e in (live_show.episodes or ())} if live_show is not None else {}
     claimed = {e.episode_id for e in locked_eps.values() if e.episode_id in live_eps}
+    kept: list[tuple[str, str]] = []  # (live episode id, key) of managed episodes left in place
     for position, episode in enumerate(show.episodes):
         recorded = locked_eps.get(episode.key)
         current = live_eps.get(recorded.episode_id) if recorded else None
         if recorded is not None and current is not None:
-            _plan_published(b, lock, show, episode, position, recorded, current)
+            if not _plan_published(b, show, episode, position, recorded, current):
+                kept.append((current.id, episode.key))
             continue
-        adoptable = _adoptable(lock, episode, live_eps, claimed)
+        adoptable = _adoptable(b.lock, episode, live_eps, claimed, title_only=locked is None)
         if adoptable is not None:
             claimed.add(adoptable.id)
-            b.episodes.append(
-                EpisodeChange(
-                    "adopt",
-                    show.key,
-                    episode.key,
-                    "a live episode has this title; its audio is taken as this source's",
-                    position,
-                    episode.title,
-                    episode.description,
-                    episode.source.digest,
-                    adoptable.id,
-                    adoptable.mic_id,
-                )
-            )
+            _plan_adoption(b, show, episode, position, adoptable)
+            if adoptable.description == episode.description:
+                kept.append((adoptable.id, episode.key))
             continue
         reason = "drift: removed outside podsync" if recorded is not None else "new"
-        b.need_audio(lock, show, episode)
+        b.need_audio(show, episode)
         b.episodes.append(
             EpisodeChange(
                 "add",
@@ -270,18 +321,19 @@ def _plan_episodes(
     for live_episode in live_eps.values():
         if live_episode.id not in claimed:
             b.unmanaged.append(Unmanaged(show.key, live_episode.id, live_episode.title))
+    _warn_about_order(b, show, list(live_eps), kept)
 
 
 def _plan_published(
     b: _Builder,
-    lock: Lock,
     show: Show,
     episode: Episode,
     position: int,
     recorded: LockedEpisode,
     current: LiveEpisode,
-) -> None:
-    """An episode podsync published that is still live: keep it, re-publish it, or replace it."""
+) -> bool:
+    """An episode podsync published that is still live: keep it (False), or re-publish or
+    replace it (True)."""
     digest = episode.source.digest
     source_changed = recorded.digest != digest or current.mic_id != recorded.mic_id
     before = {
@@ -290,13 +342,49 @@ def _plan_published(
         if getattr(current, field) != getattr(episode, field)
     }
     if not source_changed and not before:
-        return
+        return False
     if source_changed:
         reason = "source changed" if recorded.digest != digest else DRIFT + " (audio swapped)"
-        b.need_audio(lock, show, episode)
+        b.need_audio(show, episode)
     else:
         reason = _why_changed(before, recorded, episode)
-        b.reuse_published(show, episode, recorded.mic_id)
+    _republish(b, show, episode, position, current, reason, same_audio=not source_changed)
+    return True
+
+
+def _plan_adoption(
+    b: _Builder, show: Show, episode: Episode, position: int, live_episode: LiveEpisode
+) -> None:
+    """Take a live episode under management as it is, then set its description right."""
+    b.episodes.append(
+        EpisodeChange(
+            "adopt",
+            show.key,
+            episode.key,
+            "a live episode has this title; its audio is taken as this source's",
+            position,
+            live_episode.title,
+            live_episode.description,
+            episode.source.digest,
+            live_episode.id,
+            live_episode.mic_id,
+        )
+    )
+    if live_episode.description != episode.description:
+        _republish(b, show, episode, position, live_episode, "description differs", True)
+
+
+def _republish(
+    b: _Builder,
+    show: Show,
+    episode: Episode,
+    position: int,
+    current: LiveEpisode,
+    reason: str,
+    same_audio: bool,
+) -> None:
+    if same_audio:
+        b.reuse_published(show, episode, current.mic_id)
     b.episodes.append(
         EpisodeChange(
             "replace",
@@ -306,10 +394,10 @@ def _plan_published(
             position,
             episode.title,
             episode.description,
-            digest,
+            episode.source.digest,
             current.id,
             current.mic_id,
-            republish=not source_changed,
+            republish=same_audio,
         )
     )
     b.warnings.append(
@@ -319,17 +407,47 @@ def _plan_published(
 
 
 def _adoptable(
-    lock: Lock, episode: Episode, live_eps: dict[str, LiveEpisode], claimed: set[str]
+    lock: Lock,
+    episode: Episode,
+    live_eps: dict[str, LiveEpisode],
+    claimed: set[str],
+    *,
+    title_only: bool,
 ) -> LiveEpisode | None:
     """A live episode podsync has no record of but that is evidently this one.
 
     Either its audio is the job the cache holds for this source (an add whose answer was lost),
-    or the cache knows no audio for this source and the title matches (a lost lock). Adopting
-    instead of adding never publishes an episode twice and never pays for audio again."""
+    or the whole show is unknown to the lock (adopted, or the lock was lost) and the title
+    matches. In a show podsync manages, a same-titled episode it did not create is someone
+    else's and is left alone."""
     cached = lock.audio.get(episode.source.digest)
     for live_episode in live_eps.values():
         if live_episode.id in claimed or live_episode.title != episode.title:
             continue
-        if cached is None or (cached.succeeded and cached.mic_id == live_episode.mic_id):
+        if cached is not None and cached.succeeded and cached.mic_id == live_episode.mic_id:
+            return live_episode
+        if cached is None and title_only:
             return live_episode
     return None
+
+
+def _warn_about_order(
+    b: _Builder, show: Show, live_order: list[str], kept: list[tuple[str, str]]
+) -> None:
+    """ZenMic appends every added episode to the feed, so apply can only keep manifest order
+    for episodes it publishes; say so when the feed will not follow the manifest."""
+    index = {episode_id: n for n, episode_id in enumerate(live_order)}
+    published = [key for _, key in sorted(kept, key=lambda pair: index[pair[0]])]
+    publishing = sorted(
+        (c for c in b.episodes if c.show == show.key and c.action in ("add", "replace")),
+        key=lambda c: c.position,
+    )
+    after = published + [c.key for c in publishing if c.key not in published]
+    wanted = [e.key for e in show.episodes if e.key in after]
+    if after != wanted:
+        b.warnings.append(
+            f"the feed of show '{show.key}' will list episodes as {', '.join(after)}, not in "
+            f"manifest order ({', '.join(wanted)}): ZenMic adds each new or re-published "
+            "episode at the top of the feed, and podsync does not re-publish episodes just to "
+            "reorder them"
+        )

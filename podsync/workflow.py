@@ -5,18 +5,18 @@ Kept apart from cli.py so that tests and the GitHub Action can drive podsync wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podsync.client import ZenMicClient
 from podsync.errors import UnsafePlan
 from podsync.executor import Executor, Outcome, PollPolicy, Report, forget_stale
-from podsync.live import read_live
+from podsync.live import read_audio_statuses, read_live
 from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
 from podsync.manifest import load_project
 from podsync.model import Desired, Live
 from podsync.plan import Plan
-from podsync.planner import live_show_ids_to_read, plan
+from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ async def make_plan(inputs: Inputs, client: ZenMicClient, *, concurrency: int = 
         return live_show_ids_to_read(inputs.desired, inputs.lock, shows)
 
     live = await read_live(client, wanted, concurrency=concurrency)
+    mic_ids = audio_to_verify(inputs.desired, inputs.lock, live)
+    if mic_ids:
+        statuses = await read_audio_statuses(client, mic_ids, concurrency=concurrency)
+        live = replace(live, audio=statuses)
     return Planned(inputs, live, plan(inputs.desired, inputs.lock, live))
 
 

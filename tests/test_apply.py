@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from podsync.emulator import EmulatorServer
 from podsync.lock import read_lock
 from tests.conftest import Cli, Emulator
 
@@ -221,3 +222,45 @@ def test_apply_without_terminal_needs_auto_approve(
     assert result.exit_code == 1
     assert "--auto-approve" in result.output
     assert emulator.stats()["requests"] == 0
+
+
+def test_renaming_a_show_key_keeps_the_show(cli: Cli, emulator: Emulator, project: Path) -> None:
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    show_id = read_lock(project / "podsync.lock").shows["tech-weekly"].show_id
+    edit(project, lambda d: d.update(show="tech"))
+    plan = cli("plan", str(project))
+    assert "renamed from 'tech-weekly'" in plan.output
+    assert "DELETED" not in plan.output
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    lock = read_lock(project / "podsync.lock")
+    assert list(lock.shows) == ["tech"]
+    assert lock.shows["tech"].show_id == show_id
+    assert len(lock.shows["tech"].episodes) == 4
+    assert emulator.stats() | {"requests": 0} == {
+        "requests": 0,
+        "shows": 1,
+        "episodes": 4,
+        "audios": 4,
+    }
+    assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+
+
+def test_lock_from_another_account_converges_without_duplicates(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+) -> None:
+    """A lock written against one backend (say the local emulator) used against another: the
+    cached audio is not there, so it is generated, and nothing is published twice."""
+    with EmulatorServer(tmp_path / "other-account", job_seconds=0.0) as other:
+        other_cli = Cli(Emulator(other))
+        assert other_cli("apply", str(project), "--auto-approve").exit_code == 0
+    planned = json.loads(cli("plan", str(project), "--format", "json").stdout)
+    assert planned["summary"]["shows"]["create"] == 1
+    assert planned["summary"]["audio"] == {"generate": 4, "reuse": 0}
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    assert emulator.stats() | {"requests": 0} == {
+        "requests": 0,
+        "shows": 1,
+        "episodes": 4,
+        "audios": 4,
+    }
+    assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0

@@ -53,6 +53,7 @@ def test_api_error_names_the_request_and_the_show(
     assert "POST /api/v2/podcasts -> 400" in result.stderr
     assert "(for show tech-weekly)" in result.stderr
     assert "not started  episode tech-weekly/ai-health: waits on show tech-weekly" in result.stderr
+    assert emulator.stats()["audios"] == 0  # no audio paid for a show that does not exist
 
 
 def test_missing_api_key_is_a_clear_error(project: Path) -> None:

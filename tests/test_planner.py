@@ -7,7 +7,7 @@ import pytest
 from podsync.errors import PlanError
 from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.model import Desired, Episode, Live, LiveEpisode, LiveShow, Show, Source
-from podsync.planner import live_show_ids_to_read, plan
+from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
 
 
 def topic(text: str, minutes: int | None = None) -> Source:
@@ -222,3 +222,103 @@ def test_lock_entries_gone_from_manifest_and_account_are_forgotten_silently() ->
     p = plan(Desired((show(episode("a")),)), lock, live)
     assert not p.has_changes
     assert set(p.forget) == {("tw", "b"), ("gone", None)}
+
+
+def test_key_renamed_with_show_id_moves_the_lock_entry_and_deletes_nothing() -> None:
+    s = show(episode("a"))
+    lock, live = published(s)
+    renamed = Show("tech", s.title, s.description, s.episodes, show_id="tw-1")
+    p = plan(Desired((renamed,)), lock, live)
+    assert [(c.action, c.key, c.renamed_from) for c in p.shows] == [("adopt", "tech", "tw")]
+    assert not p.episodes and not p.audio
+
+
+def test_key_renamed_without_show_id_is_recognised_by_title() -> None:
+    s = show(episode("a"))
+    lock, live = published(s)
+    renamed = show(episode("a"), key="tech")
+    p = plan(Desired((renamed,)), lock, live)
+    assert [(c.action, c.reason) for c in p.shows] == [("adopt", "renamed from 'tw'")]
+    assert not p.episodes
+
+
+def test_show_id_already_managed_by_another_manifest_is_refused() -> None:
+    s = show(episode("a"))
+    lock, live = published(s)
+    thief = Show("other", "Other", "", (), show_id="tw-1")
+    with pytest.raises(PlanError, match="managed by show 'tw' already"):
+        plan(Desired((s, thief)), lock, live)
+
+
+def test_recorded_show_gone_but_same_title_live_is_adopted_not_duplicated() -> None:
+    s = show(episode("a"))
+    lock, _ = published(s, show_id="elsewhere-1")
+    _, live = published(s, show_id="here-1")
+    p = plan(Desired((s,)), lock, live)
+    assert [(c.action, c.show_id) for c in p.shows] == [("adopt", "here-1")]
+
+
+def test_hand_made_episode_with_a_manifest_title_is_not_adopted_in_a_managed_show() -> None:
+    s = show(episode("a"))
+    lock, live = published(s)
+    hand = LiveEpisode("99", "mic-hand", "New one", "")
+    live = Live((LiveShow("tw-1", s.title, s.description, None, (*live.shows[0].episodes, hand)),))
+    p = plan(Desired((show(episode("a"), episode("n", title="New one")),)), lock, live)
+    assert [(c.action, c.key) for c in p.episodes] == [("add", "n")]
+    assert [j.action for j in p.audio] == ["generate"]
+    assert [u.episode_id for u in p.unmanaged] == ["99"]
+
+
+def test_adoption_sets_a_differing_description_right_in_the_same_plan() -> None:
+    s = show(episode("a"))
+    _, live = published(s)
+    edited = show(Episode("a", "A", "a new description", s.episodes[0].source))
+    p = plan(Desired((edited,)), Lock(), live)
+    assert [(c.action, c.key, c.republish) for c in p.episodes] == [
+        ("adopt", "a", False),
+        ("replace", "a", True),
+    ]
+    assert p.episodes[0].description == "about a"  # the live value is what gets recorded
+
+
+def test_cached_audio_the_account_does_not_have_is_generated_again() -> None:
+    a, b = episode("a"), episode("b")
+    lock = (
+        Lock()
+        .with_audio(a.source.digest, CachedAudio("m1", "succeeded"))
+        .with_audio(b.source.digest, CachedAudio("m2", "queued"))
+    )
+    live = Live((), audio={"m1": "missing", "m2": "succeeded"})
+    p = plan(Desired((show(a, b),)), lock, live)
+    assert [(j.episode, j.action) for j in p.audio] == [("a", "generate"), ("b", "reuse")]
+
+
+def test_cached_audio_to_verify_is_what_the_plan_would_reuse_or_resume() -> None:
+    a, b, c = episode("a"), episode("b"), episode("c")
+    lock = (
+        Lock()
+        .with_audio(a.source.digest, CachedAudio("m1", "succeeded"))
+        .with_audio(b.source.digest, CachedAudio("m2", "running"))
+    )
+    assert audio_to_verify(Desired((show(a, b, c),)), lock, Live(())) == {"m1", "m2"}
+
+
+def test_warns_when_the_feed_cannot_follow_manifest_order() -> None:
+    s = show(episode("b"), episode("c"))
+    lock, live = published(s)
+    p = plan(Desired((show(episode("a"), episode("b"), episode("c")),)), lock, live)
+    assert any(
+        "will list episodes as b, c, a, not in manifest order (a, b, c)" in w for w in p.warnings
+    )
+    swapped = plan(Desired((show(episode("c"), episode("b")),)), lock, live)
+    assert not swapped.has_changes
+    assert any("not in manifest order (c, b)" in w for w in swapped.warnings)
+
+
+def test_deleting_a_show_warns_about_episodes_podsync_did_not_create() -> None:
+    s = show(episode("a"))
+    lock, live = published(s)
+    hand = LiveEpisode("99", "mic-hand", "Hand made", "")
+    live = Live((LiveShow("tw-1", s.title, s.description, None, (*live.shows[0].episodes, hand)),))
+    p = plan(Desired(()), lock, live)
+    assert "2 episodes, 1 of them not created by podsync" in p.warnings[0]
