@@ -18,10 +18,11 @@ import click
 
 from podsync import __version__
 from podsync.client import ZenMicClient
-from podsync.connection import api_endpoint, emulator_state_dir
+from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
 from podsync.render import FORMATS, render
+from podsync.schema import SCHEMA_DIR
 from podsync.workflow import (
     Inputs,
     Planned,
@@ -61,8 +62,8 @@ def reports_errors(func: F) -> F:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("Interrupted. Run `podsync plan` to see where things stand.", err=True)
-            sys.exit(130)
+            click.echo("\nInterrupted. Run `podsync plan` to see where things stand.", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -76,6 +77,14 @@ def use_color(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
+concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Requests (and, for apply, audio jobs) in flight at once.",
+)
+
 color_option = click.option(
     "--color",
     type=click.Choice(["auto", "always", "never"]),
@@ -85,24 +94,55 @@ color_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PodsyncGroup(click.Group):
+    """click exits 2 on a usage error, but 2 means "changes pending" here; make it 1."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=PodsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="podsync")
 def main() -> None:
-    """Podcasts as code: keep shows and episodes as YAML, plan and apply them on ZenMic."""
+    """Podcasts as code: keep shows and episodes as YAML, plan and apply them on ZenMic.
+
+    \b
+    Environment:
+      ZENMIC_API_KEY   your ZenMic API key (never printed or written anywhere)
+      ZENMIC_API_URL   default https://zenmic.com/api/v2; "local" runs the
+                       embedded emulator with its state in PROJECT/.podsync/
+      NO_COLOR         turn colour off
+
+    \b
+    Exit codes: 0 success or no changes, 1 error,
+                2 changes pending (plan --detailed-exitcode).
+    """
 
 
-@main.command()
+@main.command(short_help="Check the manifests; no API call.")
 @project_argument
 @reports_errors
 def validate(project: Path) -> None:
-    """Check the manifests in PROJECT without contacting the API."""
+    """Check the manifests in PROJECT (default: the current folder); no API call."""
     inputs = load_inputs(project)
-    shows = inputs.desired.shows
-    episodes = sum(len(s.episodes) for s in shows)
-    click.echo(f"{len(shows)} shows, {episodes} episodes: valid.")
+    shows = len(inputs.desired.shows)
+    episodes = sum(len(s.episodes) for s in inputs.desired.shows)
+    click.echo(f"{_count(shows, 'show')}, {_count(episodes, 'episode')}: valid.")
 
 
-@main.command()
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+@main.command(short_help="Show what apply would change.")
 @project_argument
 @click.option(
     "--format",
@@ -117,19 +157,21 @@ def validate(project: Path) -> None:
     is_flag=True,
     help="Exit 2 when there are changes, 0 when none (1 is still an error).",
 )
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
+@concurrency_option
 @color_option
 @reports_errors
 def plan(project: Path, fmt: str, detailed_exitcode: bool, concurrency: int, color: str) -> None:
-    """Show what apply would change in the ZenMic account."""
-    planned = _plan(project, concurrency)
+    """Show what apply would change in the ZenMic account for PROJECT (default: .)."""
+    inputs = load_inputs(project)
+    with api_endpoint(project) as endpoint:
+        planned = asyncio.run(_make_plan(inputs, endpoint, concurrency))
     colored = use_color(color)
     click.echo(render(planned.plan, fmt, color=colored), nl=False, color=colored)
     if detailed_exitcode and planned.plan.has_changes:
         sys.exit(2)
 
 
-@main.command()
+@main.command(short_help="Make the ZenMic account match the manifests.")
 @project_argument
 @click.option(
     "--auto-approve", is_flag=True, help="Apply without asking (required without a terminal)."
@@ -137,13 +179,7 @@ def plan(project: Path, fmt: str, detailed_exitcode: bool, concurrency: int, col
 @click.option(
     "--allow-destroy", is_flag=True, help="Allow deleting shows whose manifest was removed."
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Audio jobs run at once.",
-)
+@concurrency_option
 @click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True)
 @color_option
 @reports_errors
@@ -155,54 +191,51 @@ def apply(
     poll_interval: float,
     color: str,
 ) -> None:
-    """Make the ZenMic account match the manifests."""
+    """Make the ZenMic account match the manifests in PROJECT (default: the current folder)."""
     inputs = load_inputs(project)
     if not auto_approve and not sys.stdin.isatty():
         raise PodsyncError("apply asks for confirmation; without a terminal pass --auto-approve")
+    colored = use_color(color)
     with api_endpoint(project) as endpoint:
+        planned = asyncio.run(_make_plan(inputs, endpoint, concurrency))
+        click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
+        if not planned.plan.has_changes:
+            prune_lock(planned)
+            return
+        check_safe(planned.plan, allow_destroy=allow_destroy)
+        # Asked outside the event loop, so Ctrl-C at the prompt stops at once.
+        if not auto_approve and not click.confirm("\nApply these changes?", default=False):
+            click.echo("Apply cancelled; nothing was changed.")
+            return
+        click.echo("")
         outcome = asyncio.run(
-            _apply(
-                inputs,
-                endpoint.url,
-                endpoint.api_key,
-                auto_approve=auto_approve,
-                allow_destroy=allow_destroy,
+            _execute(
+                planned,
+                endpoint,
                 concurrency=concurrency,
+                allow_destroy=allow_destroy,
                 poll=PollPolicy(first=poll_interval),
-                color=use_color(color),
             )
         )
-    if outcome is None:
-        return
     _report_outcome(outcome)
     if not outcome.ok:
         sys.exit(1)
 
 
-async def _apply(
-    inputs: Inputs,
-    url: str,
-    api_key: str,
+async def _make_plan(inputs: Inputs, endpoint: Endpoint, concurrency: int) -> Planned:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+        return await make_plan(inputs, client, concurrency=concurrency)
+
+
+async def _execute(
+    planned: Planned,
+    endpoint: Endpoint,
     *,
-    auto_approve: bool,
-    allow_destroy: bool,
     concurrency: int,
+    allow_destroy: bool,
     poll: PollPolicy,
-    color: bool,
-) -> Outcome | None:
-    async with ZenMicClient(url, api_key) as client:
-        planned = await make_plan(inputs, client, concurrency=concurrency)
-        click.echo(render(planned.plan, "text", color=color), nl=False, color=color)
-        if not planned.plan.has_changes:
-            prune_lock(planned)
-            return None
-        check_safe(planned.plan, allow_destroy=allow_destroy)
-        if not auto_approve and not await asyncio.to_thread(
-            click.confirm, "\nApply these changes?", default=False
-        ):
-            click.echo("Apply cancelled; nothing was changed.")
-            return None
-        click.echo("")
+) -> Outcome:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
         return await execute(
             planned,
             client,
@@ -211,17 +244,6 @@ async def _apply(
             poll=poll,
             report=click.echo,
         )
-
-
-def _plan(project: Path, concurrency: int) -> Planned:
-    inputs = load_inputs(project)
-
-    async def go(url: str, key: str) -> Planned:
-        async with ZenMicClient(url, key) as client:
-            return await make_plan(inputs, client, concurrency=concurrency)
-
-    with api_endpoint(project) as endpoint:
-        return asyncio.run(go(endpoint.url, endpoint.api_key))
 
 
 def _report_outcome(outcome: Outcome) -> None:
@@ -238,9 +260,26 @@ def _report_outcome(outcome: Outcome) -> None:
         click.echo("Fix the cause and run `podsync apply` again: it picks up from here.", err=True)
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8765, show_default=True)
+@main.command(short_help="Print one of podsync's JSON Schemas.")
+@click.argument(
+    "name", type=click.Choice(["manifest", "project", "lock", "plan"]), default="manifest"
+)
+def schema(name: str) -> None:
+    """Print the JSON Schema NAME (default: manifest). For editor completion:
+
+    \b
+      podsync schema > manifest.schema.json
+    and in each show file:
+      # yaml-language-server: $schema=../manifest.schema.json
+    """
+    click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@main.command(short_help="Run a local ZenMic-compatible API server.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=int, default=8765, show_default=True, help="Port to listen on (0: any free)."
+)
 @click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -256,7 +295,11 @@ def _report_outcome(outcome: Outcome) -> None:
 )
 @reports_errors
 def emulator(host: str, port: int, state_dir: Path | None, job_seconds: float) -> None:
-    """Run a local ZenMic-compatible API server (point ZENMIC_API_URL at it)."""
+    """Run a local ZenMic-compatible API server.
+
+    Point ZENMIC_API_URL at the URL it prints. Run it from your project folder to share
+    state with ZENMIC_API_URL=local.
+    """
     from podsync.emulator import serve_forever
 
     directory = state_dir or emulator_state_dir(Path("."))

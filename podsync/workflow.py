@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podsync.client import ZenMicClient
-from podsync.errors import UnsafePlan
+from podsync.errors import PodsyncError, UnsafePlan
 from podsync.executor import Executor, Outcome, PollPolicy, Report, forget_stale
 from podsync.live import read_audio_statuses, read_live
 from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
@@ -35,6 +35,12 @@ class Planned:
 
 def load_inputs(project_dir: Path) -> Inputs:
     """Everything local: manifests validated and the lock read, before any request is sent."""
+    markers = ("shows", "podsync.yaml", LOCK_NAME)
+    if not any((project_dir / name).exists() for name in markers):
+        raise PodsyncError(
+            f"{project_dir} is not a podsync project: it has no shows/ folder, podsync.yaml "
+            "or podsync.lock (run podsync in your project folder, or name it: podsync plan DIR)"
+        )
     desired = load_project(project_dir)
     lock_path = project_dir / LOCK_NAME
     return Inputs(desired, read_lock(lock_path), lock_path)

@@ -103,5 +103,5 @@ def test_detailed_exitcode_and_validate_in_a_real_process(
     emulator: Emulator, project: Path
 ) -> None:
     env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
-    assert run_podsync("validate", str(project), env=env).stdout == "1 shows, 4 episodes: valid.\n"
+    assert run_podsync("validate", str(project), env=env).stdout == "1 show, 4 episodes: valid.\n"
     assert run_podsync("plan", str(project), "--detailed-exitcode", env=env).returncode == 2
