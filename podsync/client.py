@@ -254,13 +254,7 @@ class ZenMicClient:
             if not self._policy.transient(outcome):
                 raise failure from None
             if not self._policy.safe_to_repeat(method, outcome):
-                raise ApiError(
-                    method,
-                    full,
-                    failure.status,
-                    f"outcome unknown ({failure.message}); the request may have taken effect: "
-                    "run plan again to reconcile before retrying",
-                ) from None
+                raise ApiError(method, full, failure.status, _unknown_outcome(path, failure))
             delay = self._policy.delay(retry, retry_after)
             if delay is None:
                 if retry >= self._policy.max_retries:
@@ -513,3 +507,15 @@ def _text(value: Any) -> str:
 
 def _optional_text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
+
+
+def _unknown_outcome(path: str, failure: ApiError) -> str:
+    """Say honestly what a POST that may have taken effect means for the user."""
+    if path.rstrip("/").endswith("/audios"):
+        consequence = (
+            "an audio job may have been created (and billed) without podsync learning its id; "
+            "the API cannot list jobs, so the next apply submits it again"
+        )
+    else:
+        consequence = "it may have taken effect: run plan again to reconcile before retrying"
+    return f"outcome unknown ({failure.message}); {consequence}"

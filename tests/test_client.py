@@ -526,7 +526,11 @@ def test_post_with_an_unknown_outcome_is_never_retried(answer: Any, status: int 
     assert len(script.requests) == 1
     assert error.status == status
     assert "outcome unknown" in error.message
-    assert "run plan again" in error.message
+    assert "may have been created (and billed)" in error.message
+    script = Script(answer, ok(SHOW, 201))
+    error = run_error(script, lambda c: c.create_show("t", "d"))
+    assert len(script.requests) == 1
+    assert "run plan again to reconcile" in error.message
 
 
 def test_retry_exhaustion_keeps_the_apis_message() -> None:
