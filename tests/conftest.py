@@ -30,6 +30,10 @@ class Emulator:
         root = self.url.removesuffix("/api/v2")
         return httpx.get(f"{root}/_emulator/stats").json()
 
+    def account(self) -> dict[str, int]:
+        """How many shows, episodes and audio jobs the account holds (requests left out)."""
+        return {k: v for k, v in self.stats().items() if k != "requests"}
+
     def api(self) -> httpx.Client:
         """A raw HTTP client, for editing the account 'by hand' the way a user in the UI would."""
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TEST_KEY}"})
