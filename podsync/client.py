@@ -360,8 +360,9 @@ def _as_list(data: Any) -> list[Any]:
         if hint is not None:
             raise _Malformed(f"the listing is paginated ({hint}); podsync cannot read more pages")
         for key in LIST_KEYS:
-            if isinstance(data.get(key), list):
-                return data[key]
+            found = data.get(key)
+            if isinstance(found, list):
+                return found
         lists = [value for value in data.values() if isinstance(value, list)]
         if len(lists) == 1:
             return lists[0]

@@ -98,12 +98,12 @@ class Executor:
         shows = sorted({c.show for c in self.plan.episodes if c.action in ("add", "replace")})
         await asyncio.gather(*(self._publish_show(key) for key in shows))
         await asyncio.gather(*self._audio.values(), return_exceptions=True)
-        for change in self.plan.episodes:
-            if change.action == "remove":
-                await self._remove(change)
-        for change in self.plan.shows:
-            if change.action == "delete":
-                await self._delete_show(change)
+        for episode in self.plan.episodes:
+            if episode.action == "remove":
+                await self._remove(episode)
+        for show in self.plan.shows:
+            if show.action == "delete":
+                await self._delete_show(show)
         return self.outcome
 
     # shows

@@ -195,12 +195,14 @@ class _ShowChecker:
                 seen[key] = where.line
         source = data.get("source")
         source_path = (*path, "source")
-        clean_source = isinstance(source, dict) and self.result.clean(source_path)
+        clean = isinstance(source, dict) and self.result.clean(source_path)
         return Episode(
             key=str(key),
             title=self.text(self.doc, (*path, "title"), data.get("title"), required=True),
             description=self.text(self.doc, (*path, "description"), data.get("description", "")),
-            source=self.source(source_path, source) if clean_source else Source("topic"),
+            source=self.source(source_path, source)
+            if clean and isinstance(source, dict)
+            else Source("topic"),
             location=self.location((*path, "key")),
         )
 
@@ -255,37 +257,43 @@ class _ShowChecker:
         content_type = DOCUMENT_TYPES.get(real.suffix.lower())
         if content_type is None:
             kinds = ", ".join(sorted(DOCUMENT_TYPES))
-            return self.fail(path, f"document {raw!r} has an unsupported type; use one of {kinds}")
+            self.fail(path, f"document {raw!r} has an unsupported type; use one of {kinds}")
+            return None
         if info.st_size > MAX_DOCUMENT_BYTES:
-            return self.fail(
+            self.fail(
                 path,
                 f"document {raw!r} is too large ({_size(info.st_size)}; "
                 f"the API accepts at most {_size(MAX_DOCUMENT_BYTES)})",
             )
+            return None
         if info.st_size == 0:
-            return self.fail(path, f"document {raw!r} is empty")
+            self.fail(path, f"document {raw!r} is empty")
+            return None
         try:
             digest = _sha256(real)
         except OSError as exc:
-            return self.fail(path, f"cannot read document {raw!r}: {exc.strerror}")
+            self.fail(path, f"cannot read document {raw!r}: {exc.strerror}")
+            return None
         display = lexical.relative_to(self.root).as_posix()
         return Document(str(real), display, digest, info.st_size, content_type)
 
     def resolve(self, path: JsonPath, raw: str, what: str) -> tuple[Path, Path] | None:
         """(real path, path as written) for a file the manifest names, if inside the project."""
         if os.path.isabs(raw) or raw.startswith("~"):
-            return self.fail(path, f"{what} must be a path relative to this file, not {raw!r}")
+            self.fail(path, f"{what} must be a path relative to this file, not {raw!r}")
+            return None
         try:
             lexical = Path(os.path.normpath(self.doc.path.parent / raw))
             real = lexical.resolve()
         except (OSError, RuntimeError, ValueError) as exc:
-            return self.fail(path, f"cannot resolve {what} {raw!r}: {exc}")
+            self.fail(path, f"cannot resolve {what} {raw!r}: {exc}")
+            return None
         if not lexical.is_relative_to(self.root):
-            return self.fail(path, f"{what} {raw!r} is outside the project directory")
+            self.fail(path, f"{what} {raw!r} is outside the project directory")
+            return None
         if not real.is_relative_to(self.root):
-            return self.fail(
-                path, f"{what} {raw!r} is a symlink that leads outside the project directory"
-            )
+            self.fail(path, f"{what} {raw!r} is a symlink that leads outside the project directory")
+            return None
         return real, lexical
 
     def regular_file(
@@ -294,11 +302,14 @@ class _ShowChecker:
         try:
             info = real.stat()
         except FileNotFoundError:
-            return self.fail(path, f"{what} {raw!r} not found")
+            self.fail(path, f"{what} {raw!r} not found")
+            return None
         except OSError as exc:
-            return self.fail(path, f"cannot read {what} {raw!r}: {exc.strerror}")
+            self.fail(path, f"cannot read {what} {raw!r}: {exc.strerror}")
+            return None
         if not stat.S_ISREG(info.st_mode):
-            return self.fail(path, f"{what} {raw!r} is not a regular file")
+            self.fail(path, f"{what} {raw!r} is not a regular file")
+            return None
         return info
 
     def text(
@@ -332,7 +343,6 @@ class _ShowChecker:
 
     def fail(self, path: JsonPath, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
-        return None
 
 
 def _sha256(path: Path) -> str:

@@ -96,7 +96,7 @@ class Plan:
         )
 
     def summary(self) -> dict[str, dict[str, int]]:
-        def count(items: tuple, action: str) -> int:
+        def count(items: tuple[ShowChange | AudioJob | EpisodeChange, ...], action: str) -> int:
             return sum(1 for i in items if i.action == action)
 
         return {

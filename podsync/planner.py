@@ -22,7 +22,7 @@ from podsync.model import (
     LiveShow,
     Show,
 )
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
+from podsync.plan import AudioAction, AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
 
 DRIFT = "drift: changed outside podsync"
 
@@ -50,7 +50,8 @@ class _Builder:
         cached = self.lock.audio.get(digest)
         status = self.live_audio.get(cached.mic_id, cached.status) if cached else None
         if cached is None or status in AUDIO_UNSUCCESSFUL:
-            action, mic_id = "generate", None
+            action: AudioAction = "generate"
+            mic_id: str | None = None
         elif status == AUDIO_SUCCEEDED:
             action, mic_id = "reuse", cached.mic_id
         else:
@@ -162,6 +163,7 @@ def _plan_show(
 ) -> tuple[LiveShow | None, LockedShow | None]:
     """Decide create / adopt / update for one show; returns its live show and usable lock entry."""
     live_show: LiveShow | None = None
+    recorded_live = live.show(locked.show_id) if locked is not None else None
     if show.show_id:
         live_show = live.show(show.show_id)
         if live_show is None:
@@ -174,8 +176,8 @@ def _plan_show(
             locked = None
         elif renamed_from:
             b.shows.append(_adopt(show, live_show, f"renamed from '{renamed_from}'", renamed_from))
-    elif locked is not None and live.show(locked.show_id) is not None:
-        live_show = live.show(locked.show_id)
+    elif recorded_live is not None:
+        live_show = recorded_live
         if renamed_from:
             b.shows.append(_adopt(show, live_show, f"renamed from '{renamed_from}'", renamed_from))
     else:

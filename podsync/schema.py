@@ -53,7 +53,8 @@ class SchemaResult:
 @functools.cache
 def load_schema(name: str) -> Mapping[str, object]:
     """A schema shipped in podsync/schemas (a symlink to ../schemas in a source checkout)."""
-    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    schema: Mapping[str, object] = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return schema
 
 
 @functools.cache
@@ -137,7 +138,7 @@ def _message(error: ValidationError, checker: Draft202012Validator) -> str:
         return f"{label} must be at most {value}, not {_show(instance)}"
     if keyword in ("oneOf", "anyOf") and error.context:
         return _message(best_match(error.context), checker)
-    return error.message
+    return str(error.message)
 
 
 def _custom_message(error: ValidationError) -> str | None:
@@ -175,7 +176,7 @@ def _label(error: ValidationError) -> str:
 
 
 def _type_message(label: str, expected: object, instance: object) -> str:
-    names = [expected] if isinstance(expected, str) else list(expected)  # type: ignore[arg-type]
+    names = list(expected) if isinstance(expected, list) else [expected]
     wanted = " or ".join(_TYPE_NAMES.get(str(n), str(n)) for n in names)
     if instance is None:
         return f"{label} must be {wanted}, but it is empty"

@@ -31,12 +31,15 @@ class _Sandbox(SandboxedEnvironment):
     def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
             raise SecurityError("exponent too large")
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                sized = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
-                if sized and len(seq) * count > MAX_RENDERED_CHARS:
-                    raise SecurityError("repetition too large")
+        if operator == "*" and (_repeats_too_much(left, right) or _repeats_too_much(right, left)):
+            raise SecurityError("repetition too large")
         return super().call_binop(context, operator, left, right)
+
+
+def _repeats_too_much(seq: object, count: object) -> bool:
+    if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+        return len(seq) * count > MAX_RENDERED_CHARS
+    return False
 
 
 _ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)

@@ -14,7 +14,7 @@ from podsync.executor import Executor, Outcome, PollPolicy, Report, forget_stale
 from podsync.live import read_audio_statuses, read_live
 from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
 from podsync.manifest import load_project
-from podsync.model import Desired, Live
+from podsync.model import Desired, Live, LiveShow
 from podsync.plan import Plan
 from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
 
@@ -47,7 +47,7 @@ def load_inputs(project_dir: Path) -> Inputs:
 
 
 async def make_plan(inputs: Inputs, client: ZenMicClient, *, concurrency: int = 8) -> Planned:
-    def wanted(shows: list) -> set[str]:
+    def wanted(shows: list[LiveShow]) -> set[str]:
         return live_show_ids_to_read(inputs.desired, inputs.lock, shows)
 
     live = await read_live(client, wanted, concurrency=concurrency)

@@ -164,11 +164,11 @@ class _PositionLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _LimitError(f"nesting deeper than {MAX_DEPTH} levels", mark)
             return super().compose_node(parent, index)
         finally:
@@ -213,7 +213,9 @@ class _Builder:
         self._expect_tag(node, _TAG + "map")
         return self._mapping(node, path, inner)
 
-    def _mapping(self, node: MappingNode, path: JsonPath, active: frozenset[int]) -> dict:
+    def _mapping(
+        self, node: MappingNode, path: JsonPath, active: frozenset[int]
+    ) -> dict[str, object]:
         result: dict[str, object] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):

@@ -303,6 +303,10 @@ def test_templates_render_in_a_sandbox_with_strict_undefined() -> None:
         render_template("{{ c }}", {})
     with pytest.raises(TemplateProblem, match="unsafe template"):
         render_template("{{ 2 ** 100000 }}", {})
+    for huge in ("{{ 'x' * 1000000 }}", "{{ 1000000 * 'x' }}", "{{ [1] * 1000000 }}"):
+        with pytest.raises(TemplateProblem, match="repetition too large"):
+            render_template(huge, {})
+    assert render_template("{{ 3 * 4 }}", {}) == "12"
     with pytest.raises(TemplateProblem, match="template output exceeds"):
         render_template("{% for i in range(100000) %}{{ s }}{% endfor %}", {"s": "xx"})
 

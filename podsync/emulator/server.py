@@ -59,7 +59,7 @@ class EmulatorServer:
     @property
     def request_count(self) -> int:
         """Requests served under /api/v2 so far (401s included)."""
-        return self.app.state.stats.requests
+        return int(self.app.state.stats.requests)
 
     def start(self) -> str:
         """Listen, serve on a daemon thread, and return the base URL once requests are answered."""

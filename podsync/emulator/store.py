@@ -169,12 +169,11 @@ class Store:
     ) -> ShowRecord:
         with self._lock:
             show = self.get_show(show_id)
-            changes: dict[str, str] = {}
-            if title is not None:
-                changes["title"] = title
-            if description is not None:
-                changes["description"] = description
-            show = replace(show, **changes)
+            show = replace(
+                show,
+                title=show.title if title is None else title,
+                description=show.description if description is None else description,
+            )
             self._shows[show_id] = show
             self._save()
             return show
