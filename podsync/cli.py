@@ -206,7 +206,7 @@ def apply(
         # Asked outside the event loop, so Ctrl-C at the prompt stops at once.
         if not auto_approve and not click.confirm("\nApply these changes?", default=False):
             click.echo("Apply cancelled; nothing was changed.")
-            return
+            sys.exit(1)
         click.echo("")
         outcome = asyncio.run(
             _execute(

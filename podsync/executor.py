@@ -156,8 +156,9 @@ class Executor:
         try:
             await self.client.delete_show(change.show_id or "")
         except ApiError as exc:
-            self._fail(label, exc.for_target(label))
-            return
+            if exc.status != 404:  # already deleted by hand since the plan: nothing left to do
+                self._fail(label, exc.for_target(label))
+                return
         self.store.save(self.store.lock.without_show(change.key))
         self.outcome.done.append(f"delete {label}")
         self.report(f"- deleted {label} ({change.show_id})")
@@ -293,8 +294,9 @@ class Executor:
         show_id = self._show_ids[change.show]
         label = f"{change.show}/{change.key}"
         if change.action == "replace" and change.episode_id:
+            # The lock keeps the old record until the add lands: if this run stops in between,
+            # the next plan re-adds the episode from that record's audio instead of paying.
             await self._remove_episode(show_id, change.episode_id)
-            self.store.save(self.store.lock.without_episode(change.show, change.key))
         live = await self.client.add_episode(
             show_id, mic_id, change.title or "", change.description or ""
         )

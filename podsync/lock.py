@@ -162,6 +162,7 @@ def write_lock(path: Path, lock: Lock) -> None:
     text = serialize(lock)
     fd, tmp = tempfile.mkstemp(prefix=".podsync.lock.", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -172,6 +173,16 @@ def write_lock(path: Path, lock: Lock) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def _file_mode(path: Path) -> int:
+    """The lock's current mode, or what a plainly created file gets (mkstemp's is 0600)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from podsync.errors import PlanError
-from podsync.lock import Lock, LockedEpisode, LockedShow
+from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.model import (
     AUDIO_SUCCEEDED,
     AUDIO_UNSUCCESSFUL,
@@ -41,13 +41,18 @@ class _Builder:
     warnings: list[str] = field(default_factory=list)
     forget: list[tuple[str, str | None]] = field(default_factory=list)
 
-    def need_audio(self, show: Show, episode: Episode) -> None:
+    def need_audio(
+        self, show: Show, episode: Episode, published: LockedEpisode | None = None
+    ) -> None:
         """Generate, resume or reuse the audio for this source, trusting the account's word on
-        a cached job's status over the lock's (the lock may come from another account)."""
+        a job's status over the lock's (the lock may come from another account). Audio the
+        lock records as published for this very source counts as cached."""
         digest = episode.source.digest
         if digest in self.audio:
             return
         cached = self.lock.audio.get(digest)
+        if cached is None and published is not None and published.digest == digest:
+            cached = CachedAudio(published.mic_id, AUDIO_SUCCEEDED)
         status = self.live_audio.get(cached.mic_id, cached.status) if cached else None
         if cached is None or status in AUDIO_UNSUCCESSFUL:
             action: AudioAction = "generate"
@@ -94,8 +99,7 @@ def audio_to_verify(desired: Desired, lock: Lock, live: Live) -> set[str]:
     """mic_ids of cached jobs this plan would reuse or wait on: their status is asked of the
     account before the final plan, so a plan never promises audio that is not there."""
     first = plan(desired, lock, live)
-    cached = (lock.audio.get(j.digest) for j in first.audio if j.action != "generate")
-    return {c.mic_id for c in cached if c is not None}
+    return {j.mic_id for j in first.audio if j.action != "generate" and j.mic_id}
 
 
 def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
@@ -103,16 +107,23 @@ def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
     b = _Builder(lock, live.audio)
     desired_keys = {s.key for s in desired.shows}
     renames = _renames(desired, lock, desired_keys)
-    claimed = {s.show_id for s in lock.shows.values()}
+    claimed = {s.show_id for s in lock.shows.values()} | {
+        s.show_id for s in desired.shows if s.show_id
+    }
     for show in desired.shows:
-        locked = lock.shows.get(show.key) or lock.shows.get(renames.get(show.key, ""))
-        live_show, locked = _plan_show(b, show, locked, renames.get(show.key), live, claimed)
+        own = lock.shows.get(show.key)
+        source = renames.get(show.key)
+        locked = lock.shows[source] if source else own
+        if own is not None and show.show_id and own.show_id != show.show_id:
+            _warn_left_behind(b, show, own, live)
+        live_show, locked = _plan_show(b, show, locked, source, live, claimed)
         if live_show is not None:
             claimed.add(live_show.show_id)
         _plan_episodes(b, show, locked, live_show)
     for key, locked_show in sorted(lock.shows.items()):
         if key not in desired_keys and key not in renames.values():
             _plan_show_deletion(b, key, locked_show, live)
+    _hint_at_renames(b)
     return Plan(
         shows=tuple(b.shows),
         audio=tuple(b.audio.values()),
@@ -126,30 +137,41 @@ def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
 
 def _renames(desired: Desired, lock: Lock, desired_keys: set[str]) -> dict[str, str]:
     """New show key -> the lock key it replaces: a key changed in the manifest is a rename (the
-    show keeps its id, feed and episodes), not a delete plus a create. A show matches an
-    orphaned lock entry by its explicit show_id, or else by the title podsync last applied."""
+    show keeps its id, feed and episodes), not a delete plus a create.
+
+    An explicit show_id names its lock entry outright. Otherwise the orphaned entry must carry
+    the same title podsync last applied, and must not lose to another orphan that shares
+    episode keys with the show: a wrong rename would send one show's episodes to another's
+    subscribers, which is worse than the delete that --allow-destroy guards."""
+    explicit = {s.show_id for s in desired.shows if s.show_id}
     orphans = {k: v for k, v in lock.shows.items() if k not in desired_keys}
     renames: dict[str, str] = {}
     for show in desired.shows:
-        locked = lock.shows.get(show.key)
-        if show.show_id:
-            owners = [k for k, v in lock.shows.items() if v.show_id == show.show_id]
-            others = [k for k in owners if k != show.key and k in desired_keys]
-            if others:
-                raise PlanError(
-                    f"{show.location or show.key}: show_id '{show.show_id}' is managed by show "
-                    f"'{others[0]}' already; one live show can belong to one manifest only"
-                )
-        if locked is not None:
+        if not show.show_id:
             continue
-        matches = [
-            k
+        owners = [k for k, v in lock.shows.items() if v.show_id == show.show_id and k != show.key]
+        taken = [k for k in owners if k in desired_keys]
+        if taken:
+            raise PlanError(
+                f"{show.location or show.key}: show_id '{show.show_id}' is managed by show "
+                f"'{taken[0]}' already; one live show can belong to one manifest only"
+            )
+        own = lock.shows.get(show.key)
+        if owners and (own is None or own.show_id != show.show_id):
+            renames[show.key] = owners[0]
+    for show in desired.shows:
+        if show.show_id or show.key in lock.shows:
+            continue
+        pool = {
+            k: v
             for k, v in orphans.items()
-            if (v.show_id == show.show_id if show.show_id else v.title == show.title)
-            and k not in renames.values()
-        ]
-        if len(matches) == 1:
-            renames[show.key] = matches[0]
+            if v.show_id not in explicit and k not in renames.values()
+        }
+        keys = {e.key for e in show.episodes}
+        sharing = {k for k, v in pool.items() if keys & set(v.episodes)}
+        titled = [k for k, v in pool.items() if v.title == show.title]
+        if len(titled) == 1 and (not sharing or titled[0] in sharing):
+            renames[show.key] = titled[0]
     return renames
 
 
@@ -190,6 +212,8 @@ def _plan_show(
                 f"'{show.title}' ({ids}) and podsync.lock records none of them; add "
                 f"`show_id: <one of them>` to the manifest to adopt it"
             )
+        if renamed_from:
+            b.forget.append((renamed_from, None))
         if not same_title:
             reason = "drift: deleted outside podsync" if gone else "new"
             b.shows.append(
@@ -219,6 +243,30 @@ def _plan_show(
     return live_show, locked
 
 
+def _warn_left_behind(b: _Builder, show: Show, own: LockedShow, live: Live) -> None:
+    left = live.show(own.show_id)
+    if left is not None:
+        count = _count(len(left.episodes or ()), "episode")
+        b.warnings.append(
+            f"show '{show.key}' moves from {own.show_id} to {show.show_id} (show_id changed): "
+            f"{own.show_id} and its {count} stay in the account, no longer managed by podsync"
+        )
+
+
+def _hint_at_renames(b: _Builder) -> None:
+    created = [c.key for c in b.shows if c.action == "create" and c.reason == "new"]
+    deleted = [f"{c.key} ({c.show_id})" for c in b.shows if c.action == "delete"]
+    if created and deleted:
+        b.warnings.append(
+            f"new show(s) {', '.join(created)} and deleted show(s) {', '.join(deleted)}: if a "
+            "show key was renamed, set `show_id:` in its manifest to keep the show and its feed"
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -> None:
     live_show = live.show(locked.show_id)
     if live_show is None:
@@ -238,8 +286,9 @@ def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -
     )
     also = f", {foreign} of them not created by podsync" if foreign else ""
     b.warnings.append(
-        f"show '{key}' ({live_show.show_id}, {len(episodes)} episodes{also}) will be DELETED "
-        "from the account: its manifest was removed; apply refuses this without --allow-destroy"
+        f"show '{key}' ({live_show.show_id}, {_count(len(episodes), 'episode')}{also}) will be "
+        "DELETED from the account: its manifest was removed; apply refuses this without "
+        "--allow-destroy"
     )
 
 
@@ -280,7 +329,7 @@ def _plan_episodes(
             if not _plan_published(b, show, episode, position, recorded, current):
                 kept.append((current.id, episode.key))
             continue
-        adoptable = _adoptable(b.lock, episode, live_eps, claimed, title_only=locked is None)
+        adoptable = _adoptable(b, episode, live_eps, claimed, title_only=locked is None)
         if adoptable is not None:
             claimed.add(adoptable.id)
             _plan_adoption(b, show, episode, position, adoptable)
@@ -288,7 +337,7 @@ def _plan_episodes(
                 kept.append((adoptable.id, episode.key))
             continue
         reason = "drift: removed outside podsync" if recorded is not None else "new"
-        b.need_audio(show, episode)
+        b.need_audio(show, episode, recorded)
         b.episodes.append(
             EpisodeChange(
                 "add",
@@ -409,7 +458,7 @@ def _republish(
 
 
 def _adoptable(
-    lock: Lock,
+    b: _Builder,
     episode: Episode,
     live_eps: dict[str, LiveEpisode],
     claimed: set[str],
@@ -421,8 +470,10 @@ def _adoptable(
     Either its audio is the job the cache holds for this source (an add whose answer was lost),
     or the whole show is unknown to the lock (adopted, or the lock was lost) and the title
     matches. In a show podsync manages, a same-titled episode it did not create is someone
-    else's and is left alone."""
-    cached = lock.audio.get(episode.source.digest)
+    else's and is left alone. A cached job the account does not have counts for nothing."""
+    cached = b.lock.audio.get(episode.source.digest)
+    if cached is not None and b.live_audio.get(cached.mic_id) in AUDIO_UNSUCCESSFUL:
+        cached = None
     for live_episode in live_eps.values():
         if live_episode.id in claimed or live_episode.title != episode.title:
             continue

@@ -83,3 +83,16 @@ def test_lock_never_holds_secrets_or_unknown_fields() -> None:
     text = serialize(sample())
     assert "key" not in json.loads(text)
     assert set(json.loads(text)) == {"version", "shows", "audio"}
+
+
+def test_a_new_lock_is_readable_like_any_file_and_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "podsync.lock"
+    umask = os.umask(0o022)
+    try:
+        write_lock(path, Lock())
+    finally:
+        os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    os.chmod(path, 0o640)
+    write_lock(path, sample())
+    assert os.stat(path).st_mode & 0o777 == 0o640

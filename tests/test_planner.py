@@ -322,3 +322,78 @@ def test_deleting_a_show_warns_about_episodes_podsync_did_not_create() -> None:
     live = Live((LiveShow("tw-1", s.title, s.description, None, (*live.shows[0].episodes, hand)),))
     p = plan(Desired(()), lock, live)
     assert "2 episodes, 1 of them not created by podsync" in p.warnings[0]
+
+
+def two_shows() -> tuple[Show, Show, Lock, Live]:
+    a = show(episode("a1"), key="a", title="Alpha")
+    b = show(episode("b1"), key="b", title="Beta")
+    lock_a, live_a = published(a, show_id="alp-1")
+    lock_b, live_b = published(b, show_id="bet-1")
+    lock = Lock(shows={**lock_a.shows, **lock_b.shows}, audio={**lock_a.audio, **lock_b.audio})
+    return a, b, lock, Live(live_a.shows + live_b.shows)
+
+
+def test_show_id_moving_to_a_removed_manifests_show_takes_it_over_and_deletes_nothing() -> None:
+    a, b, lock, live = two_shows()
+    moved = Show("a", "Alpha", "desc", b.episodes, show_id="bet-1")
+    p = plan(Desired((moved,)), lock, live)
+    assert [(c.action, c.key, c.show_id) for c in p.shows if c.action != "update"] == [
+        ("adopt", "a", "bet-1")
+    ]
+    assert p.shows[0].renamed_from == "b"
+    assert not any(c.action == "delete" for c in p.shows)
+    assert any("alp-1 and its 1 episode stay in the account" in w for w in p.warnings)
+
+
+def test_explicit_show_id_wins_over_title_adoption_in_the_same_plan() -> None:
+    hand = LiveShow("han-1", "Hand", "", None, ())
+    by_title = Show("a", "Hand", "", ())
+    by_id = Show("z", "Zed", "", (), show_id="han-1")
+    p = plan(Desired((by_title, by_id)), Lock(), Live((hand,)))
+    assert [(c.action, c.key, c.show_id) for c in p.shows if c.action != "update"] == [
+        ("create", "a", None),
+        ("adopt", "z", "han-1"),
+    ]
+
+
+def test_lock_from_another_account_still_adopts_same_titled_episodes() -> None:
+    s = show(episode("a"))
+    foreign_lock, _ = published(s, show_id="elsewhere-1")
+    _, live = published(s, show_id="here-1")
+    live = Live(live.shows, audio={"mic-a": "missing"})
+    p = plan(Desired((s,)), foreign_lock, live)
+    assert [(c.action, c.key) for c in p.episodes] == [("adopt", "a")]
+    assert not p.audio
+
+
+def test_episode_removed_by_hand_is_re_added_from_its_published_audio_without_cache() -> None:
+    s = show(episode("a"))
+    lock, live = published(s)
+    lock = Lock(shows=lock.shows)  # adopted episodes have no cache entry
+    gone = Live((LiveShow("tw-1", s.title, s.description, None, ()),))
+    p = plan(Desired((s,)), lock, gone)
+    assert [(j.action, j.mic_id) for j in p.audio] == [("reuse", "mic-a")]
+    assert audio_to_verify(Desired((s,)), lock, gone) == {"mic-a"}
+
+
+def test_renamed_show_deleted_by_hand_is_created_and_the_old_key_forgotten() -> None:
+    s = show(episode("a"))
+    lock, _ = published(s)
+    renamed = show(episode("a"), key="tech")
+    p = plan(Desired((renamed,)), lock, Live(()))
+    assert [(c.action, c.key) for c in p.shows] == [("create", "tech")]
+    assert p.forget == (("tw", None),)
+
+
+def test_renamed_shows_that_swap_titles_are_not_guessed_and_a_hint_is_given() -> None:
+    a, b, lock, live = two_shows()
+    a2 = Show("a2", "Beta", "desc", a.episodes)
+    b2 = Show("b2", "Alpha", "desc", b.episodes)
+    p = plan(Desired((a2, b2)), lock, live)
+    assert sorted((c.action, c.key) for c in p.shows) == [
+        ("create", "a2"),
+        ("create", "b2"),
+        ("delete", "a"),
+        ("delete", "b"),
+    ]
+    assert any("set `show_id:` in its manifest" in w for w in p.warnings)

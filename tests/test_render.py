@@ -184,6 +184,7 @@ def test_json_change_fields() -> None:
         "title": "Tech | Talk",
         "description": "Gadgets.",
         "before": {"title": "Tech Talk (old)"},
+        "renamed_from": None,
     }
     resume = changes[6]
     assert resume["action"] == "resume"

@@ -56,6 +56,7 @@ def _show(change: ShowChange) -> dict[str, Any]:
         "title": change.title,
         "description": change.description,
         "before": dict(change.before) if change.before is not None else None,
+        "renamed_from": change.renamed_from,
     }
 
 
