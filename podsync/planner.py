@@ -338,18 +338,7 @@ def _plan_episodes(
             continue
         reason = "drift: removed outside podsync" if recorded is not None else "new"
         b.need_audio(show, episode, recorded)
-        b.episodes.append(
-            EpisodeChange(
-                "add",
-                show.key,
-                episode.key,
-                reason,
-                position,
-                episode.title,
-                episode.description,
-                episode.source.digest,
-            )
-        )
+        b.episodes.append(_publishing(show, episode, position, reason))
     desired_keys = {e.key for e in show.episodes}
     for key, recorded in sorted(locked_eps.items()):
         current = live_eps.get(recorded.episode_id)
@@ -436,24 +425,34 @@ def _republish(
 ) -> None:
     if same_audio:
         b.reuse_published(show, episode, current.mic_id)
-    b.episodes.append(
-        EpisodeChange(
-            "replace",
-            show.key,
-            episode.key,
-            reason,
-            position,
-            episode.title,
-            episode.description,
-            episode.source.digest,
-            current.id,
-            current.mic_id,
-            republish=same_audio,
-        )
-    )
+    b.episodes.append(_publishing(show, episode, position, reason, current, same_audio))
     b.warnings.append(
         f"episode '{show.key}/{episode.key}' is re-published ({reason}): it is removed and added "
         "again, so it moves to the top of the feed"
+    )
+
+
+def _publishing(
+    show: Show,
+    episode: Episode,
+    position: int,
+    reason: str,
+    replacing: LiveEpisode | None = None,
+    republish: bool = False,
+) -> EpisodeChange:
+    """An add, or with `replacing` a replace, that publishes `episode` as the manifest says."""
+    return EpisodeChange(
+        "replace" if replacing else "add",
+        show.key,
+        episode.key,
+        reason,
+        position,
+        episode.title,
+        episode.description,
+        episode.source.digest,
+        replacing.id if replacing else None,
+        replacing.mic_id if replacing else None,
+        republish=republish,
     )
 
 
