@@ -254,7 +254,13 @@ class ZenMicClient:
             if not self._policy.transient(outcome):
                 raise failure from None
             if not self._policy.safe_to_repeat(method, outcome):
-                raise ApiError(method, full, failure.status, _unknown_outcome(path, failure))
+                raise ApiError(
+                    method,
+                    full,
+                    failure.status,
+                    _unknown_outcome(path, failure),
+                    outcome_unknown=True,
+                ) from None
             delay = self._policy.delay(retry, retry_after)
             if delay is None:
                 if retry >= self._policy.max_retries:
@@ -518,5 +524,5 @@ def _unknown_outcome(path: str, failure: ApiError) -> str:
             "the API cannot list jobs, so the next apply submits it again"
         )
     else:
-        consequence = "it may have taken effect: run plan again to reconcile before retrying"
+        consequence = "it may have taken effect; podsync checks the account before trying again"
     return f"outcome unknown ({failure.message}); {consequence}"

@@ -66,16 +66,27 @@ class ApiError(PodsyncError):
         status: int | None,
         message: str,
         target: str | None = None,
+        *,
+        outcome_unknown: bool = False,
     ):
         self.method = method
         self.path = path
         self.status = status
         self.message = message
         self.target = target
+        # a request that creates something may have taken effect although it failed
+        self.outcome_unknown = outcome_unknown
         where = f" (for {target})" if target else ""
         code = f" -> {status}" if status is not None else ""
         super().__init__(f"{method} {path}{code}{where}: {message}")
 
     def for_target(self, target: str) -> ApiError:
         """The same failure, labelled with the show/episode it was for."""
-        return ApiError(self.method, self.path, self.status, self.message, target)
+        return ApiError(
+            self.method,
+            self.path,
+            self.status,
+            self.message,
+            target,
+            outcome_unknown=self.outcome_unknown,
+        )

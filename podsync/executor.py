@@ -12,13 +12,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
+from podsync import failpoints
 from podsync.client import AudioStatus, ZenMicClient
 from podsync.errors import ApiError
 from podsync.lock import CachedAudio, LockedEpisode, LockedShow, LockStore
+from podsync.model import LiveEpisode, LiveShow
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
 
 Report = Callable[[str], None]
+T = TypeVar("T")
+CREATE_ATTEMPTS = 3
 
 
 class AudioFailed(Exception):
@@ -113,7 +118,8 @@ class Executor:
         lock = self.store.lock
         try:
             if change.action == "create":
-                live = await self.client.create_show(change.title or "", change.description or "")
+                live = await self._create_show(change.title or "", change.description or "")
+                failpoints.reached("show-created")
                 lock = lock.with_show(
                     change.key, LockedShow(live.show_id, live.title, live.description)
                 )
@@ -147,6 +153,44 @@ class Executor:
         self.store.save(lock)
         self._show_ids[change.key] = lock.shows[change.key].show_id
         self.outcome.done.append(f"{change.action} {label}")
+
+    async def _create_show(self, title: str, description: str) -> LiveShow:
+        async def find() -> LiveShow | None:
+            claimed = set(self._show_ids.values())
+            shows = await self.client.list_shows()
+            return next((s for s in shows if s.title == title and s.show_id not in claimed), None)
+
+        return await self._create_once(
+            lambda: self.client.create_show(title, description), find, f"show '{title}'"
+        )
+
+    async def _create_once(
+        self,
+        create: Callable[[], Awaitable[T]],
+        find: Callable[[], Awaitable[T | None]],
+        what: str,
+    ) -> T:
+        """Create something exactly once although a create may fail after taking effect.
+
+        A POST that fails with an unknown outcome (a 500, a dropped connection) may have created
+        the show or episode; sending it again would make a second one. So look at the account
+        first, and only when the thing is not there, try again. The planner made this create
+        because no such show or episode existed, so one that has appeared since is ours.
+        """
+        unknown: ApiError | None = None
+        for _ in range(CREATE_ATTEMPTS):
+            try:
+                return await create()
+            except ApiError as exc:
+                if not exc.outcome_unknown:
+                    raise
+                unknown = exc
+            found = await find()
+            if found is not None:
+                self.report(f"  ({what} was created although the API reported a failure)")
+                return found
+        assert unknown is not None
+        raise unknown
 
     async def _delete_show(self, change: ShowChange) -> None:
         label = f"show {change.key}"
@@ -192,7 +236,9 @@ class Executor:
             try:
                 if job.action == "generate":
                     status = await self.client.submit_audio(job.source, job.title)
+                    failpoints.reached("audio-submitted")
                     self._record(job.digest, status)
+                    failpoints.reached("audio-recorded")
                     self.report(f"$ submitted {label} ({status.id})")
                     self.outcome.done.append(f"submit {label}")
                     mic_id = status.id
@@ -212,6 +258,7 @@ class Executor:
         delay, waited = self.poll.first, 0.0
         while True:
             status = await self.client.get_audio(mic_id)
+            failpoints.reached("audio-polled")
             self._record(digest, status)
             if status.done:
                 return status
@@ -297,9 +344,8 @@ class Executor:
             # The lock keeps the old record until the add lands: if this run stops in between,
             # the next plan re-adds the episode from that record's audio instead of paying.
             await self._remove_episode(show_id, change.episode_id)
-        live = await self.client.add_episode(
-            show_id, mic_id, change.title or "", change.description or ""
-        )
+        live = await self._add_episode(change, show_id, mic_id)
+        failpoints.reached("episode-added")
         self.store.save(
             self.store.lock.with_episode(
                 change.show,
@@ -313,6 +359,29 @@ class Executor:
         self.outcome.done.append(f"{change.action} episode {label}")
         self.report(f"{'~' if change.action == 'replace' else '+'} {verb} episode {label}")
 
+    async def _add_episode(self, change: EpisodeChange, show_id: str, mic_id: str) -> LiveEpisode:
+        title, description = change.title or "", change.description or ""
+
+        async def find() -> LiveEpisode | None:
+            locked = self.store.lock.shows.get(change.show)
+            claimed = {e.episode_id for e in locked.episodes.values()} if locked else set()
+            claimed.discard(change.episode_id or "")  # a replace: that one was just removed
+            episodes = await self.client.list_episodes(show_id)
+            return next(
+                (
+                    e
+                    for e in episodes
+                    if e.mic_id == mic_id and e.title == title and e.id not in claimed
+                ),
+                None,
+            )
+
+        return await self._create_once(
+            lambda: self.client.add_episode(show_id, mic_id, title, description),
+            find,
+            f"episode {change.show}/{change.key}",
+        )
+
     async def _remove(self, change: EpisodeChange) -> None:
         label = f"episode {change.show}/{change.key}"
         show_id = self._show_ids.get(change.show)
@@ -321,6 +390,7 @@ class Executor:
         except ApiError as exc:
             self._fail(label, exc.for_target(label))
             return
+        failpoints.reached("episode-removed")
         if change.show in self.store.lock.shows:
             self.store.save(self.store.lock.without_episode(change.show, change.key))
         self.outcome.done.append(f"remove {label}")

@@ -19,10 +19,12 @@ from typing import Any
 import jsonschema
 
 import podsync
+from podsync import failpoints
 from podsync.errors import LockError
 from podsync.model import AUDIO_SUCCEEDED, AUDIO_UNSUCCESSFUL
 
 LOCK_NAME = "podsync.lock"
+TEMP_PREFIX = ".podsync.lock."
 LOCK_VERSION = 1
 SCHEMA_PATH = Path(podsync.__file__).parent / "schemas" / "lock.schema.json"
 
@@ -160,19 +162,31 @@ def read_lock(path: Path) -> Lock:
 def write_lock(path: Path, lock: Lock) -> None:
     """Replace the lock atomically: temp file in the same directory, fsync, rename, fsync dir."""
     text = serialize(lock)
-    fd, tmp = tempfile.mkstemp(prefix=".podsync.lock.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         os.fchmod(fd, _file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            half = len(text) // 2
+            handle.write(text[:half])
+            handle.flush()
+            failpoints.reached("lock-written-half")
+            handle.write(text[half:])
             handle.flush()
             os.fsync(handle.fileno())
+        failpoints.reached("lock-renaming")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def remove_stale_temp_files(directory: Path) -> None:
+    """Temp files left by a run killed mid-write; the lock itself is whole, these are litter."""
+    for leftover in directory.glob(TEMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def _file_mode(path: Path) -> int:
@@ -205,6 +219,7 @@ class LockStore:
     def __init__(self, path: Path, lock: Lock):
         self.path = path
         self.lock = lock
+        remove_stale_temp_files(path.parent)
 
     def save(self, lock: Lock) -> None:
         if lock == self.lock:

@@ -14,7 +14,9 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
-TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+# 500 included: a GET that failed inside the server is worth another try. For a POST it means
+# the outcome is unknown (the server may have acted before failing), which the caller reconciles.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A server that answers these to a POST has certainly not acted on it.
 UNACTED_STATUSES = frozenset({429, 503})
 # Raised before a byte of the request left this machine.

@@ -443,9 +443,16 @@ def test_a_non_json_success_body_is_an_error_not_a_traceback() -> None:
 
 
 def test_a_non_transient_failure_is_not_retried() -> None:
-    script = Script(fail(500, "boom"), ok([]))
+    script = Script(fail(400, "bad title"), ok([]))
     error = run_error(script, lambda c: c.list_shows())
-    assert (error.status, error.message, len(script.requests)) == (500, "boom", 1)
+    assert (error.status, error.message, len(script.requests)) == (400, "bad title", 1)
+    assert not error.outcome_unknown
+
+
+def test_a_500_on_a_get_is_retried() -> None:
+    script = Script(fail(500, "boom"), ok([]))
+    shows, client = run(script, lambda c: c.list_shows())
+    assert (shows, client.request_count) == ([], 2)
 
 
 # --- retries -----------------------------------------------------------------------------------
@@ -512,12 +519,13 @@ def test_post_retries_only_when_the_server_certainly_did_nothing(answer: Any) ->
 @pytest.mark.parametrize(
     ("answer", "status"),
     [
+        (fail(500, "internal error"), 500),
         (fail(502, "bad gateway"), 502),
         (fail(504, "gateway timeout"), 504),
         (httpx.ReadTimeout("slow"), None),
         (httpx.RemoteProtocolError("reset"), None),
     ],
-    ids=["502", "504", "read-timeout", "reset"],
+    ids=["500", "502", "504", "read-timeout", "reset"],
 )
 def test_post_with_an_unknown_outcome_is_never_retried(answer: Any, status: int | None) -> None:
     script = Script(answer, ok(QUEUED, 202))
@@ -525,12 +533,14 @@ def test_post_with_an_unknown_outcome_is_never_retried(answer: Any, status: int 
     error = run_error(script, lambda c: c.submit_audio(source, "T"))
     assert len(script.requests) == 1
     assert error.status == status
+    assert error.outcome_unknown
     assert "outcome unknown" in error.message
     assert "may have been created (and billed)" in error.message
     script = Script(answer, ok(SHOW, 201))
     error = run_error(script, lambda c: c.create_show("t", "d"))
     assert len(script.requests) == 1
-    assert "run plan again to reconcile" in error.message
+    assert error.outcome_unknown
+    assert "podsync checks the account before trying again" in error.message
 
 
 def test_retry_exhaustion_keeps_the_apis_message() -> None:
@@ -575,7 +585,8 @@ def test_backoff_is_full_jitter_capped_by_backoff_max() -> None:
         ("GET", 502, True, True),
         ("PATCH", httpx.ReadTimeout("t"), True, True),
         ("DELETE", 504, True, True),
-        ("GET", 500, False, True),
+        ("GET", 500, True, True),
+        ("POST", 500, True, False),
         ("POST", 429, True, True),
         ("POST", 503, True, True),
         ("POST", 502, True, False),
