@@ -22,6 +22,8 @@ from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
 from podsync.render import FORMATS, render
+from podsync.render.json import plan_checksum
+from podsync.saved_plan import check_fresh, read_saved_plan, write_saved_plan
 from podsync.schema import SCHEMA_DIR
 from podsync.workflow import (
     Inputs,
@@ -157,22 +159,51 @@ def _count(n: int, noun: str) -> str:
     is_flag=True,
     help="Exit 2 when there are changes, 0 when none (1 is still an error).",
 )
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also save the plan to this file, for `podsync apply FILE` to apply exactly it.",
+)
 @concurrency_option
 @color_option
 @reports_errors
-def plan(project: Path, fmt: str, detailed_exitcode: bool, concurrency: int, color: str) -> None:
+def plan(
+    project: Path,
+    fmt: str,
+    detailed_exitcode: bool,
+    out: Path | None,
+    concurrency: int,
+    color: str,
+) -> None:
     """Show what apply would change in the ZenMic account for PROJECT (default: .)."""
     inputs = load_inputs(project)
     with api_endpoint(project) as endpoint:
         planned = asyncio.run(_make_plan(inputs, endpoint, concurrency))
     colored = use_color(color)
     click.echo(render(planned.plan, fmt, color=colored), nl=False, color=colored)
+    if out is not None:
+        write_saved_plan(out, planned, project)
+        click.echo(
+            f"\nSaved the plan to {out} (checksum {plan_checksum(planned.plan)}).\n"
+            f"To apply exactly this plan: podsync apply {out}",
+            err=True,
+        )
     if detailed_exitcode and planned.plan.has_changes:
         sys.exit(2)
 
 
 @main.command(short_help="Make the ZenMic account match the manifests.")
-@project_argument
+@click.argument(
+    "target", default=".", type=click.Path(exists=True, path_type=Path), metavar="[PROJECT|PLAN]"
+)
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="With a saved PLAN: the project folder [default: the one the plan was made in].",
+)
 @click.option(
     "--auto-approve", is_flag=True, help="Apply without asking (required without a terminal)."
 )
@@ -184,27 +215,40 @@ def plan(project: Path, fmt: str, detailed_exitcode: bool, concurrency: int, col
 @color_option
 @reports_errors
 def apply(
-    project: Path,
+    target: Path,
+    project_dir: Path | None,
     auto_approve: bool,
     allow_destroy: bool,
     concurrency: int,
     poll_interval: float,
     color: str,
 ) -> None:
-    """Make the ZenMic account match the manifests in PROJECT (default: the current folder)."""
+    """Make the ZenMic account match the manifests in PROJECT (default: the current folder).
+
+    Given a PLAN file saved by `podsync plan --out`, apply exactly that plan, without asking
+    again (it was reviewed when saved); if the manifests, podsync.lock or the live account
+    changed since, refuse it as stale.
+    """
+    saved = read_saved_plan(target) if target.is_file() else None
+    if saved is None and project_dir is not None:
+        raise click.UsageError("--project goes with a saved plan file, not a project folder")
+    project = project_dir or (Path(saved.project) if saved is not None else target)
     inputs = load_inputs(project)
-    if not auto_approve and not sys.stdin.isatty():
+    approved = auto_approve or saved is not None
+    if not approved and not sys.stdin.isatty():
         raise PodsyncError("apply asks for confirmation; without a terminal pass --auto-approve")
     colored = use_color(color)
     with api_endpoint(project) as endpoint:
         planned = asyncio.run(_make_plan(inputs, endpoint, concurrency))
         click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
+        if saved is not None:
+            check_fresh(saved, planned)
         if not planned.plan.has_changes:
             prune_lock(planned)
             return
         check_safe(planned.plan, allow_destroy=allow_destroy)
         # Asked outside the event loop, so Ctrl-C at the prompt stops at once.
-        if not auto_approve and not click.confirm("\nApply these changes?", default=False):
+        if not approved and not click.confirm("\nApply these changes?", default=False):
             click.echo("Apply cancelled; nothing was changed.")
             sys.exit(1)
         click.echo("")

@@ -8,6 +8,7 @@ Document sources are described by display path, size and hash; their bytes never
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -33,12 +34,24 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     )
     return {
         "format_version": FORMAT_VERSION,
+        "checksum": _checksum(changes),
         "summary": plan.summary(),
         "changes": changes,
         "unmanaged": [_unmanaged(u) for u in plan.unmanaged],
         "warnings": list(plan.warnings),
         "live_read": plan.live_read,
     }
+
+
+def plan_checksum(plan: Plan) -> str:
+    """The sha256 of the plan's changes, as octoDNS's --checksum: it binds an apply to the
+    changes a reviewer approved, whatever else (warnings, wording) the report says."""
+    return str(plan_to_dict(plan)["checksum"])
+
+
+def _checksum(changes: list[dict[str, Any]]) -> str:
+    canonical = json.dumps(changes, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def render_json(plan: Plan) -> str:

@@ -1,0 +1,190 @@
+"""Saved plans: `plan --out FILE` writes one, `apply FILE` applies exactly it or refuses it.
+
+A reviewed plan is a promise: apply must do what the reviewer read, not what the world looks like
+an hour later. So a saved plan carries fingerprints of its three inputs (the manifests, the lock,
+the live account) and the checksum of its changes. `apply FILE` reads the inputs again; if any of
+them moved, the plan is stale and apply refuses it, naming what moved (Terraform's rule). If none
+moved, the planner, a pure function, makes the same plan again, and the checksum proves it.
+
+The file holds the plan as JSON (the same document `plan --format json` prints): no API key, no
+document text, so it can be kept as a CI artifact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from podsync import __version__
+from podsync.errors import PodsyncError
+from podsync.lock import serialize
+from podsync.model import AUDIO_UNSUCCESSFUL, Desired, Live
+from podsync.render.json import plan_checksum, plan_to_dict
+from podsync.workflow import Planned
+
+SAVED_FORMAT = "podsync-saved-plan"
+SAVED_VERSION = 1
+
+
+class StalePlan(PodsyncError):
+    """The saved plan no longer describes what apply would do."""
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    manifests: str
+    lock: str
+    live: str
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    checksum: str
+    fingerprints: Fingerprints
+    project: str  # the project folder as given when planning, the default for apply
+    options: dict[str, Any]  # planning options apply must repeat (e.g. no_delete)
+    plan: dict[str, Any]
+
+
+def fingerprints(planned: Planned) -> Fingerprints:
+    return Fingerprints(
+        manifests=_digest(_desired_data(planned.inputs.desired)),
+        lock=_digest(serialize(planned.inputs.lock)),
+        live=_digest(_live_data(planned.live)),
+    )
+
+
+def write_saved_plan(
+    path: Path, planned: Planned, project: Path, options: dict[str, Any] | None = None
+) -> None:
+    document = {
+        "format": SAVED_FORMAT,
+        "version": SAVED_VERSION,
+        "podsync_version": __version__,
+        "project": str(project),
+        "options": options or {},
+        "fingerprints": asdict(fingerprints(planned)),
+        "checksum": plan_checksum(planned.plan),
+        "plan": plan_to_dict(planned.plan),
+    }
+    try:
+        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise PodsyncError(f"cannot write the plan to {path}: {exc.strerror}") from None
+
+
+def read_saved_plan(path: Path) -> SavedPlan:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PodsyncError(f"cannot read the saved plan {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise PodsyncError(
+            f"{path} is not a saved podsync plan (not JSON); make one with `podsync plan --out`"
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != SAVED_FORMAT:
+        raise PodsyncError(
+            f"{path} is not a saved podsync plan; make one with `podsync plan --out {path}`"
+        )
+    if document.get("version") != SAVED_VERSION:
+        raise PodsyncError(
+            f"{path} is a saved plan of format version {document.get('version')!r}; this podsync "
+            f"reads version {SAVED_VERSION}: make the plan again"
+        )
+    try:
+        return SavedPlan(
+            checksum=str(document["checksum"]),
+            fingerprints=Fingerprints(**document["fingerprints"]),
+            project=str(document["project"]),
+            options=dict(document["options"]),
+            plan=dict(document["plan"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise PodsyncError(f"{path} is a damaged saved plan; make the plan again") from None
+
+
+def check_fresh(saved: SavedPlan, planned: Planned) -> None:
+    """Refuse a saved plan whose inputs moved, or that the planner would not make again."""
+    now = fingerprints(planned)
+    moved = []
+    if now.manifests != saved.fingerprints.manifests:
+        moved.append("the manifests changed (a show file, podsync.yaml or a source file)")
+    if now.lock != saved.fingerprints.lock:
+        moved.append("podsync.lock changed (another apply ran since)")
+    if now.live != saved.fingerprints.live:
+        moved.append("the live ZenMic account changed (edited by hand, or another apply)")
+    if not moved and plan_checksum(planned.plan) != saved.checksum:
+        moved.append("this podsync makes a different plan from the same inputs (another version)")
+    if moved:
+        difference = _describe_difference(saved.plan, plan_to_dict(planned.plan))
+        raise StalePlan(
+            "the saved plan is stale and was not applied:\n"
+            + "\n".join(f"  - {reason}" for reason in moved)
+            + (f"\n{difference}" if difference else "")
+            + "\nMake a new plan with `podsync plan --out FILE`, review it, and apply that."
+        )
+
+
+def _describe_difference(saved: dict[str, Any], now: dict[str, Any]) -> str:
+    """The changes that appeared or vanished since the plan was saved, one line each."""
+    before = {_label(c) for c in saved.get("changes", [])}
+    after = {_label(c) for c in now.get("changes", [])}
+    lines = [f"  + now also: {label}" for label in sorted(after - before)]
+    lines += [f"  - no longer: {label}" for label in sorted(before - after)]
+    return "\n".join(lines)
+
+
+def _label(change: dict[str, Any]) -> str:
+    target = change.get("show", "")
+    if change.get("episode"):
+        target += f"/{change['episode']}"
+    return f"{change.get('action')} {change.get('type')} {target} ({change.get('reason')})"
+
+
+def _desired_data(desired: Desired) -> Any:
+    """The manifests as the plan sees them: where a value was written, or where the project
+    sits on disk, does not change the plan, so it does not make a saved plan stale."""
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items() if k not in ("location", "path")}
+        if isinstance(value, (list, tuple)):
+            return [scrub(v) for v in value]
+        return value
+
+    return scrub(asdict(desired))
+
+
+def _live_data(live: Live) -> Any:
+    """The account as the plan sees it; a job moving from queued to succeeded changes nothing
+    the plan does, so only whether a cached job is still usable counts."""
+    return {
+        "read": live.read,
+        "shows": sorted(
+            (
+                {
+                    "show_id": show.show_id,
+                    "title": show.title,
+                    "description": show.description,
+                    "episodes": None
+                    if show.episodes is None
+                    else sorted(
+                        [e.id, e.mic_id, e.title, e.description] for e in show.episodes
+                    ),
+                }
+                for show in live.shows
+            ),
+            key=lambda s: str(s["show_id"]),
+        ),
+        "audio": {
+            mic_id: status not in AUDIO_UNSUCCESSFUL for mic_id, status in live.audio.items()
+        },
+    }
+
+
+def _digest(data: Any) -> str:
+    text = data if isinstance(data, str) else json.dumps(data, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

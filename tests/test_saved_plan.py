@@ -1,0 +1,136 @@
+"""plan --out FILE, then apply FILE: exactly the reviewed plan, or a refusal when it went stale."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from podsync.lock import Lock
+from podsync.model import Desired, Live, LiveShow
+from podsync.plan import Plan
+from podsync.saved_plan import fingerprints
+from podsync.schema import SCHEMA_DIR
+from podsync.workflow import Inputs, Planned
+from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.test_apply import edit, episode
+
+
+def save(cli: Cli, project: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "reviewed.plan"
+    result = cli("plan", str(project), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"podsync apply {out}" in result.output
+    return out
+
+
+def test_apply_of_a_saved_plan_does_exactly_that_plan(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+) -> None:
+    out = save(cli, project, tmp_path)
+    saved = json.loads(out.read_text())
+    reviewed = json.loads(cli("plan", str(project), "--format", "json").output)
+    assert saved["plan"] == reviewed
+    assert saved["checksum"] == reviewed["checksum"]
+    jsonschema.validate(reviewed, json.loads((SCHEMA_DIR / "plan.schema.json").read_text()))
+    assert emulator.account() == {"audios": 0, "shows": 0, "episodes": 0}
+
+    applied = cli("apply", str(out))  # no --auto-approve: a saved plan was approved when saved
+    assert applied.exit_code == 0, applied.output
+    assert emulator.account() == {"audios": 4, "shows": 1, "episodes": 4}
+    assert "No changes" in cli("plan", str(project)).output
+    assert TEST_KEY not in out.read_text()
+
+
+def test_a_plan_applies_once_then_it_is_stale(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+) -> None:
+    out = save(cli, project, tmp_path)
+    assert cli("apply", str(out)).exit_code == 0
+    again = cli("apply", str(out))
+    assert again.exit_code == 1
+    assert "the saved plan is stale" in again.output
+    assert "podsync.lock changed" in again.output
+    assert "- no longer: add episode tech-weekly/ai-health (new)" in again.output
+    assert emulator.account() == {"audios": 4, "shows": 1, "episodes": 4}
+
+
+def test_an_edited_manifest_makes_the_plan_stale(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+) -> None:
+    out = save(cli, project, tmp_path)
+    edit(project, lambda d: episode(d, "ai-health").update(title="Renamed after review"))
+    refused = cli("apply", str(out))
+    assert refused.exit_code == 1
+    assert "the manifests changed" in refused.output
+    assert "lock changed" not in refused.output and "account changed" not in refused.output
+    assert emulator.account() == {"audios": 0, "shows": 0, "episodes": 0}
+
+
+def test_a_hand_edit_of_the_account_makes_the_plan_stale(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+) -> None:
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    edit(project, lambda d: d["episodes"].pop())
+    out = save(cli, project, tmp_path)
+    with emulator.api() as api:
+        show_id = api.get("/podcasts").json()["data"][0]["show_id"]
+        first = api.get(f"/podcasts/{show_id}/episodes").json()["data"][0]
+        assert api.delete(f"/podcasts/{show_id}/episodes/{first['id']}").is_success
+    before = emulator.account()
+    refused = cli("apply", str(out))
+    assert refused.exit_code == 1
+    assert "the live ZenMic account changed" in refused.output
+    assert "+ now also: add episode tech-weekly/" in refused.output
+    assert emulator.account() == before
+
+
+def test_a_saved_plan_still_applies_from_another_checkout(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+) -> None:
+    out = save(cli, project, tmp_path)
+    elsewhere = tmp_path / "ci-checkout"
+    shutil.copytree(project, elsewhere)
+    applied = cli("apply", str(out), "--project", str(elsewhere))
+    assert applied.exit_code == 0, applied.output
+    assert (elsewhere / "podsync.lock").exists() and not (project / "podsync.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "is not a saved podsync plan (not JSON)"),
+        ('{"format_version": 1}', "is not a saved podsync plan"),
+        ('{"format": "podsync-saved-plan", "version": 99}', "format version 99"),
+        ('{"format": "podsync-saved-plan", "version": 1}', "is a damaged saved plan"),
+    ],
+)
+def test_a_file_that_is_not_a_saved_plan_is_a_clear_error(
+    cli: Cli, emulator: Emulator, tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(content)
+    result = cli("apply", str(path))
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert emulator.stats()["requests"] == 0
+
+
+def test_project_option_needs_a_plan_file(cli: Cli, project: Path) -> None:
+    result = cli("apply", str(project), "--project", str(project))
+    assert result.exit_code == 1
+    assert "--project goes with a saved plan file" in result.output
+
+
+def test_a_job_finishing_does_not_make_a_plan_stale() -> None:
+    def planned(status: str) -> Planned:
+        live = Live((LiveShow("s-1", "T", "D", episodes=()),), audio={"mic-1": status})
+        inputs = Inputs(Desired(()), Lock(), Path("podsync.lock"))
+        return Planned(inputs, live, Plan())
+
+    assert fingerprints(planned("processing")) == fingerprints(planned("succeeded"))
+    assert fingerprints(planned("processing")).live != fingerprints(planned("failed")).live
