@@ -21,6 +21,10 @@ from podsync.client import ZenMicClient
 from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
+from podsync.lock import LOCK_NAME
+from podsync.lock_rebuild import Rebuilt, install_lock, rebuild_lock, set_aside_label, summary
+from podsync.model import Desired
+from podsync.project_lock import hold_project
 from podsync.render import FORMATS, render
 from podsync.render.json import plan_checksum
 from podsync.saved_plan import check_fresh, read_saved_plan, write_saved_plan
@@ -30,9 +34,11 @@ from podsync.workflow import (
     Planned,
     check_safe,
     execute,
+    load_desired,
     load_inputs,
     make_plan,
     prune_lock,
+    reread_lock,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,6 +91,15 @@ concurrency_option = click.option(
     default=8,
     show_default=True,
     help="Requests (and, for apply, audio jobs) in flight at once.",
+)
+
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another apply on the project to finish (0: stop at once).",
 )
 
 color_option = click.option(
@@ -211,6 +226,7 @@ def plan(
     "--allow-destroy", is_flag=True, help="Allow deleting shows whose manifest was removed."
 )
 @concurrency_option
+@lock_timeout_option
 @click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True)
 @color_option
 @reports_errors
@@ -220,6 +236,7 @@ def apply(
     auto_approve: bool,
     allow_destroy: bool,
     concurrency: int,
+    lock_timeout: float,
     poll_interval: float,
     color: str,
 ) -> None:
@@ -238,7 +255,9 @@ def apply(
     if not approved and not sys.stdin.isatty():
         raise PodsyncError("apply asks for confirmation; without a terminal pass --auto-approve")
     colored = use_color(color)
-    with api_endpoint(project) as endpoint:
+    # One apply at a time: the plan is made, approved and applied under the project lock.
+    with hold_project(project, lock_timeout, on_wait=_to_stderr), api_endpoint(project) as endpoint:
+        inputs = reread_lock(inputs)
         planned = asyncio.run(_make_plan(inputs, endpoint, concurrency))
         click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
         if saved is not None:
@@ -302,6 +321,43 @@ def _report_outcome(outcome: Outcome) -> None:
         click.echo(f"  not started  {label}: {reason}", err=True)
     if not outcome.ok:
         click.echo("Fix the cause and run `podsync apply` again: it picks up from here.", err=True)
+
+
+def _to_stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@main.group("lock", short_help="Repair podsync.lock.")
+def lock_group() -> None:
+    """Repair podsync.lock, podsync's record of what it created and paid for."""
+
+
+@lock_group.command("rebuild", short_help="Rebuild podsync.lock from the live account.")
+@project_argument
+@click.option("--force", is_flag=True, help="Replace a lock that reads fine too.")
+@concurrency_option
+@lock_timeout_option
+@reports_errors
+def lock_rebuild(project: Path, force: bool, concurrency: int, lock_timeout: float) -> None:
+    """Rebuild PROJECT's podsync.lock (default: .) from the live account when it is corrupt
+    or lost: adopt the live shows and episodes that match the manifests, change nothing live.
+
+    The old file is kept beside it as podsync.lock.corrupt-<time>.
+    """
+    desired = load_desired(project)
+    path = project / LOCK_NAME
+    with hold_project(project, lock_timeout, command="lock rebuild", on_wait=_to_stderr):
+        set_aside = set_aside_label(path, force=force)
+        with api_endpoint(project) as endpoint:
+            rebuilt = asyncio.run(_rebuild(desired, endpoint, concurrency))
+        kept = install_lock(path, rebuilt.lock, set_aside)
+    for line in summary(rebuilt, path, kept):
+        click.echo(line)
+
+
+async def _rebuild(desired: Desired, endpoint: Endpoint, concurrency: int) -> Rebuilt:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+        return await rebuild_lock(desired, client, concurrency=concurrency)
 
 
 @main.command(short_help="Print one of podsync's JSON Schemas.")

@@ -3,6 +3,7 @@
     PodsyncError                  anything podsync reports to a user (exit code 1)
     ├── ManifestError             bad input; carries a list of Problems, each FILE:LINE:COL
     ├── LockError                 podsync.lock unreadable or invalid
+    │   └── CorruptLock           its content is not a lock; `podsync lock rebuild` recovers
     ├── ApiError                  the API said no (or never answered); names request and target
     ├── PlanError                 the plan cannot be made (e.g. ambiguous adoption)
     └── UnsafePlan                the plan is valid but a guard refuses to apply it
@@ -42,6 +43,11 @@ class ManifestError(PodsyncError):
 
 class LockError(PodsyncError):
     """podsync.lock cannot be read or does not match its schema."""
+
+
+class CorruptLock(LockError):
+    """podsync.lock holds something that is not a lock (truncated, not JSON, wrong shape): the
+    case `podsync lock rebuild` exists for, as opposed to, say, a permission problem."""
 
 
 class PlanError(PodsyncError):

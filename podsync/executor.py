@@ -17,7 +17,7 @@ from typing import TypeVar
 from podsync import failpoints
 from podsync.client import AudioStatus, ZenMicClient
 from podsync.errors import ApiError
-from podsync.lock import CachedAudio, LockedEpisode, LockedShow, LockStore
+from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow, LockStore
 from podsync.model import LiveEpisode, LiveShow
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
 
@@ -65,6 +65,35 @@ def forget_stale(store: LockStore, plan: Plan) -> None:
         else:
             lock = lock.without_episode(show_key, episode_key)
     store.save(lock)
+
+
+def adopt_show(lock: Lock, change: ShowChange) -> Lock:
+    """The lock with an adopted live show under its key; on a key rename the entry (and its
+    episodes) moves from the old key. No request: adopting only records what exists."""
+    assert change.action == "adopt" and change.show_id is not None
+    if change.renamed_from in lock.shows:
+        moved = lock.shows[change.renamed_from]
+        lock = lock.without_show(change.renamed_from).with_show(change.key, moved)
+    recorded = lock.shows.get(change.key)
+    if recorded is None or recorded.show_id != change.show_id:
+        recorded = LockedShow(change.show_id, change.title or "", change.description or "")
+    return lock.with_show(change.key, recorded)
+
+
+def adopt_episode(lock: Lock, change: EpisodeChange) -> Lock:
+    """The lock with an adopted live episode recorded under its show, which must be in it.
+
+    The live values are recorded; the audio cache is not filled, since nothing proves that this
+    episode's audio was made from this source."""
+    assert change.action == "adopt" and change.episode_id and change.mic_id and change.digest
+    episode = LockedEpisode(
+        change.episode_id,
+        change.mic_id,
+        change.digest,
+        change.title or "",
+        change.description or "",
+    )
+    return lock.with_episode(change.show, change.key, episode)
 
 
 class Executor:
@@ -125,16 +154,7 @@ class Executor:
                 )
                 self.report(f"+ created {label} ({live.show_id})")
             elif change.action == "adopt":
-                assert change.show_id is not None
-                if change.renamed_from in lock.shows:
-                    moved = lock.shows[change.renamed_from]
-                    lock = lock.without_show(change.renamed_from).with_show(change.key, moved)
-                recorded = lock.shows.get(change.key)
-                if recorded is None or recorded.show_id != change.show_id:
-                    recorded = LockedShow(
-                        change.show_id, change.title or "", change.description or ""
-                    )
-                lock = lock.with_show(change.key, recorded)
+                lock = adopt_show(lock, change)
                 self.report(f"= adopted {label} ({change.show_id})")
             elif change.action == "update":
                 assert change.show_id is not None
@@ -290,20 +310,7 @@ class Executor:
         for change in self.plan.episodes:
             if change.action != "adopt" or change.show not in lock.shows:
                 continue
-            assert change.episode_id and change.mic_id and change.digest
-            # The live values are recorded; the audio cache is not filled, since nothing proves
-            # that this episode's audio was made from this source.
-            lock = lock.with_episode(
-                change.show,
-                change.key,
-                LockedEpisode(
-                    change.episode_id,
-                    change.mic_id,
-                    change.digest,
-                    change.title or "",
-                    change.description or "",
-                ),
-            )
+            lock = adopt_episode(lock, change)
             self.outcome.done.append(f"adopt episode {change.show}/{change.key}")
         self.store.save(lock)
 

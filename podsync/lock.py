@@ -20,7 +20,7 @@ import jsonschema
 
 import podsync
 from podsync import failpoints
-from podsync.errors import LockError
+from podsync.errors import CorruptLock, LockError
 from podsync.model import AUDIO_SUCCEEDED, AUDIO_UNSUCCESSFUL
 
 LOCK_NAME = "podsync.lock"
@@ -135,28 +135,118 @@ def serialize(lock: Lock) -> str:
 
 
 def read_lock(path: Path) -> Lock:
-    """Read the lock; a missing file is an empty lock (a fresh project)."""
+    """Read the lock; a missing file is an empty lock (a fresh project).
+
+    Anything else that is not a lock (truncated, not text, not JSON, the wrong shape) is a
+    CorruptLock naming the file, and the line and column where it goes wrong, and saying how
+    to recover. Never an empty lock: that would make apply create every show again."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return Lock()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LockError(f"{path}: cannot read the lock: {exc}") from None
+    except IsADirectoryError:
+        raise _corrupt(f"{path}", "is a directory, not a lock file") from None
+    except OSError as exc:
+        raise LockError(f"{path}: cannot read the lock: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _byte_position(raw, exc.start)
+        bad = raw[exc.start : exc.start + 1].hex()
+        problem = f"the lock is not UTF-8 text (byte 0x{bad})"
+        raise _corrupt(f"{path}:{line}:{col}", problem) from None
+    if not text.strip():
+        raise _corrupt(f"{path}:1:1", "the lock is empty") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        where = f"{path}:{exc.lineno}:{exc.colno}"
+        raise _corrupt(where, f"the lock is not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise _corrupt(f"{path}", "the lock is not valid JSON (nested too deeply)") from None
+    except ValueError as exc:
+        raise _corrupt(f"{path}", f"the lock is not valid JSON ({exc})") from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > LOCK_VERSION:
         raise LockError(
-            f"{path}:{exc.lineno}:{exc.colno}: the lock is not valid JSON ({exc.msg}). "
-            "Restore it from git (git checkout -- podsync.lock); podsync never edits it by hand."
-        ) from None
+            f"{path}: the lock was written by a newer podsync (lock version {version}; this one "
+            f"reads version {LOCK_VERSION}): upgrade podsync"
+        )
     error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise LockError(
-            f"{path}: the lock does not match its schema at {where}: {error.message}. "
-            "Restore it from git (git checkout -- podsync.lock)."
+        message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
+        raise _corrupt(
+            f"{path}{_json_position(text, list(error.absolute_path))}",
+            f"the lock does not match its schema at {where}: {message}",
         )
-    return Lock.from_dict(data)
+    lock = Lock.from_dict(data)
+    try:
+        serialize(lock).encode("utf-8")
+    except UnicodeEncodeError:
+        problem = "the lock holds a string that is not valid Unicode (a lone surrogate)"
+        raise _corrupt(f"{path}", problem) from None
+    return lock
+
+
+REBUILD_HINT = (
+    "run `podsync lock rebuild` to rebuild it from the live account "
+    f"(the unreadable file is kept as {LOCK_NAME}.corrupt-<time>)"
+)
+
+
+def _corrupt(where: str, problem: str) -> CorruptLock:
+    return CorruptLock(f"{where}: {problem}. To recover, {REBUILD_HINT}")
+
+
+def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset, as an editor shows it."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return raw.count(b"\n", 0, offset) + 1, column
+
+
+def _json_position(text: str, path: list[str | int]) -> str:
+    """':LINE:COL' of the value at `path` in JSON text already known to be valid, or ''.
+
+    Walks only the path, skipping siblings with the stdlib decoder, so it is linear and needs
+    no recursion; with duplicate keys the last one counts, as in json.loads."""
+    decoder = json.JSONDecoder()
+    whitespace = " \t\n\r"
+
+    def skip(i: int) -> int:
+        while i < len(text) and text[i] in whitespace:
+            i += 1
+        return i
+
+    i = skip(0)
+    try:
+        for step in path:
+            opener = text[i]
+            if opener not in "{[":
+                return ""
+            i, index = skip(i + 1), 0
+            found: int | None = None
+            key: str | int
+            while text[i] not in "}]":
+                if opener == "{":
+                    key, i = decoder.raw_decode(text, i)
+                    i = skip(skip(i) + 1)  # past the colon
+                else:
+                    key, index = index, index + 1
+                if key == step:
+                    found = i
+                _, i = decoder.raw_decode(text, i)
+                i = skip(i)
+                if text[i] == ",":
+                    i = skip(i + 1)
+            if found is None:
+                return ""
+            i = found
+    except (IndexError, ValueError, RecursionError):
+        return ""
+    line, column = text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i)
+    return f":{line}:{column}"
 
 
 def write_lock(path: Path, lock: Lock) -> None:

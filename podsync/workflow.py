@@ -35,15 +35,26 @@ class Planned:
 
 def load_inputs(project_dir: Path) -> Inputs:
     """Everything local: manifests validated and the lock read, before any request is sent."""
+    desired = load_desired(project_dir)
+    lock_path = project_dir / LOCK_NAME
+    return Inputs(desired, read_lock(lock_path), lock_path)
+
+
+def load_desired(project_dir: Path) -> Desired:
+    """The manifests alone, validated; `lock rebuild` needs them when the lock is unreadable."""
     markers = ("shows", "podsync.yaml", LOCK_NAME)
     if not any((project_dir / name).exists() for name in markers):
         raise PodsyncError(
             f"{project_dir} is not a podsync project: it has no shows/ folder, podsync.yaml "
             "or podsync.lock (run podsync in your project folder, or name it: podsync plan DIR)"
         )
-    desired = load_project(project_dir)
-    lock_path = project_dir / LOCK_NAME
-    return Inputs(desired, read_lock(lock_path), lock_path)
+    return load_project(project_dir)
+
+
+def reread_lock(inputs: Inputs) -> Inputs:
+    """The same manifests with the lock as it is now: read again once the project lock is held,
+    so that what another apply recorded while this one waited counts."""
+    return replace(inputs, lock=read_lock(inputs.lock_path))
 
 
 async def make_plan(inputs: Inputs, client: ZenMicClient, *, concurrency: int = 8) -> Planned:

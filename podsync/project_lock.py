@@ -1,0 +1,144 @@
+"""One apply at a time per project: PROJECT/.podsync/apply.lock, held with filelock.
+
+Two applies on one project would each plan from the same podsync.lock and account, so both would
+create the same new show, pay for the same audio and publish the same episode. Like Terraform's
+state lock, the second one stops at once with a message saying who holds the lock (or, with a
+timeout, waits for it first).
+
+The lock is the operating system's (flock on Unix, through filelock), so the kernel releases it
+when its holder dies, even by SIGKILL: a crashed apply never blocks the next one. Who holds it is
+recorded beside it in apply.lock.json, only for the message: that file is written after the lock
+is taken and removed before it is released, and nothing is ever decided from it, so a stale or
+missing one is harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from podsync.errors import PodsyncError
+
+STATE_DIR = ".podsync"
+LOCK_FILE = "apply.lock"
+HOLDER_FILE = "apply.lock.json"
+
+
+class ProjectBusy(PodsyncError):
+    """Another podsync process holds the project lock."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the project lock, as that process recorded it."""
+
+    pid: int
+    host: str
+    since: str  # ISO 8601, UTC
+    command: str = "apply"
+
+    def __str__(self) -> str:
+        return f"pid {self.pid} on {self.host} since {self.since}"
+
+    @classmethod
+    def me(cls, command: str) -> Holder:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return cls(os.getpid(), socket.gethostname(), now, command)
+
+
+def lock_path(project_dir: Path) -> Path:
+    return project_dir / STATE_DIR / LOCK_FILE
+
+
+def holder_path(project_dir: Path) -> Path:
+    return project_dir / STATE_DIR / HOLDER_FILE
+
+
+@contextlib.contextmanager
+def hold_project(
+    project_dir: Path,
+    timeout: float = 0,
+    *,
+    command: str = "apply",
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[Holder]:
+    """Hold the project lock for the block; raise ProjectBusy if another process keeps it for
+    longer than `timeout` seconds (0: do not wait). `command` says what holds it, in others'
+    messages; `on_wait` hears once that we wait."""
+    directory = project_dir / STATE_DIR
+    try:
+        directory.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise PodsyncError(f"{directory}: cannot create it for the apply lock: {exc}") from None
+    lock = FileLock(lock_path(project_dir))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if timeout <= 0:
+            raise _busy(project_dir) from None
+        if on_wait is not None:
+            on_wait(f"Waiting up to {timeout:g}s for the lock held by {_describe(project_dir)}...")
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise _busy(project_dir, waited=timeout) from None
+    except OSError as exc:
+        raise PodsyncError(f"{lock_path(project_dir)}: cannot take the apply lock: {exc}") from None
+    try:
+        me = Holder.me(command)
+        with contextlib.suppress(OSError):  # the record is for messages only
+            _write_holder(holder_path(project_dir), me)
+        yield me
+    finally:
+        with contextlib.suppress(OSError):
+            holder_path(project_dir).unlink()
+        lock.release()
+
+
+def read_holder(project_dir: Path) -> Holder | None:
+    """Who says they hold the lock; None when nobody recorded it (or the record is unreadable)."""
+    try:
+        data = json.loads(holder_path(project_dir).read_text(encoding="utf-8"))
+        command = str(data.get("command", "apply"))
+        return Holder(int(data["pid"]), str(data["host"]), str(data["since"]), command)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _describe(project_dir: Path) -> str:
+    holder = read_holder(project_dir)
+    return str(holder) if holder is not None else "another process (it has not said who it is)"
+
+
+def _busy(project_dir: Path, waited: float = 0) -> ProjectBusy:
+    project = project_dir.resolve()
+    holder = read_holder(project_dir)
+    what = f"podsync {holder.command}" if holder is not None else "podsync apply"
+    who = f" ({holder})" if holder is not None else ""
+    still = f" (still, after waiting {waited:g}s)" if waited else ""
+    return ProjectBusy(
+        f"another {what} is running on {project}{who}{still}; wait for it, or re-run with "
+        "--lock-timeout SECONDS to wait"
+    )
+
+
+def _write_holder(path: Path, holder: Holder) -> None:
+    """Whole or absent: a reader never sees half a record."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{HOLDER_FILE}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(holder), handle)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
