@@ -102,6 +102,13 @@ lock_timeout_option = click.option(
     help="Wait this long for another apply on the project to finish (0: stop at once).",
 )
 
+no_delete_option = click.option(
+    "--no-delete",
+    is_flag=True,
+    help="Leave out everything that removes something live: episode removals, replaces "
+    "(a replace removes the live episode first) and show deletions.",
+)
+
 color_option = click.option(
     "--color",
     type=click.Choice(["auto", "always", "never"]),
@@ -181,6 +188,7 @@ def _count(n: int, noun: str) -> str:
     help="Also save the plan to this file, for `podsync apply FILE` to apply exactly it.",
 )
 @concurrency_option
+@no_delete_option
 @color_option
 @reports_errors
 def plan(
@@ -189,16 +197,17 @@ def plan(
     detailed_exitcode: bool,
     out: Path | None,
     concurrency: int,
+    no_delete: bool,
     color: str,
 ) -> None:
     """Show what apply would change in the ZenMic account for PROJECT (default: .)."""
     inputs = load_inputs(project)
     with api_endpoint(project) as endpoint:
-        planned = asyncio.run(_make_plan(inputs, endpoint, concurrency))
+        planned = asyncio.run(_make_plan(inputs, endpoint, concurrency, no_delete))
     colored = use_color(color)
     click.echo(render(planned.plan, fmt, color=colored), nl=False, color=colored)
     if out is not None:
-        write_saved_plan(out, planned, project)
+        write_saved_plan(out, planned, project, {"no_delete": no_delete})
         click.echo(
             f"\nSaved the plan to {out} (checksum {plan_checksum(planned.plan)}).\n"
             f"To apply exactly this plan: podsync apply {out}",
@@ -225,6 +234,13 @@ def plan(
 @click.option(
     "--allow-destroy", is_flag=True, help="Allow deleting shows whose manifest was removed."
 )
+@click.option(
+    "--allow-mass-removal",
+    is_flag=True,
+    help="Allow removing or re-publishing more than the safety share of a show's episodes "
+    "(podsync.yaml safety.max_removal_share, default 30%) in one run.",
+)
+@no_delete_option
 @concurrency_option
 @lock_timeout_option
 @click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True)
@@ -235,6 +251,8 @@ def apply(
     project_dir: Path | None,
     auto_approve: bool,
     allow_destroy: bool,
+    allow_mass_removal: bool,
+    no_delete: bool,
     concurrency: int,
     lock_timeout: float,
     poll_interval: float,
@@ -250,6 +268,10 @@ def apply(
     if saved is None and project_dir is not None:
         raise click.UsageError("--project goes with a saved plan file, not a project folder")
     project = project_dir or (Path(saved.project) if saved is not None else target)
+    if saved is not None:  # a saved plan is applied as it was planned
+        if no_delete and not saved.options.get("no_delete"):
+            raise click.UsageError("this plan was saved without --no-delete; plan again with it")
+        no_delete = bool(saved.options.get("no_delete"))
     inputs = load_inputs(project)
     approved = auto_approve or saved is not None
     if not approved and not sys.stdin.isatty():
@@ -258,14 +280,14 @@ def apply(
     # One apply at a time: the plan is made, approved and applied under the project lock.
     with hold_project(project, lock_timeout, on_wait=_to_stderr), api_endpoint(project) as endpoint:
         inputs = reread_lock(inputs)
-        planned = asyncio.run(_make_plan(inputs, endpoint, concurrency))
+        planned = asyncio.run(_make_plan(inputs, endpoint, concurrency, no_delete))
         click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
         if saved is not None:
             check_fresh(saved, planned)
         if not planned.plan.has_changes:
             prune_lock(planned)
             return
-        check_safe(planned.plan, allow_destroy=allow_destroy)
+        check_safe(planned.plan, allow_destroy=allow_destroy, allow_mass_removal=allow_mass_removal)
         # Asked outside the event loop, so Ctrl-C at the prompt stops at once.
         if not approved and not click.confirm("\nApply these changes?", default=False):
             click.echo("Apply cancelled; nothing was changed.")
@@ -285,9 +307,11 @@ def apply(
         sys.exit(1)
 
 
-async def _make_plan(inputs: Inputs, endpoint: Endpoint, concurrency: int) -> Planned:
+async def _make_plan(
+    inputs: Inputs, endpoint: Endpoint, concurrency: int, no_delete: bool = False
+) -> Planned:
     async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await make_plan(inputs, client, concurrency=concurrency)
+        return await make_plan(inputs, client, concurrency=concurrency, no_delete=no_delete)
 
 
 async def _execute(

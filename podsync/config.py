@@ -1,4 +1,5 @@
-"""podsync.yaml: settings shared by every manifest of a project, today its template `vars`.
+"""podsync.yaml: settings shared by every manifest of a project: template `vars` and the
+`safety` limits apply checks before removing episodes.
 
 The file is optional, and an empty one means "no settings" (unlike an empty show file, which is
 certainly a mistake). Unknown keys are rejected by schemas/project.schema.json so a typo never
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from podsync.errors import ManifestError, Problem
+from podsync.model import Safety
 from podsync.schema import validate, validator
 from podsync.yamlload import load_yaml
 
@@ -23,6 +25,7 @@ CONFIG_NAME = "podsync.yaml"
 class ProjectConfig:
     root: Path  # absolute, symlinks resolved: the boundary manifest paths must stay inside
     vars: Mapping[str, object]
+    safety: Safety = Safety()
 
 
 def load_config(project_dir: Path) -> ProjectConfig:
@@ -49,4 +52,9 @@ def read_config(project_dir: Path) -> tuple[ProjectConfig, list[Problem]]:
         problems.extend(validate(doc, validator("project.schema.json")).problems)
     data = doc.data if isinstance(doc.data, dict) and not problems else {}
     variables = data.get("vars") or {}
-    return ProjectConfig(root, MappingProxyType(dict(variables))), problems
+    limits = data.get("safety") or {}
+    safety = Safety(
+        max_removal_share=float(limits.get("max_removal_share", Safety.max_removal_share)),
+        min_episodes=int(limits.get("min_episodes", Safety.min_episodes)),
+    )
+    return ProjectConfig(root, MappingProxyType(dict(variables)), safety), problems

@@ -67,6 +67,25 @@ def forget_stale(store: LockStore, plan: Plan) -> None:
     store.save(lock)
 
 
+def record_protection(store: LockStore, plan: Plan) -> None:
+    """Write the plan's `protect:` values into the lock records that exist by now (no request);
+    apply calls it again after publishing, for the records publishing created."""
+    lock = store.lock
+    for show_key, episode_key, protected in plan.protect:
+        lock = lock.with_protection(show_key, episode_key, protected)
+    store.save(lock)
+
+
+def protected_keys(lock: Lock, plan: Plan | None = None) -> frozenset[tuple[str, str | None]]:
+    """(show, None) and (show, episode) for everything protected in the lock or by the plan."""
+    keys = {(s, e) for s, e, protected in (plan.protect if plan else ()) if protected}
+    for key, show in lock.shows.items():
+        if show.protected:
+            keys.add((key, None))
+        keys.update((key, k) for k, e in show.episodes.items() if e.protected)
+    return frozenset(keys)
+
+
 def adopt_show(lock: Lock, change: ShowChange) -> Lock:
     """The lock with an adopted live show under its key; on a key rename the entry (and its
     episodes) moves from the old key. No request: adopting only records what exists."""
@@ -121,9 +140,11 @@ class Executor:
         self._audio: dict[str, asyncio.Task[CachedAudio]] = {}
         self._show_ids: dict[str, str] = {k: s.show_id for k, s in store.lock.shows.items()}
         self._broken_shows: dict[str, str] = {}
+        self._protected = protected_keys(store.lock, plan)  # as before this run changed any
 
     async def run(self) -> Outcome:
         forget_stale(self.store, self.plan)
+        record_protection(self.store, self.plan)
         for change in self.plan.shows:
             if change.action != "delete":
                 await self._apply_show(change)
@@ -132,6 +153,7 @@ class Executor:
         shows = sorted({c.show for c in self.plan.episodes if c.action in ("add", "replace")})
         await asyncio.gather(*(self._publish_show(key) for key in shows))
         await asyncio.gather(*self._audio.values(), return_exceptions=True)
+        record_protection(self.store, self.plan)
         for episode in self.plan.episodes:
             if episode.action == "remove":
                 await self._remove(episode)
@@ -214,6 +236,8 @@ class Executor:
 
     async def _delete_show(self, change: ShowChange) -> None:
         label = f"show {change.key}"
+        if self._refuse_protected(change.key, None, label):
+            return
         if not self.allow_destroy:
             self.outcome.not_started.append((label, "deleting a show needs --allow-destroy"))
             return
@@ -331,6 +355,9 @@ class Executor:
             if blocked is not None:
                 self.outcome.not_started.append((label, f"waits on {blocked}"))
                 continue
+            if change.action == "replace" and self._refuse_protected(show_key, change.key, label):
+                blocked = label
+                continue
             try:
                 if change.republish:
                     mic_id = change.mic_id or ""
@@ -391,6 +418,8 @@ class Executor:
 
     async def _remove(self, change: EpisodeChange) -> None:
         label = f"episode {change.show}/{change.key}"
+        if self._refuse_protected(change.show, change.key, label):
+            return
         show_id = self._show_ids.get(change.show)
         try:
             await self._remove_episode(show_id or "", change.episode_id or "")
@@ -410,6 +439,16 @@ class Executor:
         except ApiError as exc:
             if exc.status != 404:
                 raise
+
+    def _refuse_protected(self, show: str, episode: str | None, label: str) -> bool:
+        """Never remove what is protected, whatever the plan says: the guards stop such a plan
+        before apply starts, and this is the last line of defence behind them."""
+        keys = self._protected | protected_keys(self.store.lock)
+        hit = any(s == show for s, _ in keys) if episode is None else (show, episode) in keys
+        if hit:
+            reason = "protected (protect: true); set protect: false and apply first"
+            self.outcome.not_started.append((label, reason))
+        return hit
 
     def _fail(self, label: str, exc: Exception) -> None:
         self.outcome.failed.append((label, str(exc)))

@@ -38,6 +38,9 @@ class LockedEpisode:
     digest: str
     title: str
     description: str
+    # `protect: true` as last applied; kept here so that removing the episode from its manifest
+    # (which removes the `protect:` line with it) is still refused
+    protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class LockedShow:
     title: str
     description: str
     episodes: dict[str, LockedEpisode] = field(default_factory=dict)
+    protected: bool = False  # `protect: true` as last applied, as for LockedEpisode
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,19 @@ class Lock:
         remaining = {k: v for k, v in show.episodes.items() if k != key}
         return self.with_show(show_key, replace(show, episodes=remaining))
 
+    def with_protection(self, show_key: str, episode_key: str | None, protected: bool) -> Lock:
+        """The show (episode_key None) or episode marked protected or not; unknown keys are
+        left alone (the record appears once apply has created it)."""
+        show = self.shows.get(show_key)
+        if show is None:
+            return self
+        if episode_key is None:
+            return self.with_show(show_key, replace(show, protected=protected))
+        episode = show.episodes.get(episode_key)
+        if episode is None:
+            return self
+        return self.with_episode(show_key, episode_key, replace(episode, protected=protected))
+
     def with_audio(self, digest: str, audio: CachedAudio) -> Lock:
         return replace(self, audio={**self.audio, digest: audio})
 
@@ -99,12 +116,15 @@ class Lock:
         return {
             "version": LOCK_VERSION,
             "shows": {
-                key: {
-                    "show_id": s.show_id,
-                    "title": s.title,
-                    "description": s.description,
-                    "episodes": {k: _drop_none(vars(e)) for k, e in s.episodes.items()},
-                }
+                key: _drop_none(
+                    {
+                        "show_id": s.show_id,
+                        "title": s.title,
+                        "description": s.description,
+                        "episodes": {k: _drop_none(vars(e)) for k, e in s.episodes.items()},
+                        "protected": s.protected,
+                    }
+                )
                 for key, s in self.shows.items()
             },
             "audio": {digest: _drop_none(vars(a)) for digest, a in self.audio.items()},
@@ -118,6 +138,7 @@ class Lock:
                 title=s["title"],
                 description=s["description"],
                 episodes={k: LockedEpisode(**e) for k, e in s["episodes"].items()},
+                protected=s.get("protected", False),
             )
             for key, s in data["shows"].items()
         }
@@ -126,7 +147,8 @@ class Lock:
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
+    """Unset fields are left out, `protected: false` too, so older locks stay byte-identical."""
+    return {k: v for k, v in values.items() if v is not None and v is not False}
 
 
 def serialize(lock: Lock) -> str:

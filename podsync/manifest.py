@@ -63,7 +63,7 @@ def load_project(project_dir: Path) -> Desired:
     problems.extend(_cross_file_problems(found))
     if problems:
         raise ManifestError(problems)
-    return Desired(tuple(item.show for item in found if item.show is not None))
+    return Desired(tuple(item.show for item in found if item.show is not None), config.safety)
 
 
 def _show_files(root: Path, problems: list[Problem]) -> list[Path]:
@@ -182,6 +182,7 @@ class _ShowChecker:
             episodes=built,
             show_id=self.clean_str(data, "show_id"),
             location=self.location(("show",)),
+            protect=data.get("protect") is True,
         )
 
     def episode(self, path: JsonPath, data: Mapping[str, object], seen: dict[str, int]) -> Episode:
@@ -204,6 +205,7 @@ class _ShowChecker:
             if clean and isinstance(source, dict)
             else Source("topic"),
             location=self.location((*path, "key")),
+            protect=data.get("protect") is True,
         )
 
     def source(self, path: JsonPath, data: dict[str, object]) -> Source:

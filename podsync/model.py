@@ -85,6 +85,7 @@ class Episode:
     description: str
     source: Source
     location: Location | None = field(default=None, compare=False)
+    protect: bool = False  # podsync refuses to remove or replace it (recorded in the lock too)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,20 @@ class Show:
     episodes: tuple[Episode, ...]
     show_id: str | None = None  # explicit adoption of an existing live show
     location: Location | None = field(default=None, compare=False)
+    protect: bool = False  # podsync refuses to delete it (recorded in the lock too)
+
+
+@dataclass(frozen=True)
+class Safety:
+    """How much apply may remove in one run before it refuses (podsync.yaml `safety:`).
+
+    As octoDNS's plan safety: a run that would remove or re-publish more than
+    `max_removal_share` of a show's live episodes, in a show that holds at least
+    `min_episodes`, needs `apply --allow-mass-removal`: a typo in a template or a bad merge
+    should not empty a feed that listeners subscribe to."""
+
+    max_removal_share: float = 0.3
+    min_episodes: int = 10
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,7 @@ class Desired:
     """The project's manifests, fully rendered: templates done, files hashed, paths resolved."""
 
     shows: tuple[Show, ...]
+    safety: Safety = Safety()
 
     def show(self, key: str) -> Show | None:
         return next((s for s in self.shows if s.key == key), None)

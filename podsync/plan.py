@@ -14,6 +14,7 @@ from podsync.model import Source
 ShowAction = Literal["create", "update", "delete", "adopt"]
 AudioAction = Literal["generate", "resume", "reuse"]
 EpisodeAction = Literal["add", "replace", "remove", "adopt"]
+GuardKind = Literal["protected", "mass-removal", "destroy"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,19 @@ class Unmanaged:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A reason apply refuses this plan. The plan is still made and shown in full, with the
+    message among its warnings, so a reviewer sees why; only apply refuses it, before any
+    change. `flag` is the apply option that lifts the guard; None means none does (a
+    protected show or episode: set `protect: false` and apply first)."""
+
+    kind: GuardKind
+    target: str  # "show 'x'" or "episode 'x/y'"
+    message: str
+    flag: str | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     shows: tuple[ShowChange, ...] = ()
     audio: tuple[AudioJob, ...] = ()
@@ -80,6 +94,10 @@ class Plan:
     # lock entries (show key, episode key or None) gone from both the manifests and the account:
     # apply drops them from the lock, with no request
     forget: tuple[tuple[str, str | None], ...] = ()
+    guards: tuple[Guard, ...] = ()
+    # (show key, episode key or None, protected): `protect:` values apply records in the lock,
+    # with no request, once the show or episode is there
+    protect: tuple[tuple[str, str | None, bool], ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -94,6 +112,10 @@ class Plan:
         return any(s.action == "delete" for s in self.shows) or any(
             e.action == "remove" for e in self.episodes
         )
+
+    def refused(self, allowed: frozenset[str] = frozenset()) -> tuple[Guard, ...]:
+        """The guards that stop apply, given the apply flags (such as --allow-destroy) set."""
+        return tuple(g for g in self.guards if g.flag is None or g.flag not in allowed)
 
     def summary(self) -> dict[str, dict[str, int]]:
         def count(items: tuple[ShowChange | AudioJob | EpisodeChange, ...], action: str) -> int:

@@ -2,7 +2,7 @@
 
 Pure: no I/O, no clock, inputs never mutated. Everything clever lives here so it can be
 tested with plain objects: drift repair, adoption, key renames, audio reuse, publishing order,
-and what to leave alone.
+what to leave alone, and the guards apply checks before removing anything.
 """
 
 from __future__ import annotations
@@ -20,9 +20,19 @@ from podsync.model import (
     Live,
     LiveEpisode,
     LiveShow,
+    Safety,
     Show,
 )
-from podsync.plan import AudioAction, AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
+from podsync.plan import (
+    AudioAction,
+    AudioJob,
+    EpisodeChange,
+    Guard,
+    GuardKind,
+    Plan,
+    ShowChange,
+    Unmanaged,
+)
 
 DRIFT = "drift: changed outside podsync"
 
@@ -33,6 +43,7 @@ class _Builder:
 
     lock: Lock
     live_audio: Mapping[str, str]
+    no_delete: bool = False
     shows: list[ShowChange] = field(default_factory=list)
     audio: dict[str, AudioJob] = field(default_factory=dict)
     episodes: list[EpisodeChange] = field(default_factory=list)
@@ -40,6 +51,25 @@ class _Builder:
     unmanaged: list[Unmanaged] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     forget: list[tuple[str, str | None]] = field(default_factory=list)
+    guards: list[Guard] = field(default_factory=list)
+    protect: list[tuple[str, str | None, bool]] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)
+
+    def guard(self, kind: GuardKind, target: str, message: str, flag: str | None = None) -> None:
+        """Record why apply must refuse this plan; the message is a warning of the plan too."""
+        self.guards.append(Guard(kind, target, message, flag))
+        self.warnings.append(message)
+
+    def hold_back(self, what: str) -> bool:
+        """With --no-delete, leave out a change that removes something live (and say so)."""
+        if self.no_delete:
+            self.held_back.append(what)
+        return self.no_delete
+
+    def record_protect(self, show: str, episode: str | None, wanted: bool, recorded: bool) -> None:
+        """Have apply write `protect:` into the lock when the record it will hold differs."""
+        if wanted != recorded:
+            self.protect.append((show, episode, wanted))
 
     def need_audio(
         self, show: Show, episode: Episode, published: LockedEpisode | None = None
@@ -95,16 +125,22 @@ def live_show_ids_to_read(desired: Desired, lock: Lock, live_shows: Iterable[Liv
     return wanted
 
 
-def audio_to_verify(desired: Desired, lock: Lock, live: Live) -> set[str]:
+def audio_to_verify(
+    desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False
+) -> set[str]:
     """mic_ids of cached jobs this plan would reuse or wait on: their status is asked of the
     account before the final plan, so a plan never promises audio that is not there."""
-    first = plan(desired, lock, live)
+    first = plan(desired, lock, live, no_delete=no_delete)
     return {j.mic_id for j in first.audio if j.action != "generate" and j.mic_id}
 
 
-def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
-    """Compare the three inputs and return every change apply must make, in apply's order."""
-    b = _Builder(lock, live.audio)
+def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -> Plan:
+    """Compare the three inputs and return every change apply must make, in apply's order.
+
+    With `no_delete` (apply --no-delete) nothing live is removed: episode removals, show
+    deletions and replaces (which remove the live episode first) are held back, and a warning
+    names them."""
+    b = _Builder(lock, live.audio, no_delete)
     desired_keys = {s.key for s in desired.shows}
     renames = _renames(desired, lock, desired_keys)
     claimed = {s.show_id for s in lock.shows.values()} | {
@@ -119,11 +155,17 @@ def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
         live_show, locked = _plan_show(b, show, locked, source, live, claimed)
         if live_show is not None:
             claimed.add(live_show.show_id)
-        _plan_episodes(b, show, locked, live_show)
+        b.record_protect(show.key, None, show.protect, locked.protected if locked else False)
+        _plan_episodes(b, show, locked, live_show, desired.safety)
     for key, locked_show in sorted(lock.shows.items()):
         if key not in desired_keys and key not in renames.values():
             _plan_show_deletion(b, key, locked_show, live)
     _hint_at_renames(b)
+    if b.held_back:
+        b.warnings.append(
+            f"--no-delete holds back {_count(len(b.held_back), 'change')} that would remove "
+            f"something live: {', '.join(b.held_back)}; apply without --no-delete to make them"
+        )
     return Plan(
         shows=tuple(b.shows),
         audio=tuple(b.audio.values()),
@@ -132,6 +174,8 @@ def plan(desired: Desired, lock: Lock, live: Live) -> Plan:
         warnings=tuple(b.warnings),
         live_read=live.read,
         forget=tuple(b.forget),
+        guards=tuple(b.guards),
+        protect=tuple(b.protect),
     )
 
 
@@ -272,6 +316,8 @@ def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -
     if live_show is None:
         b.forget.append((key, None))
         return
+    if b.hold_back(f"delete show '{key}' ({live_show.show_id})"):
+        return
     episodes = live_show.episodes or ()
     ours = {e.episode_id for e in locked.episodes.values()}
     foreign = sum(1 for e in episodes if e.id not in ours)
@@ -285,11 +331,33 @@ def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -
         )
     )
     also = f", {foreign} of them not created by podsync" if foreign else ""
-    b.warnings.append(
-        f"show '{key}' ({live_show.show_id}, {_count(len(episodes), 'episode')}{also}) will be "
+    target = f"show '{key}'"
+    b.guard(
+        "destroy",
+        target,
+        f"{target} ({live_show.show_id}, {_count(len(episodes), 'episode')}{also}) will be "
         "DELETED from the account: its manifest was removed; apply refuses this without "
-        "--allow-destroy"
+        "--allow-destroy",
+        "--allow-destroy",
     )
+    protected = [k for k, e in sorted(locked.episodes.items()) if e.protected]
+    if locked.protected:
+        b.guard(
+            "protected",
+            target,
+            f"{target} is protected (protect: true, recorded in podsync.lock): apply refuses to "
+            "delete it, even with --allow-destroy; to delete it, put its manifest back with "
+            "`protect: false`, apply, then remove the manifest",
+        )
+    elif protected:
+        b.guard(
+            "protected",
+            target,
+            f"{target} holds protected {_count(len(protected), 'episode')} "
+            f"({', '.join(protected)}; recorded in podsync.lock) that deleting it would remove: "
+            "apply refuses this, even with --allow-destroy; set `protect: false` on them and "
+            "apply first",
+        )
 
 
 def _adopt(
@@ -316,7 +384,11 @@ def _why_changed(before: dict[str, str], recorded: object, wanted: object) -> st
 
 
 def _plan_episodes(
-    b: _Builder, show: Show, locked: LockedShow | None, live_show: LiveShow | None
+    b: _Builder,
+    show: Show,
+    locked: LockedShow | None,
+    live_show: LiveShow | None,
+    safety: Safety,
 ) -> None:
     locked_eps = locked.episodes if locked is not None else {}
     live_eps = {e.id: e for e in (live_show.episodes or ())} if live_show is not None else {}
@@ -325,20 +397,26 @@ def _plan_episodes(
     for position, episode in enumerate(show.episodes):
         recorded = locked_eps.get(episode.key)
         current = live_eps.get(recorded.episode_id) if recorded else None
+        # Publishing and adopting write a fresh lock record, unprotected until apply records
+        # the manifest's `protect:` on it.
         if recorded is not None and current is not None:
-            if not _plan_published(b, show, episode, position, recorded, current):
+            if _plan_published(b, show, episode, position, recorded, current):
+                b.record_protect(show.key, episode.key, episode.protect, False)
+            else:
                 kept.append((current.id, episode.key))
+                b.record_protect(show.key, episode.key, episode.protect, recorded.protected)
             continue
         adoptable = _adoptable(b, episode, live_eps, claimed, title_only=locked is None)
         if adoptable is not None:
             claimed.add(adoptable.id)
-            _plan_adoption(b, show, episode, position, adoptable)
-            if adoptable.description == episode.description:
+            if not _plan_adoption(b, show, episode, position, adoptable):
                 kept.append((adoptable.id, episode.key))
+            b.record_protect(show.key, episode.key, episode.protect, False)
             continue
         reason = "drift: removed outside podsync" if recorded is not None else "new"
         b.need_audio(show, episode, recorded)
         b.episodes.append(_publishing(show, episode, position, reason))
+        b.record_protect(show.key, episode.key, episode.protect, False)
     desired_keys = {e.key for e in show.episodes}
     for key, recorded in sorted(locked_eps.items()):
         current = live_eps.get(recorded.episode_id)
@@ -347,6 +425,17 @@ def _plan_episodes(
         if current is None:
             b.forget.append((show.key, key))
             continue
+        if b.hold_back(f"remove episode '{show.key}/{key}'"):
+            continue
+        if recorded.protected:
+            target = f"episode '{show.key}/{key}'"
+            b.guard(
+                "protected",
+                target,
+                f"{target} is protected (protect: true, recorded in podsync.lock) but was "
+                "removed from the manifest: apply refuses to remove it; to remove it, put it "
+                "back with `protect: false`, apply, then remove it",
+            )
         b.removals.append(
             EpisodeChange(
                 "remove",
@@ -362,6 +451,30 @@ def _plan_episodes(
         if live_episode.id not in claimed:
             b.unmanaged.append(Unmanaged(show.key, live_episode.id, live_episode.title))
     _warn_about_order(b, show, list(live_eps), kept)
+    _guard_mass_removal(b, show.key, len(live_eps), safety)
+
+
+def _guard_mass_removal(b: _Builder, show_key: str, live_count: int, safety: Safety) -> None:
+    """Refuse (unless --allow-mass-removal) removing or re-publishing more than the settable
+    share of a show's live episodes in one run, once the show holds enough to judge by."""
+    removed = sum(
+        1
+        for c in (*b.episodes, *b.removals)
+        if c.show == show_key and c.action in ("remove", "replace") and c.episode_id
+    )
+    if live_count == 0 or live_count < safety.min_episodes:
+        return
+    if removed / live_count <= safety.max_removal_share:
+        return
+    b.guard(
+        "mass-removal",
+        f"show '{show_key}'",
+        f"{removed} of the {live_count} live episodes of show '{show_key}' "
+        f"({removed / live_count:.0%}) would be removed or re-published in one run, more than "
+        f"the safety limit of {safety.max_removal_share:.0%} (podsync.yaml "
+        "safety.max_removal_share): apply refuses this without --allow-mass-removal",
+        "--allow-mass-removal",
+    )
 
 
 def _plan_published(
@@ -385,17 +498,24 @@ def _plan_published(
         return False
     if source_changed:
         reason = "source changed" if recorded.digest != digest else DRIFT + " (audio swapped)"
-        b.need_audio(show, episode)
     else:
         reason = _why_changed(before, recorded, episode)
-    _republish(b, show, episode, position, current, reason, same_audio=not source_changed)
+    if b.hold_back(f"replace episode '{show.key}/{episode.key}' ({reason})"):
+        return False
+    if source_changed:
+        b.need_audio(show, episode)
+    protected_by = (
+        "the manifest" if episode.protect else "podsync.lock" if recorded.protected else None
+    )
+    _republish(b, show, episode, position, current, reason, not source_changed, protected_by)
     return True
 
 
 def _plan_adoption(
     b: _Builder, show: Show, episode: Episode, position: int, live_episode: LiveEpisode
-) -> None:
-    """Take a live episode under management as it is, then set its description right."""
+) -> bool:
+    """Take a live episode under management as it is, then set its description right (True
+    when that re-publishes it)."""
     b.episodes.append(
         EpisodeChange(
             "adopt",
@@ -410,8 +530,14 @@ def _plan_adoption(
             live_episode.mic_id,
         )
     )
-    if live_episode.description != episode.description:
-        _republish(b, show, episode, position, live_episode, "description differs", True)
+    reason = "description differs"
+    if live_episode.description == episode.description or b.hold_back(
+        f"replace episode '{show.key}/{episode.key}' ({reason})"
+    ):
+        return False
+    protected_by = "the manifest" if episode.protect else None
+    _republish(b, show, episode, position, live_episode, reason, True, protected_by)
+    return True
 
 
 def _republish(
@@ -422,7 +548,24 @@ def _republish(
     current: LiveEpisode,
     reason: str,
     same_audio: bool,
+    protected_by: str | None = None,
 ) -> None:
+    """A replace: remove the live episode, publish the manifest's. `protected_by` names where
+    `protect: true` comes from, if anywhere: then apply refuses it."""
+    if protected_by is not None:
+        target = f"episode '{show.key}/{episode.key}'"
+        first = (
+            "set `protect: false` and"
+            if protected_by == "the manifest"
+            else "its `protect: false` is not recorded yet:"
+        )
+        b.guard(
+            "protected",
+            target,
+            f"{target} is protected (protect: true in {protected_by}) but would be re-published "
+            f"({reason}), which removes the live episode: apply refuses this; {first} run "
+            "`apply --no-delete` first (it records that and holds the re-publish back)",
+        )
     if same_audio:
         b.reuse_published(show, episode, current.mic_id)
     b.episodes.append(_publishing(show, episode, position, reason, current, same_audio))

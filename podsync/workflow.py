@@ -10,7 +10,14 @@ from pathlib import Path
 
 from podsync.client import ZenMicClient
 from podsync.errors import PodsyncError, UnsafePlan
-from podsync.executor import Executor, Outcome, PollPolicy, Report, forget_stale
+from podsync.executor import (
+    Executor,
+    Outcome,
+    PollPolicy,
+    Report,
+    forget_stale,
+    record_protection,
+)
 from podsync.live import read_audio_statuses, read_live
 from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
 from podsync.manifest import load_project
@@ -57,27 +64,37 @@ def reread_lock(inputs: Inputs) -> Inputs:
     return replace(inputs, lock=read_lock(inputs.lock_path))
 
 
-async def make_plan(inputs: Inputs, client: ZenMicClient, *, concurrency: int = 8) -> Planned:
+async def make_plan(
+    inputs: Inputs, client: ZenMicClient, *, concurrency: int = 8, no_delete: bool = False
+) -> Planned:
     def wanted(shows: list[LiveShow]) -> set[str]:
         return live_show_ids_to_read(inputs.desired, inputs.lock, shows)
 
     live = await read_live(client, wanted, concurrency=concurrency)
-    mic_ids = audio_to_verify(inputs.desired, inputs.lock, live)
+    mic_ids = audio_to_verify(inputs.desired, inputs.lock, live, no_delete=no_delete)
     if mic_ids:
         statuses = await read_audio_statuses(client, mic_ids, concurrency=concurrency)
         live = replace(live, audio=statuses)
-    return Planned(inputs, live, plan(inputs.desired, inputs.lock, live))
+    return Planned(inputs, live, plan(inputs.desired, inputs.lock, live, no_delete=no_delete))
 
 
-def check_safe(planned: Plan, *, allow_destroy: bool) -> None:
-    """Refuse the whole apply, before any change, when it would delete a show by surprise."""
-    reasons = [
-        f"show '{c.key}' ({c.show_id}) would be deleted; re-run with --allow-destroy to allow it"
-        for c in planned.shows
-        if c.action == "delete" and not allow_destroy
-    ]
-    if reasons:
-        raise UnsafePlan(reasons)
+def check_safe(
+    planned: Plan, *, allow_destroy: bool = False, allow_mass_removal: bool = False
+) -> None:
+    """Refuse the whole apply, before any change, when a guard trips: a show deleted, too many
+    of a show's episodes removed at once, or something protected removed. Every tripped guard
+    is named, with the flag that lifts it (a protected one has none)."""
+    allowed = {
+        flag
+        for flag, given in (
+            ("--allow-destroy", allow_destroy),
+            ("--allow-mass-removal", allow_mass_removal),
+        )
+        if given
+    }
+    refused = planned.refused(frozenset(allowed))
+    if refused:
+        raise UnsafePlan([g.message for g in refused])
 
 
 async def execute(
@@ -103,5 +120,8 @@ async def execute(
 
 
 def prune_lock(planned: Planned) -> None:
-    """With nothing to change live, still forget what left both the manifests and the account."""
-    forget_stale(LockStore(planned.inputs.lock_path, planned.inputs.lock), planned.plan)
+    """With nothing to change live, still do the lock-only work: forget what left both the
+    manifests and the account, and record `protect:` changes."""
+    store = LockStore(planned.inputs.lock_path, planned.inputs.lock)
+    forget_stale(store, planned.plan)
+    record_protection(store, planned.plan)

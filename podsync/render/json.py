@@ -13,7 +13,15 @@ import json
 from typing import Any
 
 from podsync.model import Source
-from podsync.plan import AudioAction, AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
+from podsync.plan import (
+    AudioAction,
+    AudioJob,
+    EpisodeChange,
+    Guard,
+    Plan,
+    ShowChange,
+    Unmanaged,
+)
 
 FORMAT_VERSION = 1
 
@@ -40,6 +48,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "unmanaged": [_unmanaged(u) for u in plan.unmanaged],
         "warnings": list(plan.warnings),
         "live_read": plan.live_read,
+        "guards": [_guard(g) for g in plan.guards],
+        "protect": [
+            {"show": show, "episode": episode, "protect": protect}
+            for show, episode, protect in plan.protect
+        ],
     }
 
 
@@ -101,6 +114,15 @@ def _episode(change: EpisodeChange) -> dict[str, Any]:
         "episode_id": change.episode_id,
         "mic_id": change.mic_id,
         "republish": change.republish,
+    }
+
+
+def _guard(guard: Guard) -> dict[str, Any]:
+    return {
+        "kind": guard.kind,
+        "target": guard.target,
+        "message": guard.message,
+        "flag": guard.flag,
     }
 
 

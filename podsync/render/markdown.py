@@ -16,9 +16,11 @@ import jinja2
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
 from podsync.render.json import AUDIO_REASONS
 from podsync.render.text import (
+    LOCK_ONLY,
     NO_CHANGES,
     clean,
     describe_source,
+    protect_lines,
     republish_note,
     shorten,
     show_keys,
@@ -71,6 +73,8 @@ def _context(plan: Plan) -> dict[str, Any]:
         "unmanaged": [
             {"show": u.show, "episode_id": u.episode_id, "title": u.title} for u in plan.unmanaged
         ],
+        "lock_only": LOCK_ONLY,
+        "protect": protect_lines(plan),
     }
 
 

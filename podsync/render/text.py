@@ -24,6 +24,7 @@ LIVE_NOT_READ = (
     "so changes made outside podsync are not shown"
 )
 REPUBLISH_NOTE = "re-published: moves to the top of the feed"
+LOCK_ONLY = "Recorded in podsync.lock only (no API request):"
 
 # action -> (symbol, colour)
 STYLES: dict[str, tuple[str, str | None]] = {
@@ -48,6 +49,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     blocks: list[list[str]] = []
     if plan.has_changes:
         blocks.extend(_show_block(plan, key, paint) for key in show_keys(plan))
+    if plan.protect:
+        blocks.append([LOCK_ONLY] + [f"  * {line}" for line in protect_lines(plan)])
     warnings = warning_lines(plan)
     if warnings:
         blocks.append(
@@ -92,6 +95,15 @@ def summary_line(plan: Plan) -> str:
 def warning_lines(plan: Plan) -> list[str]:
     """The plan's warnings, led by the one about live state when it was not read."""
     return ([] if plan.live_read else [LIVE_NOT_READ]) + list(plan.warnings)
+
+
+def protect_lines(plan: Plan) -> list[str]:
+    """`protect:` values apply records in the lock: 'episode tw/a: protect: true'."""
+    return [
+        f"{'episode' if episode else 'show'} {show}{f'/{episode}' if episode else ''}: "
+        f"protect: {'true' if protect else 'false'}"
+        for show, episode, protect in plan.protect
+    ]
 
 
 def describe_source(source: Source) -> str:
