@@ -16,6 +16,7 @@ import pytest
 from podsync.emulator import EmulatorServer
 from podsync.lock import read_lock
 from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.test_apply import edit, episode
 
 
 @pytest.fixture
@@ -65,3 +66,92 @@ def test_lock_records_jobs_before_waiting_and_a_rerun_resumes_them(
     assert slow_emulator.stats()["audios"] == 4  # nothing paid twice
     assert slow_emulator.stats()["episodes"] == 4
     assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+
+
+# --- SIGKILL at every step apply takes, then a re-run ------------------------------------------
+
+CRASH_POINTS = [
+    ("fresh", "show-created", 1),
+    ("fresh", "audio-submitted", 1),
+    ("fresh", "audio-submitted", 3),
+    ("fresh", "audio-recorded", 2),
+    ("fresh", "audio-polled", 1),
+    ("fresh", "audio-polled", 4),
+    ("fresh", "episode-added", 1),
+    ("fresh", "episode-added", 3),
+    ("fresh", "lock-written-half", 1),
+    ("fresh", "lock-written-half", 5),
+    ("fresh", "lock-renaming", 2),
+    ("fresh", "lock-renaming", 8),
+    ("edited", "episode-removed", 1),
+    ("edited", "episode-added", 1),
+    ("edited", "audio-submitted", 1),
+    ("edited", "lock-renaming", 3),
+]
+
+
+def edit_after_first_apply(project: Path) -> None:
+    """Remove one episode, change one episode's source, add a new one."""
+
+    def change(data: dict) -> None:  # type: ignore[type-arg]
+        data["episodes"] = [e for e in data["episodes"] if e["key"] != "roadmap"]
+        episode(data, "ai-health")["source"]["topic"] = "AI in healthcare, revisited"
+        data["episodes"].append(
+            {"key": "late", "title": "Episode 5 - Late", "source": {"topic": "Lateness"}}
+        )
+
+    edit(project, change)
+
+
+@pytest.mark.parametrize(("phase", "point", "nth"), CRASH_POINTS)
+def test_apply_killed_at_any_step_converges_on_rerun_without_duplicates(
+    emulator: Emulator, project: Path, phase: str, point: str, nth: int
+) -> None:
+    cli = Cli(emulator)
+    if phase == "edited":
+        assert cli("apply", str(project), "--auto-approve").exit_code == 0
+        edit_after_first_apply(project)
+    jobs_before = emulator.stats()["audios"]
+    expected_jobs = jobs_before + 4 if phase == "fresh" else jobs_before + 2
+
+    env = {
+        **os.environ,
+        "ZENMIC_API_URL": emulator.url,
+        "ZENMIC_API_KEY": TEST_KEY,
+        "PODSYNC_FAILPOINTS": f"{point}={nth}",
+    }
+    killed = subprocess.run(
+        [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
+        + ["--concurrency=1", "--poll-interval=0.05"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    lock_path = project / "podsync.lock"
+    recorded = read_lock(lock_path).audio if lock_path.exists() else {}
+    # A job whose answer arrived but was not yet written down is the one window the API (which
+    # cannot list jobs) leaves open; with --concurrency=1 at most one submission is in it.
+    submitted = emulator.stats()["audios"] - jobs_before
+    lost = submitted - (len(recorded) - jobs_before)
+    assert lost == (1 if point == "audio-submitted" else lost) and lost <= 1
+    assert not list(project.glob(".podsync.lock.*")) or point.startswith("lock-")
+
+    rerun = cli("apply", str(project), "--auto-approve")
+    assert rerun.exit_code == 0, rerun.output
+    assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+    assert not list(project.glob(".podsync.lock.*"))
+
+    final = read_lock(lock_path)
+    for digest, audio in recorded.items():  # a job the lock knew of is never paid for again
+        assert final.audio[digest].mic_id == audio.mic_id
+    assert emulator.stats()["audios"] == expected_jobs + lost
+    with emulator.api() as api:
+        shows = api.get("/podcasts").json()["data"]
+        assert len(shows) == 1
+        episodes = api.get(f"/podcasts/{shows[0]['show_id']}/episodes").json()["data"]
+    titles = [e["title"] for e in episodes]
+    assert len(titles) == len(set(titles)) == 4
+    managed = final.shows["tech-weekly"].episodes
+    assert {e.episode_id for e in managed.values()} == {str(e["id"]) for e in episodes}
