@@ -143,6 +143,9 @@ def main() -> None:
       ZENMIC_API_KEY   your ZenMic API key (never printed or written anywhere)
       ZENMIC_API_URL   default https://zenmic.com/api/v2; "local" runs the
                        embedded emulator with its state in PROJECT/.podsync/
+      ZENMIC_EMULATOR_FAULTS  faults the local emulator injects, e.g.
+                       "throttle=0.1,unavailable=0.1,drop=0.02,seed=7"
+                       (names as podsync emulator --fault-*)
       NO_COLOR         turn colour off
 
     \b
@@ -399,6 +402,32 @@ def schema(name: str) -> None:
     click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
 
 
+_FAULT_HELP = {
+    "throttle": "Share of API requests answered 429 with Retry-After, before any effect.",
+    "unavailable": "Share of API requests answered 503 with Retry-After, before any effect.",
+    "ambiguous": "Share of API requests answered 500 after the effect happened.",
+    "drop": "Share of API requests whose connection drops before any effect.",
+    "drop-after": "Share of API requests whose connection drops after the effect.",
+    "job-failure": "Share of audio jobs that end failed.",
+}
+
+
+def _fault_options(func: F) -> F:
+    """The --fault-* options of `podsync emulator`; each lands in ``fault_<name>``."""
+    func = click.option(
+        "--fault-latency",
+        type=click.FloatRange(0),
+        default=0.0,
+        metavar="SECONDS",
+        help="Delay added to every API request.",
+    )(func)
+    for name, text in reversed(_FAULT_HELP.items()):
+        func = click.option(
+            f"--fault-{name}", type=click.FloatRange(0, 1), default=0.0, metavar="SHARE", help=text
+        )(func)
+    return func
+
+
 @main.command(short_help="Run a local ZenMic-compatible API server.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -417,22 +446,48 @@ def schema(name: str) -> None:
     show_default=True,
     help="How long each audio job takes.",
 )
+@_fault_options
+@click.option(
+    "--fault-seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the fault decisions: the same requests get the same faults.",
+)
 @reports_errors
-def emulator(host: str, port: int, state_dir: Path | None, job_seconds: float) -> None:
+def emulator(
+    host: str,
+    port: int,
+    state_dir: Path | None,
+    job_seconds: float,
+    fault_seed: int,
+    **fault_settings: float,
+) -> None:
     """Run a local ZenMic-compatible API server.
 
     Point ZENMIC_API_URL at the URL it prints. Run it from your project folder to share
-    state with ZENMIC_API_URL=local.
+    state with ZENMIC_API_URL=local. The --fault-* options make a share of API requests
+    fail the ways a real API and network do, to see podsync recover.
     """
-    from podsync.emulator import serve_forever
+    from podsync.emulator import Faults, serve_forever
 
+    settings = {name.removeprefix("fault_"): value for name, value in fault_settings.items()}
+    faults = Faults(**settings, seed=fault_seed)  # type: ignore[arg-type]
     directory = state_dir or emulator_state_dir(Path("."))
 
     def ready(url: str) -> None:
         click.echo(f"ZenMic emulator on {url} (state in {directory})")
         click.echo(f"Point podsync at it: ZENMIC_API_URL={url} (any API key is accepted).")
+        if faults.active:
+            click.echo(f"Injecting faults: {faults.describe()}")
         click.echo("Ctrl-C stops it.")
 
     serve_forever(
-        directory, host=host, port=port, job_seconds=job_seconds, api_key=None, on_ready=ready
+        directory,
+        host=host,
+        port=port,
+        job_seconds=job_seconds,
+        api_key=None,
+        faults=faults,
+        on_ready=ready,
     )

@@ -11,12 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from podsync.errors import PodsyncError
+
+if TYPE_CHECKING:
+    from podsync.emulator import Faults
 
 API_URL_ENV = "ZENMIC_API_URL"
 API_KEY_ENV = "ZENMIC_API_KEY"
 JOB_SECONDS_ENV = "ZENMIC_EMULATOR_JOB_SECONDS"
+FAULTS_ENV = "ZENMIC_EMULATOR_FAULTS"
 DEFAULT_API_URL = "https://zenmic.com/api/v2"
 LOCAL = "local"
 LOCAL_KEY = "local-emulator"
@@ -51,7 +56,9 @@ def api_endpoint(project_dir: Path) -> Iterator[Endpoint]:
     from podsync.emulator import EmulatorServer
 
     job_seconds = _job_seconds()
-    with EmulatorServer(emulator_state_dir(project_dir), job_seconds=job_seconds) as server:
+    faults = _faults()
+    state_dir = emulator_state_dir(project_dir)
+    with EmulatorServer(state_dir, job_seconds=job_seconds, faults=faults) as server:
         yield Endpoint(server.base_url, key or LOCAL_KEY)
 
 
@@ -66,3 +73,13 @@ def _job_seconds() -> float:
     if value < 0:
         raise PodsyncError(f"{JOB_SECONDS_ENV} must not be negative")
     return value
+
+
+def _faults() -> Faults:
+    """The faults the local emulator injects: ZENMIC_EMULATOR_FAULTS, e.g. "throttle=0.1,seed=7"."""
+    from podsync.emulator import Faults
+
+    try:
+        return Faults.parse(os.environ.get(FAULTS_ENV, ""))
+    except PodsyncError as exc:
+        raise PodsyncError(f"{FAULTS_ENV}: {exc}") from None

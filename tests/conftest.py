@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,13 +27,14 @@ class Emulator:
     def url(self) -> str:
         return self.server.base_url
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, Any]:
         root = self.url.removesuffix("/api/v2")
         return httpx.get(f"{root}/_emulator/stats").json()
 
     def account(self) -> dict[str, int]:
-        """How many shows, episodes and audio jobs the account holds (requests left out)."""
-        return {k: v for k, v in self.stats().items() if k != "requests"}
+        """How many shows, episodes and audio jobs the account holds (requests and injected
+        faults left out)."""
+        return {k: v for k, v in self.stats().items() if k not in ("requests", "faults")}
 
     def api(self) -> httpx.Client:
         """A raw HTTP client, for editing the account 'by hand' the way a user in the UI would."""

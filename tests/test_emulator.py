@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from podsync.emulator import FAIL_MARKER, EmulatorServer, StateError
+from podsync.emulator.faults import FAULT_KINDS
 from podsync.emulator.jobs import progress
 
 KEY = "emulator-test-key"
@@ -526,7 +527,14 @@ def test_requests_are_counted_and_reset_clears_state(
     httpx.get(f"{server.base_url}/podcasts")
     assert server.request_count == before + 3
     stats = httpx.get(f"{root(server)}/_emulator/stats").json()
-    assert stats == {"requests": before + 3, "audios": 0, "shows": 1, "episodes": 0}
+    faults = dict.fromkeys(FAULT_KINDS, 0)
+    assert stats == {
+        "requests": before + 3,
+        "audios": 0,
+        "shows": 1,
+        "episodes": 0,
+        "faults": faults,
+    }
     assert server.request_count == before + 3, "stats are not counted"
 
     assert ok(httpx.post(f"{root(server)}/_emulator/reset")) == {"reset": True}

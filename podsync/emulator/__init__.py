@@ -10,12 +10,16 @@ Audio jobs take ``job_seconds`` of wall-clock time: ``queued``, then ``running``
 ``error`` message instead.
 
 Extras outside ``/api/v2`` (no auth): ``GET /_emulator/stats`` -> ``{"requests": n, ...}`` and
-``POST /_emulator/reset`` (forget all state, zero the counter).
+``POST /_emulator/reset`` (forget all state, zero the counters).
+
+``Faults`` (faults.py) injects throttling, outages, ambiguous 500s, dropped connections, latency
+and failed jobs, deterministically under a seed, so podsync's recovery can be tested for real.
 """
 
 from __future__ import annotations
 
 from podsync.emulator.app import DEFAULT_PUBLIC_URL, MAX_DOCUMENT_BYTES, create_app
+from podsync.emulator.faults import JOB_FAILURE_REASON, Faults
 from podsync.emulator.jobs import FAIL_MARKER
 from podsync.emulator.server import EmulatorServer, serve_forever
 from podsync.emulator.store import StateError, Store
@@ -23,8 +27,10 @@ from podsync.emulator.store import StateError, Store
 __all__ = [
     "DEFAULT_PUBLIC_URL",
     "FAIL_MARKER",
+    "JOB_FAILURE_REASON",
     "MAX_DOCUMENT_BYTES",
     "EmulatorServer",
+    "Faults",
     "StateError",
     "Store",
     "create_app",

@@ -11,6 +11,9 @@ that moved with it would look like drift to anything comparing them. The emulato
 paths (``/cdn/<id>.mp3``, ``/cdn/podcast/<show_id>/feed.xml``, ``/audio/<id>``) on its own host.
 
 Outside ``/api/v2`` (no auth, not counted): ``GET /_emulator/stats`` and ``POST /_emulator/reset``.
+
+``faults`` (see faults.py) makes a share of authenticated /api/v2 requests fail the ways a real API
+and network do; the stats count each injected fault under ``faults``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from podsync.emulator.faults import FaultGate, FaultLog, Faults, injected_job_failure
 from podsync.emulator.jobs import Progress, Script, failure_for, progress, write_script
 from podsync.emulator.store import AudioJob, EpisodeRecord, NotFound, ShowRecord, Store
 
@@ -84,9 +88,10 @@ class ApiFailure(Exception):
 
 @dataclass
 class Stats:
-    """Requests served under /api/v2 since start (or the last reset)."""
+    """Requests served under /api/v2 since start (or the last reset), and faults injected."""
 
     requests: int = 0
+    faults: FaultLog = field(default_factory=FaultLog)
 
 
 @dataclass(frozen=True)
@@ -131,8 +136,10 @@ def create_app(
     api_key: str | None = None,
     public_url: str | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
+    faults: Faults | None = None,
 ) -> Starlette:
     """The emulator as an ASGI app; ``api_key=None`` accepts any non-empty bearer token."""
+    faults = faults if faults is not None else Faults()
     api = _Api(store, (public_url or DEFAULT_PUBLIC_URL).rstrip("/"), max_document_bytes)
     stats = Stats()
     p = API_PREFIX
@@ -157,7 +164,10 @@ def create_app(
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(_ApiGate, settings=_GateSettings(stats, api_key))],
+        middleware=[
+            Middleware(_ApiGate, settings=_GateSettings(stats, api_key)),
+            Middleware(FaultGate, faults=faults, log=stats.faults, api_prefix=API_PREFIX),
+        ],
         exception_handlers={
             ApiFailure: _failure_response,
             HTTPException: _http_exception_response,
@@ -166,6 +176,7 @@ def create_app(
     )
     app.state.stats = stats
     app.state.store = store
+    app.state.faults = faults
     return app
 
 
@@ -243,7 +254,8 @@ class _Api:
                 title, texts = _dialogue_fields(body)
             else:
                 title, texts = _topic_fields(body).title_and_texts()
-        job = self.store.create_audio(title, failure=failure_for(texts))
+        failure = failure_for(texts) or injected_job_failure(request.scope)
+        job = self.store.create_audio(title, failure=failure)
         data = {
             "id": job.id,
             "status": "queued",
@@ -568,7 +580,8 @@ async def _not_found_response(request: Request, exc: Exception) -> Response:
 
 def _stats_endpoint(store: Store, stats: Stats) -> Any:
     async def endpoint(request: Request) -> Response:
-        return JSONResponse({"requests": stats.requests, **store.counts()})
+        counts = {"requests": stats.requests, **store.counts(), "faults": stats.faults.counts()}
+        return JSONResponse(counts)
 
     return endpoint
 
@@ -577,6 +590,7 @@ def _reset_endpoint(store: Store, stats: Stats) -> Any:
     async def endpoint(request: Request) -> Response:
         store.reset()
         stats.requests = 0
+        stats.faults.reset()
         return _ok({"reset": True})
 
     return endpoint

@@ -18,6 +18,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from podsync.emulator.app import API_PREFIX, MAX_DOCUMENT_BYTES, create_app
+from podsync.emulator.faults import Faults
 from podsync.emulator.store import Store
 from podsync.errors import PodsyncError
 
@@ -38,6 +39,7 @@ class EmulatorServer:
         api_key: str | None = None,
         public_url: str | None = None,
         max_document_bytes: int = MAX_DOCUMENT_BYTES,
+        faults: Faults | None = None,
     ) -> None:
         self.store = Store(Path(state_dir), job_seconds=job_seconds)
         self.app = create_app(
@@ -45,6 +47,7 @@ class EmulatorServer:
             api_key=api_key,
             public_url=public_url,
             max_document_bytes=max_document_bytes,
+            faults=faults,
         )
         self.host = host
         self.port = port
@@ -120,13 +123,18 @@ def serve_forever(
     api_key: str | None,
     public_url: str | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
+    faults: Faults | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve in the foreground until Ctrl-C (or SIGTERM); ``on_ready`` gets the base URL once the
     socket is listening, so the CLI can print it without this module printing anything."""
     store = Store(Path(state_dir), job_seconds=job_seconds)
     app = create_app(
-        store, api_key=api_key, public_url=public_url, max_document_bytes=max_document_bytes
+        store,
+        api_key=api_key,
+        public_url=public_url,
+        max_document_bytes=max_document_bytes,
+        faults=faults,
     )
     sock = _listen(host, port)
     try:
