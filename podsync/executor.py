@@ -12,12 +12,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import TypeVar
 
 from podsync import failpoints
 from podsync.client import AudioStatus, ZenMicClient
 from podsync.errors import ApiError
-from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow, LockStore
+from podsync.lock import (
+    CachedAudio,
+    Lock,
+    LockedEpisode,
+    LockedShow,
+    LockStore,
+    UnconfirmedJob,
+)
 from podsync.model import LiveEpisode, LiveShow
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
 
@@ -138,6 +146,7 @@ class Executor:
         self.outcome = Outcome()
         self._jobs = asyncio.Semaphore(concurrency)
         self._audio: dict[str, asyncio.Task[CachedAudio]] = {}
+        self._audio_reported: set[str] = set()  # digests whose failure an episode reported
         self._show_ids: dict[str, str] = {k: s.show_id for k, s in store.lock.shows.items()}
         self._broken_shows: dict[str, str] = {}
         self._protected = protected_keys(store.lock, plan)  # as before this run changed any
@@ -153,6 +162,7 @@ class Executor:
         shows = sorted({c.show for c in self.plan.episodes if c.action in ("add", "replace")})
         await asyncio.gather(*(self._publish_show(key) for key in shows))
         await asyncio.gather(*self._audio.values(), return_exceptions=True)
+        self._report_unclaimed_audio_failures()
         record_protection(self.store, self.plan)
         for episode in self.plan.episodes:
             if episode.action == "remove":
@@ -271,6 +281,17 @@ class Executor:
                 label = f"audio for {job.show}/{job.episode}"
                 self.outcome.not_started.append((label, f"waits on {blocked}"))
 
+    def _report_unclaimed_audio_failures(self) -> None:
+        """A job can fail for an episode that waits behind an earlier failure; its reason (a job
+        that may have been billed, say) belongs in the report all the same."""
+        for job in self.plan.audio:
+            task = self._audio.get(job.digest)
+            if task is None or job.digest in self._audio_reported:
+                continue
+            failure = task.exception()
+            if isinstance(failure, AudioFailed):
+                self._fail(f"audio for {job.show}/{job.episode}", failure)
+
     async def _obtain_audio(self, job: AudioJob) -> CachedAudio:
         label = f"audio for {job.show}/{job.episode}"
         cached = self.store.lock.audio.get(job.digest)
@@ -290,6 +311,8 @@ class Executor:
                     mic_id = job.mic_id or ""
                 final = await self._wait(job.digest, mic_id)
             except ApiError as exc:
+                if exc.outcome_unknown and job.action == "generate":
+                    self._record_unconfirmed(job.digest, exc)
                 raise AudioFailed(str(exc.for_target(f"{job.show}/{job.episode}"))) from None
         if final.status != "succeeded":
             raise AudioFailed(
@@ -315,6 +338,11 @@ class Executor:
             await self.sleep(pause)
             waited += pause
             delay = min(delay * self.poll.factor, self.poll.most)
+
+    def _record_unconfirmed(self, digest: str, exc: ApiError) -> None:
+        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        what = f"{exc.method} {exc.path}" + (f" -> {exc.status}" if exc.status else "")
+        self.store.save(self.store.lock.with_unconfirmed(digest, UnconfirmedJob(at, what)))
 
     def _record(self, digest: str, status: AudioStatus) -> None:
         cached = CachedAudio(
@@ -366,6 +394,7 @@ class Executor:
                 await self._publish(change, mic_id)
             except AudioFailed as exc:
                 self._fail(label, exc)
+                self._audio_reported.add(change.digest or "")
                 blocked = label
             except ApiError as exc:
                 self._fail(label, exc.for_target(label))

@@ -75,11 +75,21 @@ class CachedAudio:
 
 
 @dataclass(frozen=True)
+class UnconfirmedJob:
+    """A POST /audios that got no clear answer: a job may exist (and be billed) that podsync
+    cannot find, since the API cannot list jobs. Kept so the next plan says it may pay twice."""
+
+    at: str  # when, ISO 8601 UTC
+    request: str  # the request and what went wrong with it
+
+
+@dataclass(frozen=True)
 class Lock:
     """Immutable: every `with_*` returns a new Lock, so the planner can trust its input."""
 
     shows: dict[str, LockedShow] = field(default_factory=dict)
     audio: dict[str, CachedAudio] = field(default_factory=dict)
+    unconfirmed: dict[str, UnconfirmedJob] = field(default_factory=dict)
 
     def with_show(self, key: str, show: LockedShow) -> Lock:
         return replace(self, shows={**self.shows, key: show})
@@ -110,7 +120,12 @@ class Lock:
         return self.with_episode(show_key, episode_key, replace(episode, protected=protected))
 
     def with_audio(self, digest: str, audio: CachedAudio) -> Lock:
-        return replace(self, audio={**self.audio, digest: audio})
+        """The job for `digest`; a job now on record settles any unconfirmed submission."""
+        unconfirmed = {d: u for d, u in self.unconfirmed.items() if d != digest}
+        return replace(self, audio={**self.audio, digest: audio}, unconfirmed=unconfirmed)
+
+    def with_unconfirmed(self, digest: str, job: UnconfirmedJob) -> Lock:
+        return replace(self, unconfirmed={**self.unconfirmed, digest: job})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +143,11 @@ class Lock:
                 for key, s in self.shows.items()
             },
             "audio": {digest: _drop_none(vars(a)) for digest, a in self.audio.items()},
+            **(
+                {"unconfirmed": {d: vars(u) for d, u in self.unconfirmed.items()}}
+                if self.unconfirmed
+                else {}
+            ),
         }
 
     @classmethod
@@ -143,7 +163,10 @@ class Lock:
             for key, s in data["shows"].items()
         }
         audio = {digest: CachedAudio(**a) for digest, a in data["audio"].items()}
-        return cls(shows=shows, audio=audio)
+        unconfirmed = {
+            digest: UnconfirmedJob(**u) for digest, u in data.get("unconfirmed", {}).items()
+        }
+        return cls(shows=shows, audio=audio, unconfirmed=unconfirmed)
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:

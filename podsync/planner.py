@@ -87,12 +87,22 @@ class _Builder:
         if cached is None or status in AUDIO_UNSUCCESSFUL:
             action: AudioAction = "generate"
             mic_id: str | None = None
+            self.warn_unconfirmed(show, episode)
         elif status == AUDIO_SUCCEEDED:
             action, mic_id = "reuse", cached.mic_id
         else:
             action, mic_id = "resume", cached.mic_id
         job = AudioJob(action, digest, show.key, episode.key, episode.title, episode.source, mic_id)
         self.add_job(job)
+
+    def warn_unconfirmed(self, show: Show, episode: Episode) -> None:
+        unconfirmed = self.lock.unconfirmed.get(episode.source.digest)
+        if unconfirmed is not None:
+            self.warnings.append(
+                f"audio for '{show.key}/{episode.key}' was submitted at {unconfirmed.at} but the "
+                f"answer was lost ({unconfirmed.request}); ZenMic cannot list jobs, so if that "
+                "job was billed, this plan pays for the audio a second time"
+            )
 
     def reuse_published(self, show: Show, episode: Episode, mic_id: str) -> None:
         """A re-publish needs no job: the live episode's own audio is published again."""

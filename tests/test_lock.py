@@ -15,6 +15,7 @@ from podsync.lock import (
     LockedEpisode,
     LockedShow,
     LockStore,
+    UnconfirmedJob,
     read_lock,
     serialize,
     write_lock,
@@ -37,6 +38,20 @@ def test_round_trip_and_missing_lock_is_empty(tmp_path: Path) -> None:
     assert read_lock(path) == Lock()
     write_lock(path, sample())
     assert read_lock(path) == sample()
+
+
+def test_an_unconfirmed_submission_is_kept_until_a_job_for_it_is_on_record(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "podsync.lock"
+    other = "sha256:" + "cd" * 32
+    unsure = UnconfirmedJob("2026-11-24T12:00:00+00:00", "POST /api/v2/audios -> 500")
+    lock = sample().with_unconfirmed(other, unsure)
+    write_lock(path, lock)
+    assert read_lock(path).unconfirmed == {other: unsure}
+    settled = lock.with_audio(other, CachedAudio("m2", "queued"))
+    assert settled.unconfirmed == {}
+    assert "unconfirmed" not in serialize(settled)  # older locks stay byte-identical
 
 
 def test_serialization_is_deterministic_whatever_the_insertion_order() -> None:
