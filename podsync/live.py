@@ -24,6 +24,7 @@ async def read_live(
     managed_show_ids: Collection[str] | ShowSelector,
     *,
     concurrency: int = 8,
+    name: Callable[[str], str] = lambda show_id: f"show {show_id}",
 ) -> Live:
     """Live shows in API order; managed ones carry their episodes, the rest ``episodes=None``.
 
@@ -45,7 +46,7 @@ async def read_live(
             try:
                 return tuple(await client.list_episodes(show_id))
             except ApiError as exc:
-                raise exc.for_target(f"show {show_id}") from None
+                raise exc.for_target(name(show_id)) from None
 
     fetched = await _gather_or_cancel(episodes_of(i) for i in wanted)
     episodes = dict(zip(wanted, fetched, strict=True))
@@ -71,7 +72,11 @@ async def _gather_or_cancel(awaitables: Iterable[Awaitable[T]]) -> list[T]:
 
 
 async def read_audio_statuses(
-    client: ZenMicClient, mic_ids: Collection[str], *, concurrency: int = 8
+    client: ZenMicClient,
+    mic_ids: Collection[str],
+    *,
+    concurrency: int = 8,
+    name: Callable[[str], str] = lambda mic_id: f"cached audio {mic_id}",
 ) -> dict[str, str]:
     """The status of each cached audio job the plan relies on; ``missing`` when the account
     answers 404, as it does for a lock written against another account or the emulator."""
@@ -85,7 +90,7 @@ async def read_audio_statuses(
             except ApiError as exc:
                 if exc.status == 404:
                     return AUDIO_MISSING
-                raise exc.for_target(f"cached audio {mic_id}") from None
+                raise exc.for_target(name(mic_id)) from None
 
     statuses = await _gather_or_cancel(status_of(m) for m in ordered)
     return dict(zip(ordered, statuses, strict=True))

@@ -70,12 +70,47 @@ async def make_plan(
     def wanted(shows: list[LiveShow]) -> set[str]:
         return live_show_ids_to_read(inputs.desired, inputs.lock, shows)
 
-    live = await read_live(client, wanted, concurrency=concurrency)
+    names = request_targets(inputs)
+    live = await read_live(client, wanted, concurrency=concurrency, name=names.show)
     mic_ids = audio_to_verify(inputs.desired, inputs.lock, live, no_delete=no_delete)
     if mic_ids:
-        statuses = await read_audio_statuses(client, mic_ids, concurrency=concurrency)
+        statuses = await read_audio_statuses(
+            client, mic_ids, concurrency=concurrency, name=names.audio
+        )
         live = replace(live, audio=statuses)
     return Planned(inputs, live, plan(inputs.desired, inputs.lock, live, no_delete=no_delete))
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Name the show or episode a failed read was for by its manifest key, not by an API id
+    that means nothing to the person reading the error."""
+
+    shows: dict[str, str]
+    episodes: dict[str, str]
+
+    def show(self, show_id: str) -> str:
+        key = self.shows.get(show_id)
+        return f"show {key} ({show_id})" if key else f"show {show_id}"
+
+    def audio(self, mic_id: str) -> str:
+        episode = self.episodes.get(mic_id)
+        return f"audio for {episode} ({mic_id})" if episode else f"cached audio {mic_id}"
+
+
+def request_targets(inputs: Inputs) -> Targets:
+    shows = {s.show_id: key for key, s in inputs.lock.shows.items()}
+    by_digest = {
+        e.source.digest: f"{show.key}/{e.key}"
+        for show in inputs.desired.shows
+        for e in show.episodes
+    }
+    episodes = {
+        audio.mic_id: by_digest[digest]
+        for digest, audio in inputs.lock.audio.items()
+        if digest in by_digest
+    }
+    return Targets(shows, episodes)
 
 
 def check_safe(
