@@ -296,15 +296,20 @@ def apply(
             click.echo("Apply cancelled; nothing was changed.")
             sys.exit(1)
         click.echo("")
-        outcome = asyncio.run(
-            _execute(
-                planned,
-                endpoint,
-                concurrency=concurrency,
-                allow_destroy=allow_destroy,
-                poll=PollPolicy(first=poll_interval),
+        outcome = Outcome()
+        try:
+            asyncio.run(
+                _execute(
+                    planned,
+                    endpoint,
+                    concurrency=concurrency,
+                    allow_destroy=allow_destroy,
+                    poll=PollPolicy(first=poll_interval),
+                    outcome=outcome,
+                )
             )
-        )
+        except KeyboardInterrupt:
+            outcome.interrupted = True
     _report_outcome(outcome)
     if not outcome.ok:
         sys.exit(1)
@@ -324,6 +329,7 @@ async def _execute(
     concurrency: int,
     allow_destroy: bool,
     poll: PollPolicy,
+    outcome: Outcome,
 ) -> Outcome:
     async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
         return await execute(
@@ -333,21 +339,33 @@ async def _execute(
             allow_destroy=allow_destroy,
             poll=poll,
             report=click.echo,
+            outcome=outcome,
         )
 
 
 def _report_outcome(outcome: Outcome) -> None:
+    """The closing table. A clean run needs only the counts (each step was printed as it
+    happened); after a failure or Ctrl-C, the whole table says where to pick up."""
     click.echo("")
+    ended = "interrupted" if outcome.interrupted else "finished"
+    rest = "; the rest of the plan was not started" if outcome.interrupted else ""
     click.echo(
-        f"Apply finished: {len(outcome.done)} done, {len(outcome.failed)} failed, "
-        f"{len(outcome.not_started)} not started."
+        f"Apply {ended}: {len(outcome.done)} done, {len(outcome.failed)} failed, "
+        f"{len(outcome.not_started)} not started{rest}."
     )
+    if outcome.ok:
+        return
+    for label in outcome.done:
+        click.echo(f"  done         {label}", err=True)
     for label, reason in outcome.failed:
         click.echo(f"  failed       {label}: {reason}", err=True)
     for label, reason in outcome.not_started:
         click.echo(f"  not started  {label}: {reason}", err=True)
-    if not outcome.ok:
-        click.echo("Fix the cause and run `podsync apply` again: it picks up from here.", err=True)
+    click.echo(
+        "Fix the cause and run `podsync apply` again: it picks up from here (audio jobs "
+        "already submitted are waited on, not paid for again).",
+        err=True,
+    )
 
 
 def _to_stderr(message: str) -> None:

@@ -45,10 +45,11 @@ class Outcome:
     done: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_started: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C: the rest of the plan was not started
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.not_started
+        return not self.failed and not self.not_started and not self.interrupted
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class Executor:
         poll: PollPolicy | None = None,
         report: Report | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        outcome: Outcome | None = None,
     ):
         self.client = client
         self.store = store
@@ -143,7 +145,8 @@ class Executor:
         self.poll = poll or PollPolicy()
         self.report = report or (lambda _line: None)
         self.sleep = sleep
-        self.outcome = Outcome()
+        # given by a caller that must still report it when this run is interrupted
+        self.outcome = outcome if outcome is not None else Outcome()
         self._jobs = asyncio.Semaphore(concurrency)
         self._audio: dict[str, asyncio.Task[CachedAudio]] = {}
         self._audio_reported: set[str] = set()  # digests whose failure an episode reported

@@ -140,6 +140,7 @@ async def execute(
     allow_destroy: bool = False,
     poll: PollPolicy | None = None,
     report: Report | None = None,
+    outcome: Outcome | None = None,
 ) -> Outcome:
     store = LockStore(planned.inputs.lock_path, planned.inputs.lock)
     executor = Executor(
@@ -150,6 +151,7 @@ async def execute(
         allow_destroy=allow_destroy,
         poll=poll,
         report=report,
+        outcome=outcome,
     )
     return await executor.run()
 

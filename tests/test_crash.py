@@ -155,3 +155,33 @@ def test_apply_killed_at_any_step_converges_on_rerun_without_duplicates(
     assert len(titles) == len(set(titles)) == 4
     managed = final.shows["tech-weekly"].episodes
     assert {e.episode_id for e in managed.values()} == {str(e["id"]) for e in episodes}
+
+
+def test_ctrl_c_ends_with_the_table_and_a_rerun_picks_up_from_there(
+    slow_emulator: Emulator, project: Path
+) -> None:
+    env = {**os.environ, "ZENMIC_API_URL": slow_emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    apply = subprocess.Popen(
+        [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_submitted_jobs(project / "podsync.lock", 4, time.monotonic() + 30)
+        apply.send_signal(signal.SIGINT)
+        stdout, stderr = apply.communicate(timeout=30)
+    finally:
+        apply.kill()
+    assert apply.returncode == 1
+    assert "Apply interrupted: 5 done, 0 failed, 0 not started; the rest of the plan" in stdout
+    assert "  done         create show tech-weekly" in stderr
+    assert "  done         submit audio for tech-weekly/ai-health" in stderr
+    assert "run `podsync apply` again: it picks up from here" in stderr
+    assert "Traceback" not in stderr
+
+    result = Cli(slow_emulator)("apply", str(project), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert slow_emulator.account() == {"audios": 4, "shows": 1, "episodes": 4}
