@@ -20,14 +20,20 @@ from podsync import __version__
 from podsync.client import ZenMicClient
 from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
-from podsync.executor import Outcome, PollPolicy
-from podsync.lock import LOCK_NAME
+from podsync.executor import Outcome, PollPolicy, publishing_new_audio
+from podsync.lock import LOCK_NAME, read_lock
 from podsync.lock_rebuild import Rebuilt, install_lock, rebuild_lock, set_aside_label, summary
 from podsync.model import Desired
 from podsync.project_lock import hold_project
 from podsync.render import FORMATS, render
 from podsync.render.json import plan_checksum
-from podsync.saved_plan import check_fresh, read_saved_plan, write_saved_plan
+from podsync.render.text import quote
+from podsync.saved_plan import (
+    check_applicable,
+    check_fresh,
+    read_saved_plan,
+    write_saved_plan,
+)
 from podsync.schema import SCHEMA_DIR
 from podsync.workflow import (
     Inputs,
@@ -36,7 +42,9 @@ from podsync.workflow import (
     execute,
     load_desired,
     load_inputs,
+    make_offline_plan,
     make_plan,
+    preview,
     prune_lock,
     reread_lock,
 )
@@ -190,6 +198,13 @@ def _count(n: int, noun: str) -> str:
     default=None,
     help="Also save the plan to this file, for `podsync apply FILE` to apply exactly it.",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Compare the manifests with podsync.lock only: no API key needed, no request sent "
+    "(a pull request from a fork). Changes made in the account outside podsync are not seen, "
+    "and the plan cannot be applied.",
+)
 @concurrency_option
 @no_delete_option
 @color_option
@@ -199,20 +214,28 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     out: Path | None,
+    offline: bool,
     concurrency: int,
     no_delete: bool,
     color: str,
 ) -> None:
     """Show what apply would change in the ZenMic account for PROJECT (default: .)."""
     inputs = load_inputs(project)
-    with api_endpoint(project) as endpoint:
-        planned = asyncio.run(_make_plan(inputs, endpoint, concurrency, no_delete))
+    if offline:
+        planned = make_offline_plan(inputs, no_delete=no_delete)
+    else:
+        with api_endpoint(project) as endpoint:
+            planned = asyncio.run(_make_plan(inputs, endpoint, concurrency, no_delete))
     colored = use_color(color)
     click.echo(render(planned.plan, fmt, color=colored), nl=False, color=colored)
     if out is not None:
         write_saved_plan(out, planned, project, {"no_delete": no_delete})
+        checksum = plan_checksum(planned.plan)
         click.echo(
-            f"\nSaved the plan to {out} (checksum {plan_checksum(planned.plan)}).\n"
+            f"\nSaved the offline plan to {out} (checksum {checksum}). It did not read the "
+            "account, so it cannot be applied."
+            if offline
+            else f"\nSaved the plan to {out} (checksum {checksum}).\n"
             f"To apply exactly this plan: podsync apply {out}",
             err=True,
         )
@@ -244,6 +267,13 @@ def plan(
     "(podsync.yaml safety.max_removal_share, default 30%) in one run.",
 )
 @no_delete_option
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Only generate the audio of new and changed episodes, to listen to before "
+    "publishing: record the jobs in podsync.lock and print each episode's audio page; change "
+    "no show or episode. The apply that follows reuses the audio and pays nothing twice.",
+)
 @concurrency_option
 @lock_timeout_option
 @click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True)
@@ -256,6 +286,7 @@ def apply(
     allow_destroy: bool,
     allow_mass_removal: bool,
     no_delete: bool,
+    preview: bool,
     concurrency: int,
     lock_timeout: float,
     poll_interval: float,
@@ -270,6 +301,10 @@ def apply(
     saved = read_saved_plan(target) if target.is_file() else None
     if saved is None and project_dir is not None:
         raise click.UsageError("--project goes with a saved plan file, not a project folder")
+    if saved is not None and preview:
+        raise click.UsageError("--preview goes with a project folder, not a saved plan file")
+    if saved is not None:
+        check_applicable(saved, target)
     project = project_dir or (Path(saved.project) if saved is not None else target)
     if saved is not None:  # a saved plan is applied as it was planned
         if no_delete and not saved.options.get("no_delete"):
@@ -287,6 +322,12 @@ def apply(
         click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
         if saved is not None:
             check_fresh(saved, planned)
+        if preview:
+            outcome = _preview(planned, endpoint, approved, concurrency, poll_interval)
+            _report_outcome(outcome, "Preview", "podsync apply --preview")
+            if not outcome.ok:
+                sys.exit(1)
+            return
         if not planned.plan.has_changes:
             prune_lock(planned)
             return
@@ -343,14 +384,64 @@ async def _execute(
         )
 
 
-def _report_outcome(outcome: Outcome) -> None:
+def _preview(
+    planned: Planned, endpoint: Endpoint, approved: bool, concurrency: int, poll_interval: float
+) -> Outcome:
+    """apply --preview: make the audio of the episodes the plan publishes with new audio,
+    after asking (new jobs are paid for) unless approved, then list where to listen."""
+    episodes = publishing_new_audio(planned.plan)
+    digests = {c.digest for c in episodes}
+    paid = sum(1 for j in planned.plan.audio if j.action == "generate" and j.digest in digests)
+    if not episodes:
+        click.echo("\nNothing to preview: no episode is added or replaced with new audio.")
+        return Outcome()
+    click.echo(
+        f"\nPreview: {_count(paid, 'new audio job')} to pay for, for "
+        f"{_count(len(episodes), 'episode')}; no show or episode is published or changed."
+    )
+    if paid and not approved and not click.confirm("Generate this audio?", default=False):
+        click.echo("Preview cancelled; nothing was changed.")
+        sys.exit(1)
+    click.echo("")
+    outcome = Outcome()
+    try:
+        asyncio.run(_run_preview(planned, endpoint, concurrency, poll_interval, outcome))
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    lock = read_lock(planned.inputs.lock_path)
+    click.echo("\nListen before publishing:")
+    for change in episodes:
+        cached = lock.audio.get(change.digest or "")
+        if cached is not None and cached.succeeded:
+            where = cached.audio_page_url or "(ready; ZenMic gave no audio page)"
+        else:
+            where = "(audio job failed: see above)" if cached and cached.failed else "(not ready)"
+        click.echo(f"  {change.show}/{change.key} {quote(change.title or '')}: {where}")
+    return outcome
+
+
+async def _run_preview(
+    planned: Planned, endpoint: Endpoint, concurrency: int, poll_interval: float, outcome: Outcome
+) -> Outcome:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+        return await preview(
+            planned,
+            client,
+            concurrency=concurrency,
+            poll=PollPolicy(first=poll_interval),
+            report=click.echo,
+            outcome=outcome,
+        )
+
+
+def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync apply") -> None:
     """The closing table. A clean run needs only the counts (each step was printed as it
     happened); after a failure or Ctrl-C, the whole table says where to pick up."""
     click.echo("")
     ended = "interrupted" if outcome.interrupted else "finished"
     rest = "; the rest of the plan was not started" if outcome.interrupted else ""
     click.echo(
-        f"Apply {ended}: {len(outcome.done)} done, {len(outcome.failed)} failed, "
+        f"{what} {ended}: {len(outcome.done)} done, {len(outcome.failed)} failed, "
         f"{len(outcome.not_started)} not started{rest}."
     )
     if outcome.ok:
@@ -362,7 +453,7 @@ def _report_outcome(outcome: Outcome) -> None:
     for label, reason in outcome.not_started:
         click.echo(f"  not started  {label}: {reason}", err=True)
     click.echo(
-        "Fix the cause and run `podsync apply` again: it picks up from here (audio jobs "
+        f"Fix the cause and run `{again}` again: it picks up from here (audio jobs "
         "already submitted are waited on, not paid for again).",
         err=True,
     )

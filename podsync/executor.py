@@ -95,6 +95,12 @@ def protected_keys(lock: Lock, plan: Plan | None = None) -> frozenset[tuple[str,
     return frozenset(keys)
 
 
+def publishing_new_audio(plan: Plan) -> list[EpisodeChange]:
+    """The adds and replaces that publish audio of their own (not the live episode's audio
+    again): the episodes whose audio apply waits on, and a preview makes."""
+    return [c for c in plan.episodes if c.action in ("add", "replace") and not c.republish]
+
+
 def adopt_show(lock: Lock, change: ShowChange) -> Lock:
     """The lock with an adopted live show under its key; on a key rename the entry (and its
     episodes) moves from the old key. No request: adopting only records what exists."""
@@ -173,6 +179,16 @@ class Executor:
         for show in self.plan.shows:
             if show.action == "delete":
                 await self._delete_show(show)
+        return self.outcome
+
+    async def run_audio(self) -> Outcome:
+        """Only the audio phase, for a preview: obtain the audio of every episode the plan
+        publishes with new audio and record it in the lock; no show, episode or removal.
+        Jobs belong to the account, not to a show, so a show still to be created does not
+        hold them back."""
+        self._start_audio()
+        await asyncio.gather(*self._audio.values(), return_exceptions=True)
+        self._report_unclaimed_audio_failures()
         return self.outcome
 
     # shows
@@ -270,11 +286,7 @@ class Executor:
         """Start the audio each publishing episode waits on; pay for none whose every episode
         belongs to a show that could not be created or updated."""
         needed = {
-            c.digest
-            for c in self.plan.episodes
-            if c.action in ("add", "replace")
-            and not c.republish
-            and c.show not in self._broken_shows
+            c.digest for c in publishing_new_audio(self.plan) if c.show not in self._broken_shows
         }
         for job in self.plan.audio:
             if job.digest in needed:

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from podsync.client import ZenMicClient
 from podsync.errors import ApiError
+from podsync.lock import Lock
 from podsync.model import AUDIO_MISSING, Live, LiveEpisode, LiveShow
 
 T = TypeVar("T")
@@ -94,3 +95,30 @@ async def read_audio_statuses(
 
     statuses = await _gather_or_cancel(status_of(m) for m in ordered)
     return dict(zip(ordered, statuses, strict=True))
+
+
+def live_from_lock(lock: Lock) -> Live:
+    """The account as podsync.lock last recorded it, for a plan made without an API key (a pull
+    request from a fork gets no secrets): every show and episode podsync manages, with the
+    titles, descriptions and audio it last applied, and nothing else. `read=False` tells the
+    planner and every renderer that this is the lock's word, not the account's.
+
+    Planned against it, the manifests' own changes show and nothing more: no drift (the lock
+    agrees with itself), no adoption (nothing but podsync's own shows and episodes is in it),
+    and cached audio counts as recorded (``audio`` is left empty, so the lock's statuses stand).
+    """
+    return Live(
+        shows=tuple(
+            LiveShow(
+                show_id=show.show_id,
+                title=show.title,
+                description=show.description,
+                episodes=tuple(
+                    LiveEpisode(e.episode_id, e.mic_id, e.title, e.description)
+                    for e in show.episodes.values()
+                ),
+            )
+            for show in lock.shows.values()
+        ),
+        read=False,
+    )

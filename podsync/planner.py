@@ -44,6 +44,7 @@ class _Builder:
     lock: Lock
     live_audio: Mapping[str, str]
     no_delete: bool = False
+    live_read: bool = True  # False: `live` is the lock's record (an offline plan)
     shows: list[ShowChange] = field(default_factory=list)
     audio: dict[str, AudioJob] = field(default_factory=dict)
     episodes: list[EpisodeChange] = field(default_factory=list)
@@ -150,7 +151,7 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
     With `no_delete` (apply --no-delete) nothing live is removed: episode removals, show
     deletions and replaces (which remove the live episode first) are held back, and a warning
     names them."""
-    b = _Builder(lock, live.audio, no_delete)
+    b = _Builder(lock, live.audio, no_delete, live.read)
     desired_keys = {s.key for s in desired.shows}
     renames = _renames(desired, lock, desired_keys)
     claimed = {s.show_id for s in lock.shows.values()} | {
@@ -242,6 +243,8 @@ def _plan_show(
     recorded_live = live.show(locked.show_id) if locked is not None else None
     if show.show_id:
         live_show = live.show(show.show_id)
+        if live_show is None and not live.read:
+            live_show = _unread_show(b, show, show.show_id)
         if live_show is None:
             raise PlanError(
                 f"{show.location or show.key}: show_id '{show.show_id}' is not in the account "
@@ -295,6 +298,18 @@ def _plan_show(
             )
         )
     return live_show, locked
+
+
+def _unread_show(b: _Builder, show: Show, show_id: str) -> LiveShow:
+    """Offline, a show_id the lock does not record cannot be looked up: plan to adopt it as
+    the manifest describes it, with no known episodes, and say what a real plan may differ in."""
+    b.warnings.append(
+        f"show '{show.key}' names show_id '{show_id}', which podsync.lock does not record and "
+        "this plan did not read: whether that show exists, how it differs from the manifest, "
+        "and which of its episodes apply would adopt instead of adding, only a plan that "
+        "reads the account can tell"
+    )
+    return LiveShow(show_id, show.title, show.description, episodes=())
 
 
 def _warn_left_behind(b: _Builder, show: Show, own: LockedShow, live: Live) -> None:
@@ -460,7 +475,11 @@ def _plan_episodes(
     for live_episode in live_eps.values():
         if live_episode.id not in claimed:
             b.unmanaged.append(Unmanaged(show.key, live_episode.id, live_episode.title))
-    _warn_about_order(b, show, list(live_eps), kept)
+    live_order = list(live_eps)
+    if not b.live_read:  # the lock does not record the feed's order: assume the manifest's
+        positions = {e.key: n for n, e in enumerate(show.episodes)}
+        live_order = [i for i, _ in sorted(kept, key=lambda pair: positions[pair[1]])]
+    _warn_about_order(b, show, live_order, kept)
     _guard_mass_removal(b, show.key, len(live_eps), safety)
 
 

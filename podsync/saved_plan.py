@@ -48,6 +48,23 @@ class SavedPlan:
     options: dict[str, Any]  # planning options apply must repeat (e.g. no_delete)
     plan: dict[str, Any]
 
+    @property
+    def offline(self) -> bool:
+        """Made by `plan --offline`, from the manifests and the lock without the account."""
+        return self.plan.get("live_read") is False
+
+
+def check_applicable(saved: SavedPlan, path: Path) -> None:
+    """Refuse an offline plan outright: it never saw the account, so it is no review of what
+    apply would do there (drift, hand-made episodes, expired audio would all be missed)."""
+    if saved.offline:
+        raise PodsyncError(
+            f"{path} is an offline plan (podsync plan --offline): it compares the manifests "
+            "with podsync.lock without reading the account, so it cannot be applied. Run "
+            "`podsync apply` (it plans against the account and asks first), or save a plan made "
+            "with an API key: podsync plan --out FILE"
+        )
+
 
 def fingerprints(planned: Planned) -> Fingerprints:
     return Fingerprints(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podsync.client import ZenMicClient
+from podsync.connection import Endpoint
 from podsync.errors import PodsyncError, UnsafePlan
 from podsync.executor import (
     Executor,
@@ -18,7 +19,7 @@ from podsync.executor import (
     forget_stale,
     record_protection,
 )
-from podsync.live import read_audio_statuses, read_live
+from podsync.live import live_from_lock, read_audio_statuses, read_live
 from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
 from podsync.manifest import load_project
 from podsync.model import Desired, Live, LiveShow
@@ -78,6 +79,15 @@ async def make_plan(
             client, mic_ids, concurrency=concurrency, name=names.audio
         )
         live = replace(live, audio=statuses)
+    return Planned(inputs, live, plan(inputs.desired, inputs.lock, live, no_delete=no_delete))
+
+
+def make_offline_plan(inputs: Inputs, *, no_delete: bool = False) -> Planned:
+    """The plan from the manifests and podsync.lock alone, sending no request: for a pull
+    request from a fork, which gets no API key. It shows the manifests' changes against what
+    podsync last applied; drift, hand-made episodes and expired audio only a real plan sees,
+    so the plan says the account was not read (live_read False) and cannot be applied."""
+    live = live_from_lock(inputs.lock)
     return Planned(inputs, live, plan(inputs.desired, inputs.lock, live, no_delete=no_delete))
 
 
@@ -162,3 +172,117 @@ def prune_lock(planned: Planned) -> None:
     store = LockStore(planned.inputs.lock_path, planned.inputs.lock)
     forget_stale(store, planned.plan)
     record_protection(store, planned.plan)
+
+
+async def preview(
+    planned: Planned,
+    client: ZenMicClient,
+    *,
+    concurrency: int = 8,
+    poll: PollPolicy | None = None,
+    report: Report | None = None,
+    outcome: Outcome | None = None,
+) -> Outcome:
+    """Listen before merge: get the audio of every episode the plan adds or replaces with new
+    audio (submit it, or wait on a job an earlier run submitted), record each job in the
+    lock's audio cache, and change nothing else: no show, no episode. The cache is keyed by the
+    source, so the apply that follows reuses these jobs and pays for none of them again."""
+    if not planned.plan.live_read:
+        raise PodsyncError(
+            "an offline plan cannot be previewed: it did not read the account, so the audio it "
+            "would reuse is unconfirmed; plan with an API key"
+        )
+    store = LockStore(planned.inputs.lock_path, planned.inputs.lock)
+    executor = Executor(
+        client,
+        store,
+        planned.plan,
+        concurrency=concurrency,
+        poll=poll,
+        report=report,
+        outcome=outcome,
+    )
+    return await executor.run_audio()
+
+
+def audio_pages(plan: Plan, lock: Lock) -> dict[str, str]:
+    """digest -> audio_page_url of the plan's finished audio that the lock holds a page for
+    (after a preview, say): where a reviewer can listen to an episode before it is published."""
+    pages = {}
+    for job in plan.audio:
+        cached = lock.audio.get(job.digest)
+        if cached is not None and cached.succeeded and cached.audio_page_url:
+            pages[job.digest] = cached.audio_page_url
+    return pages
+
+
+# One step with its own API client, for the CLI and the GitHub Action alike (each step runs in
+# its own asyncio.run, so a prompt between them happens outside the event loop).
+
+
+async def plan_at(
+    endpoint: Endpoint, inputs: Inputs, *, concurrency: int = 8, no_delete: bool = False
+) -> Planned:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+        return await make_plan(inputs, client, concurrency=concurrency, no_delete=no_delete)
+
+
+async def execute_at(
+    endpoint: Endpoint,
+    planned: Planned,
+    *,
+    concurrency: int = 8,
+    allow_destroy: bool = False,
+    poll: PollPolicy | None = None,
+    report: Report | None = None,
+    outcome: Outcome | None = None,
+) -> Outcome:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+        return await execute(
+            planned,
+            client,
+            concurrency=concurrency,
+            allow_destroy=allow_destroy,
+            poll=poll,
+            report=report,
+            outcome=outcome,
+        )
+
+
+async def preview_at(
+    endpoint: Endpoint,
+    planned: Planned,
+    *,
+    concurrency: int = 8,
+    poll: PollPolicy | None = None,
+    report: Report | None = None,
+    outcome: Outcome | None = None,
+) -> Outcome:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+        return await preview(
+            planned, client, concurrency=concurrency, poll=poll, report=report, outcome=outcome
+        )
+
+
+def outcome_report(
+    outcome: Outcome, what: str = "Apply", again: str = "podsync apply"
+) -> tuple[str, list[str]]:
+    """The closing table: a headline with the counts and, after a failure or Ctrl-C, one line
+    per change saying where to pick up (a clean run needs only the counts: each step was
+    reported as it happened)."""
+    ended = "interrupted" if outcome.interrupted else "finished"
+    rest = "; the rest of the plan was not started" if outcome.interrupted else ""
+    headline = (
+        f"{what} {ended}: {len(outcome.done)} done, {len(outcome.failed)} failed, "
+        f"{len(outcome.not_started)} not started{rest}."
+    )
+    if outcome.ok:
+        return headline, []
+    details = [f"  done         {label}" for label in outcome.done]
+    details += [f"  failed       {label}: {reason}" for label, reason in outcome.failed]
+    details += [f"  not started  {label}: {reason}" for label, reason in outcome.not_started]
+    details.append(
+        f"Fix the cause and run `{again}` again: it picks up from here (audio jobs "
+        "already submitted are waited on, not paid for again)."
+    )
+    return headline, details

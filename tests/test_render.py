@@ -343,15 +343,12 @@ def test_text_no_changes_still_lists_unmanaged_and_warnings() -> None:
     plan = Plan(
         unmanaged=(Unmanaged("daily", "ep_99", "Hand-made"),),
         warnings=("something to know",),
-        live_read=False,
     )
     text = render(plan, "text")
     assert text.startswith("Warnings:\n")
-    assert "  ! live state was not read: this plan compares the manifests with podsync.lock" in text
     assert "  ! something to know" in text
     assert '  ? daily: "Hand-made" [ep_99]' in text
     assert text.splitlines()[-1] == "No changes. Your podcasts match the manifests."
-    assert json.loads(render(plan, "json"))["live_read"] is False
 
 
 def test_markdown_tables_escape_and_warnings() -> None:

@@ -23,6 +23,14 @@ LIVE_NOT_READ = (
     "live state was not read: this plan compares the manifests with podsync.lock only, "
     "so changes made outside podsync are not shown"
 )
+NO_CHANGES_OFFLINE = "No changes between the manifests and podsync.lock."
+OFFLINE_HEADER = "Offline plan: the ZenMic account was not read."
+OFFLINE_MEANING = (
+    "This plan compares the manifests with podsync.lock (what podsync last applied) only. "
+    "Changes made in the account outside podsync, episodes podsync did not create, and "
+    "cached audio that is gone are not seen. It cannot be applied as it is: apply plans "
+    "again against the account first."
+)
 REPUBLISH_NOTE = "re-published: moves to the top of the feed"
 LOCK_ONLY = "Recorded in podsync.lock only (no API request):"
 
@@ -47,11 +55,13 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     """The whole plan as terminal text ending in one newline; ANSI codes only if `color`."""
     paint = _painter(color)
     blocks: list[list[str]] = []
+    if not plan.live_read:
+        blocks.append([paint(OFFLINE_HEADER, "yellow", bold=True), f"  {OFFLINE_MEANING}"])
     if plan.has_changes:
         blocks.extend(_show_block(plan, key, paint) for key in show_keys(plan))
     if plan.protect:
         blocks.append([LOCK_ONLY] + [f"  * {line}" for line in protect_lines(plan)])
-    warnings = warning_lines(plan)
+    warnings = list(plan.warnings)  # the offline note leads the text already
     if warnings:
         blocks.append(
             [paint("Warnings:", "yellow", bold=True)]
@@ -62,7 +72,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             ["Unmanaged episodes (not created by podsync; left alone):"]
             + [_unmanaged_line(u) for u in plan.unmanaged]
         )
-    blocks.append([paint(summary_line(plan), bold=True) if plan.has_changes else NO_CHANGES])
+    no_changes = NO_CHANGES if plan.live_read else NO_CHANGES_OFFLINE
+    blocks.append([paint(summary_line(plan), bold=True) if plan.has_changes else no_changes])
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
