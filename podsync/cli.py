@@ -305,7 +305,7 @@ def apply(
         raise click.UsageError("--preview goes with a project folder, not a saved plan file")
     if saved is not None:
         check_applicable(saved, target)
-    project = project_dir or (Path(saved.project) if saved is not None else target)
+    project = project_dir or (saved.project_dir(target) if saved is not None else target)
     if saved is not None:  # a saved plan is applied as it was planned
         if no_delete and not saved.options.get("no_delete"):
             raise click.UsageError("this plan was saved without --no-delete; plan again with it")
@@ -319,9 +319,9 @@ def apply(
     with hold_project(project, lock_timeout, on_wait=_to_stderr), api_endpoint(project) as endpoint:
         inputs = reread_lock(inputs)
         planned = asyncio.run(_make_plan(inputs, endpoint, concurrency, no_delete))
-        click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
-        if saved is not None:
+        if saved is not None:  # refused before printing: a stale plan must not look approved
             check_fresh(saved, planned)
+        click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
         if preview:
             outcome = _preview(planned, endpoint, approved, concurrency, poll_interval)
             _report_outcome(outcome, "Preview", "podsync apply --preview")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from podsync import __version__
 from podsync.errors import PodsyncError
 from podsync.lock import serialize
 from podsync.model import AUDIO_UNSUCCESSFUL, Desired, Live
-from podsync.render.json import plan_checksum, plan_to_dict
+from podsync.render.json import changes_checksum, plan_checksum, plan_to_dict
 from podsync.workflow import Planned
 
 SAVED_FORMAT = "podsync-saved-plan"
@@ -44,9 +46,15 @@ class Fingerprints:
 class SavedPlan:
     checksum: str
     fingerprints: Fingerprints
-    project: str  # the project folder as given when planning, the default for apply
+    project: str  # the project folder, relative to the plan file's folder: apply's default
     options: dict[str, Any]  # planning options apply must repeat (e.g. no_delete)
     plan: dict[str, Any]
+    podsync_version: str = ""
+
+    def project_dir(self, plan_file: Path) -> Path:
+        """Where the plan was made, found from the plan file wherever apply runs from; a plan
+        kept beside its project (a CI artifact, say) stays valid on another machine."""
+        return (plan_file.resolve().parent / self.project).resolve()
 
     @property
     def offline(self) -> bool:
@@ -81,7 +89,7 @@ def write_saved_plan(
         "format": SAVED_FORMAT,
         "version": SAVED_VERSION,
         "podsync_version": __version__,
-        "project": str(project),
+        "project": os.path.relpath(project.resolve(), path.resolve().parent),
         "options": options or {},
         "fingerprints": asdict(fingerprints(planned)),
         "checksum": plan_checksum(planned.plan),
@@ -112,15 +120,23 @@ def read_saved_plan(path: Path) -> SavedPlan:
             f"reads version {SAVED_VERSION}: make the plan again"
         )
     try:
-        return SavedPlan(
+        saved = SavedPlan(
             checksum=str(document["checksum"]),
             fingerprints=Fingerprints(**document["fingerprints"]),
             project=str(document["project"]),
             options=dict(document["options"]),
             plan=dict(document["plan"]),
+            podsync_version=str(document.get("podsync_version", "")),
         )
+        intact = changes_checksum(list(saved.plan["changes"])) == saved.checksum
     except (KeyError, TypeError, ValueError):
         raise PodsyncError(f"{path} is a damaged saved plan; make the plan again") from None
+    if not intact:
+        raise PodsyncError(
+            f"{path} was edited or damaged: its changes do not match its checksum "
+            f"{saved.checksum}; make the plan again with `podsync plan --out`"
+        )
+    return saved
 
 
 def check_fresh(saved: SavedPlan, planned: Planned) -> None:
@@ -134,7 +150,13 @@ def check_fresh(saved: SavedPlan, planned: Planned) -> None:
     if now.live != saved.fingerprints.live:
         moved.append("the live ZenMic account changed (edited by hand, or another apply)")
     if not moved and plan_checksum(planned.plan) != saved.checksum:
-        moved.append("this podsync makes a different plan from the same inputs (another version)")
+        if saved.podsync_version != __version__:
+            moved.append(
+                f"the plan was made by podsync {saved.podsync_version or '(unknown)'}, and "
+                f"podsync {__version__} plans differently"
+            )
+        else:
+            moved.append("the same inputs now give a different plan")
     if moved:
         difference = _describe_difference(saved.plan, plan_to_dict(planned.plan))
         raise StalePlan(
@@ -147,10 +169,20 @@ def check_fresh(saved: SavedPlan, planned: Planned) -> None:
 
 def _describe_difference(saved: dict[str, Any], now: dict[str, Any]) -> str:
     """The changes that appeared or vanished since the plan was saved, one line each."""
-    before = {_label(c) for c in saved.get("changes", [])}
-    after = {_label(c) for c in now.get("changes", [])}
-    lines = [f"  + now also: {label}" for label in sorted(after - before)]
-    lines += [f"  - no longer: {label}" for label in sorted(before - after)]
+    return describe_label_difference(change_labels(saved), change_labels(now))
+
+
+def change_labels(plan_document: dict[str, Any]) -> list[str]:
+    """One line per change of a plan document ("add episode show/key (new)"), in plan order:
+    enough to say what differs between two plans without keeping either whole."""
+    return [_label(c) for c in plan_document.get("changes", [])]
+
+
+def describe_label_difference(before: Iterable[str], after: Iterable[str]) -> str:
+    """`+ now also:` / `- no longer:` lines between two plans' change labels."""
+    old, new = set(before), set(after)
+    lines = [f"  + now also: {label}" for label in sorted(new - old)]
+    lines += [f"  - no longer: {label}" for label in sorted(old - new)]
     return "\n".join(lines)
 
 

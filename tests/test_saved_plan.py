@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from podsync.lock import Lock
-from podsync.model import Desired, Live, LiveShow
-from podsync.plan import Plan
-from podsync.saved_plan import fingerprints
+from podsync.emulator import EmulatorServer
 from podsync.schema import SCHEMA_DIR
-from podsync.workflow import Inputs, Planned
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.test_apply import edit, episode
 
@@ -126,11 +127,58 @@ def test_project_option_needs_a_plan_file(cli: Cli, project: Path) -> None:
     assert "--project goes with a saved plan file" in result.output
 
 
-def test_a_job_finishing_does_not_make_a_plan_stale() -> None:
-    def planned(status: str) -> Planned:
-        live = Live((LiveShow("s-1", "T", "D", episodes=()),), audio={"mic-1": status})
-        inputs = Inputs(Desired(()), Lock(), Path("podsync.lock"))
-        return Planned(inputs, live, Plan())
+def test_a_job_finishing_between_plan_and_apply_does_not_make_the_plan_stale(
+    project: Path, tmp_path: Path
+) -> None:
+    with EmulatorServer(tmp_path / "slow", job_seconds=1.5) as server:
+        emulator = Emulator(server)
+        env = {
+            **os.environ,
+            "ZENMIC_API_URL": emulator.url,
+            "ZENMIC_API_KEY": TEST_KEY,
+            "PODSYNC_FAILPOINTS": "audio-recorded=4",
+        }
+        command = [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
+        killed = subprocess.run(command, env=env, capture_output=True, timeout=60)
+        assert killed.returncode == -signal.SIGKILL
+        cli = Cli(emulator)
+        out = save(cli, project, tmp_path)
+        assert {
+            c["action"]
+            for c in json.loads(out.read_text())["plan"]["changes"]
+            if c["type"] == "audio"
+        } == {"resume"}
+        time.sleep(2.0)  # every job has finished: the plan would now say reuse
+        applied = cli("apply", str(out))
+        assert applied.exit_code == 0, applied.output
+        assert emulator.account() == {"audios": 4, "shows": 1, "episodes": 4}
 
-    assert fingerprints(planned("processing")) == fingerprints(planned("succeeded"))
-    assert fingerprints(planned("processing")).live != fingerprints(planned("failed")).live
+
+def test_an_edited_plan_file_is_refused(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+) -> None:
+    out = save(cli, project, tmp_path)
+    document = json.loads(out.read_text())
+    document["plan"]["changes"] = [
+        c for c in document["plan"]["changes"] if c.get("episode") != "roadmap"
+    ]
+    out.write_text(json.dumps(document))
+    requests = emulator.stats()["requests"]
+    refused = cli("apply", str(out))
+    assert refused.exit_code == 1
+    assert "was edited or damaged: its changes do not match its checksum" in refused.output
+    assert emulator.stats()["requests"] == requests
+
+
+def test_a_plan_made_with_a_relative_path_applies_from_anywhere(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project.parent)
+    out = project.parent / "reviewed.plan"
+    assert cli("plan", project.name, "--out", str(out)).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    applied = cli("apply", str(out))
+    assert applied.exit_code == 0, applied.output
+    assert (project / "podsync.lock").exists()

@@ -42,7 +42,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     )
     return {
         "format_version": FORMAT_VERSION,
-        "checksum": _checksum(changes),
+        "checksum": changes_checksum(changes),
         "summary": plan.summary(),
         "changes": changes,
         "unmanaged": [_unmanaged(u) for u in plan.unmanaged],
@@ -62,8 +62,17 @@ def plan_checksum(plan: Plan) -> str:
     return str(plan_to_dict(plan)["checksum"])
 
 
-def _checksum(changes: list[dict[str, Any]]) -> str:
-    canonical = json.dumps(changes, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def changes_checksum(changes: list[dict[str, Any]]) -> str:
+    """The checksum of a plan document's `changes`. A recorded job that finished between plan
+    and apply turns `resume` into `reuse`: both cost nothing and wait on the same mic_id, so
+    they count as one and the reviewed plan stays valid."""
+    settled = [
+        {**c, "action": "reuse", "reason": AUDIO_REASONS["reuse"]}
+        if c.get("type") == "audio" and c.get("action") == "resume"
+        else c
+        for c in changes
+    ]
+    canonical = json.dumps(settled, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
