@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from podsync import failpoints
 from podsync.client import AudioStatus, ZenMicClient
-from podsync.errors import ApiError
+from podsync.errors import ApiError, LockError
 from podsync.lock import (
     CachedAudio,
     Lock,
@@ -26,7 +26,7 @@ from podsync.lock import (
     LockStore,
     UnconfirmedJob,
 )
-from podsync.model import LiveEpisode, LiveShow
+from podsync.model import Live, LiveEpisode, LiveShow
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
 
 Report = Callable[[str], None]
@@ -120,6 +120,11 @@ def adopt_episode(lock: Lock, change: EpisodeChange) -> Lock:
     The live values are recorded; the audio cache is not filled, since nothing proves that this
     episode's audio was made from this source."""
     assert change.action == "adopt" and change.episode_id and change.mic_id and change.digest
+    moved = lock.shows[change.show].episodes.get(change.renamed_from or "")
+    if moved is not None and moved.episode_id == change.episode_id:
+        # A key rename: the record moves whole, in one lock write, last-applied values and all.
+        lock = lock.without_episode(change.show, change.renamed_from or "")
+        return lock.with_episode(change.show, change.key, moved)
     episode = LockedEpisode(
         change.episode_id,
         change.mic_id,
@@ -143,6 +148,7 @@ class Executor:
         report: Report | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         outcome: Outcome | None = None,
+        live: Live | None = None,
     ):
         self.client = client
         self.store = store
@@ -153,14 +159,55 @@ class Executor:
         self.sleep = sleep
         # given by a caller that must still report it when this run is interrupted
         self.outcome = outcome if outcome is not None else Outcome()
+        # What the account held when the plan was made: nothing in it can be a show or episode
+        # this run created, whatever its title.
+        self._existed = {
+            item
+            for show in (live.shows if live else ())
+            for item in (show.show_id, *(e.id for e in show.episodes or ()))
+        }
         self._jobs = asyncio.Semaphore(concurrency)
         self._audio: dict[str, asyncio.Task[CachedAudio]] = {}
         self._audio_reported: set[str] = set()  # digests whose failure an episode reported
+        self._unrecorded: list[str] = []  # jobs submitted whose id the lock could not take
+        self._stopping = False  # the lock cannot be written: start nothing more
         self._show_ids: dict[str, str] = {k: s.show_id for k, s in store.lock.shows.items()}
         self._broken_shows: dict[str, str] = {}
         self._protected = protected_keys(store.lock, plan)  # as before this run changed any
 
     async def run(self) -> Outcome:
+        return await self._stopping_on_lock_errors(self._run_all)
+
+    async def run_audio(self) -> Outcome:
+        """Only the audio phase, for a preview: obtain the audio of every episode the plan
+        publishes with new audio and record it in the lock; no show, episode or removal.
+        Jobs belong to the account, not to a show, so a show still to be created does not
+        hold them back."""
+        return await self._stopping_on_lock_errors(self._audio_only)
+
+    async def _stopping_on_lock_errors(self, body: Callable[[], Awaitable[None]]) -> Outcome:
+        """Run `body`; once the lock cannot be written, stop every job task and name each job
+        that was submitted but could not be recorded, since it may be billed."""
+        try:
+            await body()
+            for task in self._audio.values():
+                failure = task.exception() if task.done() and not task.cancelled() else None
+                if isinstance(failure, LockError):
+                    raise failure
+        except LockError as exc:
+            # Jobs in flight are let finish their request, so each id that comes back is named;
+            # none starts a new job and none waits on one any longer.
+            self._stopping = True
+            await asyncio.gather(*self._audio.values(), return_exceptions=True)
+            if self._unrecorded:
+                jobs = ", ".join(self._unrecorded)
+                raise LockError(
+                    f"{exc}; submitted (and may be billed) but not recorded: {jobs}"
+                ) from None
+            raise
+        return self.outcome
+
+    async def _run_all(self) -> None:
         forget_stale(self.store, self.plan)
         record_protection(self.store, self.plan)
         for change in self.plan.shows:
@@ -179,17 +226,11 @@ class Executor:
         for show in self.plan.shows:
             if show.action == "delete":
                 await self._delete_show(show)
-        return self.outcome
 
-    async def run_audio(self) -> Outcome:
-        """Only the audio phase, for a preview: obtain the audio of every episode the plan
-        publishes with new audio and record it in the lock; no show, episode or removal.
-        Jobs belong to the account, not to a show, so a show still to be created does not
-        hold them back."""
+    async def _audio_only(self) -> None:
         self._start_audio()
         await asyncio.gather(*self._audio.values(), return_exceptions=True)
         self._report_unclaimed_audio_failures()
-        return self.outcome
 
     # shows
 
@@ -227,7 +268,7 @@ class Executor:
 
     async def _create_show(self, title: str, description: str) -> LiveShow:
         async def find() -> LiveShow | None:
-            claimed = set(self._show_ids.values())
+            claimed = set(self._show_ids.values()) | self._existed
             shows = await self.client.list_shows()
             return next((s for s in shows if s.title == title and s.show_id not in claimed), None)
 
@@ -313,11 +354,17 @@ class Executor:
         if job.action == "reuse" and cached is not None and cached.succeeded:
             return cached
         async with self._jobs:
+            if self._stopping:
+                raise AudioFailed("not started: apply stopped")
             try:
                 if job.action == "generate":
                     status = await self.client.submit_audio(job.source, job.title)
                     failpoints.reached("audio-submitted")
-                    self._record(job.digest, status)
+                    try:
+                        self._record(job.digest, status)
+                    except LockError:
+                        self._unrecorded.append(f"job {status.id} for {job.show}/{job.episode}")
+                        raise
                     failpoints.reached("audio-recorded")
                     self.report(f"$ submitted {label} ({status.id})")
                     self.outcome.done.append(f"submit {label}")
@@ -344,6 +391,8 @@ class Executor:
             self._record(digest, status)
             if status.done:
                 return status
+            if self._stopping:
+                raise AudioFailed(f"apply stopped; audio job {mic_id} stays recorded in the lock")
             if waited >= self.poll.give_up_after:
                 raise AudioFailed(
                     f"audio job {mic_id} is still {status.status} after {waited / 60:.0f} "
@@ -444,6 +493,7 @@ class Executor:
             locked = self.store.lock.shows.get(change.show)
             claimed = {e.episode_id for e in locked.episodes.values()} if locked else set()
             claimed.discard(change.episode_id or "")  # a replace: that one was just removed
+            claimed |= self._existed
             episodes = await self.client.list_episodes(show_id)
             return next(
                 (

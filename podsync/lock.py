@@ -357,9 +357,17 @@ class LockStore:
         remove_stale_temp_files(path.parent)
 
     def save(self, lock: Lock) -> None:
+        """Write `lock`; a disk that refuses (full, read-only) stops the run with LockError,
+        since going on would change the account without a record of it."""
         if lock == self.lock:
             return
-        write_lock(self.path, lock)
+        try:
+            write_lock(self.path, lock)
+        except OSError as exc:
+            raise LockError(
+                f"cannot write {self.path}: {exc.strerror or exc}; apply stopped so that nothing "
+                "changes in the account without a record of it"
+            ) from None
         self.lock = lock
 
 

@@ -59,6 +59,7 @@ class EpisodeChange:
     episode_id: str | None = None  # live episode to remove (replace/remove) or adopt
     mic_id: str | None = None  # live mic_id being removed or adopted
     republish: bool = False
+    renamed_from: str | None = None  # adopt: the lock record moves from this key (a key rename)
 
 
 @dataclass(frozen=True)

@@ -419,6 +419,7 @@ def _plan_episodes(
     live_eps = {e.id: e for e in (live_show.episodes or ())} if live_show is not None else {}
     claimed = {e.episode_id for e in locked_eps.values() if e.episode_id in live_eps}
     kept: list[tuple[str, str]] = []  # (live episode id, key) of managed episodes left in place
+    renames = _episode_renames(show, locked_eps, live_eps)
     for position, episode in enumerate(show.episodes):
         recorded = locked_eps.get(episode.key)
         current = live_eps.get(recorded.episode_id) if recorded else None
@@ -431,7 +432,16 @@ def _plan_episodes(
                 kept.append((current.id, episode.key))
                 b.record_protect(show.key, episode.key, episode.protect, recorded.protected)
             continue
-        adoptable = _adoptable(b, episode, live_eps, claimed, title_only=locked is None)
+        renamed = renames.get(episode.source.digest) if recorded is None else None
+        if renamed is not None:
+            old_key, old = renames.pop(episode.source.digest)
+            if not _plan_episode_rename(b, show, episode, position, old_key, old, live_eps):
+                kept.append((old.episode_id, episode.key))
+            b.record_protect(show.key, episode.key, episode.protect, old.protected)
+            continue
+        adoptable = _adoptable(
+            b, episode, live_eps, claimed, title_only=locked is None, recorded=recorded
+        )
         if adoptable is not None:
             claimed.add(adoptable.id)
             if not _plan_adoption(b, show, episode, position, adoptable):
@@ -443,9 +453,10 @@ def _plan_episodes(
         b.episodes.append(_publishing(show, episode, position, reason))
         b.record_protect(show.key, episode.key, episode.protect, False)
     desired_keys = {e.key for e in show.episodes}
+    moved = {c.renamed_from for c in b.episodes if c.show == show.key and c.renamed_from}
     for key, recorded in sorted(locked_eps.items()):
         current = live_eps.get(recorded.episode_id)
-        if key in desired_keys:
+        if key in desired_keys or key in moved:
             continue
         if current is None:
             b.forget.append((show.key, key))
@@ -537,6 +548,69 @@ def _plan_published(
         "the manifest" if episode.protect else "podsync.lock" if recorded.protected else None
     )
     _republish(b, show, episode, position, current, reason, not source_changed, protected_by)
+    return True
+
+
+def _episode_renames(
+    show: Show, locked_eps: Mapping[str, LockedEpisode], live_eps: Mapping[str, LiveEpisode]
+) -> dict[str, tuple[str, LockedEpisode]]:
+    """Lock records whose key left the manifest while a new key has exactly their source: the
+    key was renamed. Keyed by digest; a digest shared by several such records or several new
+    keys is no evidence, so it is left to the usual remove + add."""
+    desired = {e.key for e in show.episodes}
+    gone = [
+        (key, r)
+        for key, r in locked_eps.items()
+        if key not in desired and r.episode_id in live_eps
+    ]
+    new = [e.source.digest for e in show.episodes if e.key not in locked_eps]
+    renames = {}
+    for key, record in gone:
+        same = [k for k, r in gone if r.digest == record.digest]
+        if len(same) == 1 and new.count(record.digest) == 1:
+            renames[record.digest] = (key, record)
+    return renames
+
+
+def _plan_episode_rename(
+    b: _Builder,
+    show: Show,
+    episode: Episode,
+    position: int,
+    old_key: str,
+    old: LockedEpisode,
+    live_eps: Mapping[str, LiveEpisode],
+) -> bool:
+    """Keep the live episode under its new key (no request), then set title and description
+    right; True when that re-publishes it."""
+    current = live_eps[old.episode_id]
+    b.episodes.append(
+        EpisodeChange(
+            "adopt",
+            show.key,
+            episode.key,
+            f"renamed from '{old_key}'",
+            position,
+            current.title,
+            current.description,
+            episode.source.digest,
+            current.id,
+            current.mic_id,
+            renamed_from=old_key,
+        )
+    )
+    before = {
+        field: getattr(current, field)
+        for field in ("title", "description")
+        if getattr(current, field) != getattr(episode, field)
+    }
+    if not before:
+        return False
+    reason = _why_changed(before, old, episode)
+    if b.hold_back(f"replace episode '{show.key}/{episode.key}' ({reason})"):
+        return False
+    protected_by = "the manifest" if episode.protect else "podsync.lock" if old.protected else None
+    _republish(b, show, episode, position, current, reason, True, protected_by)
     return True
 
 
@@ -635,20 +709,29 @@ def _adoptable(
     claimed: set[str],
     *,
     title_only: bool,
+    recorded: LockedEpisode | None = None,
 ) -> LiveEpisode | None:
-    """A live episode podsync has no record of but that is evidently this one.
+    """A live episode podsync has no live record of but that is evidently this one.
 
-    Either its audio is the job the cache holds for this source (an add whose answer was lost),
-    or the whole show is unknown to the lock (adopted, or the lock was lost) and the title
+    Either its audio is the job the cache holds for this source, or the audio of the lock's own
+    record for this very source (an add, or the add of a re-publish, whose answer was lost), or
+    the whole show is unknown to the lock (adopted, or the lock was lost) and the title
     matches. In a show podsync manages, a same-titled episode it did not create is someone
     else's and is left alone. A cached job the account does not have counts for nothing."""
     cached = b.lock.audio.get(episode.source.digest)
     if cached is not None and b.live_audio.get(cached.mic_id) in AUDIO_UNSUCCESSFUL:
         cached = None
+    own_mic = (
+        recorded.mic_id
+        if recorded is not None and recorded.digest == episode.source.digest
+        else None
+    )
     for live_episode in live_eps.values():
         if live_episode.id in claimed or live_episode.title != episode.title:
             continue
         if cached is not None and cached.succeeded and cached.mic_id == live_episode.mic_id:
+            return live_episode
+        if own_mic is not None and own_mic == live_episode.mic_id:
             return live_episode
         if cached is None and title_only:
             return live_episode

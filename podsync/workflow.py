@@ -162,6 +162,7 @@ async def execute(
         poll=poll,
         report=report,
         outcome=outcome,
+        live=planned.live,
     )
     return await executor.run()
 
@@ -283,6 +284,6 @@ def outcome_report(
     details += [f"  not started  {label}: {reason}" for label, reason in outcome.not_started]
     details.append(
         f"Fix the cause and run `{again}` again: it picks up from here (audio jobs "
-        "already submitted are waited on, not paid for again)."
+        "recorded in podsync.lock are waited on, not paid for again)."
     )
     return headline, details

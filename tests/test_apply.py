@@ -249,3 +249,20 @@ def test_lock_from_another_account_converges_without_duplicates(
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
     assert emulator.account() == {"shows": 1, "episodes": 4, "audios": 4}
     assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+
+
+def test_renaming_an_episode_key_keeps_the_episode_and_pays_nothing(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    before = emulator.account()
+    edit(project, lambda d: episode(d, "privacy").update(key="privacy-policy"))
+    planned = cli("plan", str(project))
+    assert "renamed from 'privacy'" in planned.output
+    assert "remove episode" not in planned.output and "add episode" not in planned.output
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    assert emulator.account() == before
+    lock = read_lock(project / "podsync.lock")
+    assert "privacy-policy" in lock.shows["tech-weekly"].episodes
+    assert "privacy" not in lock.shows["tech-weekly"].episodes
+    assert "No changes" in cli("plan", str(project)).output

@@ -166,3 +166,47 @@ def test_failed_jobs_end_in_a_table_and_a_rerun_picks_up_from_there(
     jobs = faulty.stats()["audios"]
     assert jobs - faulty.stats()["faults"]["job_failure"] == SHOWS * EPISODES
     assert all(a.status == "succeeded" for a in lock.audio.values())
+
+
+def test_a_lost_create_answer_never_takes_over_a_show_another_manifest_names(
+    tmp_path: Path,
+) -> None:
+    """Two manifests with one title, one pinned to an existing show by show_id: when the
+    other's create is cut off, the show found by title must not be the pinned one."""
+
+    def fate(seed: int, method: str, path: str, n: int) -> str | None:
+        return Faults(drop=0.5, seed=seed).decide(method, f"/api/v2/{path}", n).before
+
+    def fits(seed: int) -> bool:
+        """The hand-made show passes, manifest a's create is dropped and its retry passes;
+        listings and audio submissions pass (a dropped one only costs the test time)."""
+        creates = [fate(seed, "POST", "podcasts", n) for n in (1, 2, 3)]
+        listings = [fate(seed, "GET", "podcasts", n) for n in range(1, 6)]
+        audio = [fate(seed, "POST", "audios", n) for n in (1, 2, 3)]
+        return creates == [None, "drop", None] and not any(listings + audio)
+
+    seed = next(s for s in range(100_000) if fits(s))
+    faults = Faults(drop=0.5, seed=seed, retry_after=0)
+    with EmulatorServer(tmp_path / "state", job_seconds=0.0, faults=faults) as server:
+        emulator = Emulator(server)
+        with emulator.api() as api:
+            pinned = api.post("/podcasts", json={"title": "Same", "description": "b"})
+        project = tmp_path / "project"
+        (project / "shows").mkdir(parents=True)
+        for key, extra in (("a", {}), ("b", {"show_id": pinned.json()["data"]["show_id"]})):
+            episodes = [{"key": f"{key}1", "title": f"{key} one", "source": {"topic": key}}]
+            manifest = {"show": key, "title": "Same", **extra, "episodes": episodes}
+            (project / "shows" / f"{key}.yaml").write_text(yaml.safe_dump(manifest))
+        cli = Cli(emulator)
+        for _ in range(5):
+            if cli("apply", str(project), "--auto-approve").exit_code == 0:
+                break
+        assert faulty_count(emulator, "drop") >= 1
+        lock = read_lock(project / "podsync.lock")
+        assert lock.shows["a"].show_id != lock.shows["b"].show_id
+        assert emulator.stats()["shows"] == 2
+        assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+
+
+def faulty_count(emulator: Emulator, kind: str) -> int:
+    return int(emulator.stats()["faults"][kind])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import resource
 import signal
 import subprocess
 import sys
@@ -185,3 +187,52 @@ def test_ctrl_c_ends_with_the_table_and_a_rerun_picks_up_from_there(
     result = Cli(slow_emulator)("apply", str(project), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert slow_emulator.account() == {"audios": 4, "shows": 1, "episodes": 4}
+
+
+def test_a_killed_republish_of_an_adopted_episode_is_not_published_twice(
+    emulator: Emulator, project: Path
+) -> None:
+    cli = Cli(emulator)
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    (project / "podsync.lock").unlink()  # lost: the next apply adopts every episode as it is
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    edit(project, lambda d: episode(d, "privacy").update(description="A new description."))
+    env = {
+        **os.environ,
+        "ZENMIC_API_URL": emulator.url,
+        "ZENMIC_API_KEY": TEST_KEY,
+        "PODSYNC_FAILPOINTS": "episode-added=1",
+    }
+    command = [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
+    assert subprocess.run(command, env=env, capture_output=True).returncode == -signal.SIGKILL
+    rerun = cli("apply", str(project), "--auto-approve")
+    assert rerun.exit_code == 0, rerun.output
+    assert emulator.account() == {"audios": 4, "shows": 1, "episodes": 4}
+    assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_lock_that_cannot_be_written_stops_apply_and_names_every_unrecorded_job(
+    emulator: Emulator, project: Path
+) -> None:
+    def small_files() -> None:
+        # the lock takes the show, then the first job's record no longer fits (EFBIG)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (450, 450))
+
+    env = {**os.environ, "ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    command = [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
+    command.append("--poll-interval=0.05")
+    stopped = subprocess.run(
+        command, env=env, capture_output=True, text=True, preexec_fn=small_files, timeout=60
+    )
+    assert stopped.returncode == 1, stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    assert "Apply interrupted: 1 done" in stopped.stdout
+    assert "Error: cannot write" in stopped.stderr
+    named = re.findall(r"job (\w+) for tech-weekly/", stopped.stderr)
+    assert len(named) == emulator.stats()["audios"] > 0  # every paid job is named
+    assert read_lock(project / "podsync.lock").audio == {}
+
+    rerun = Cli(emulator)("apply", str(project), "--auto-approve")
+    assert rerun.exit_code == 0, rerun.output
+    assert emulator.stats()["audios"] == 4 + len(named)

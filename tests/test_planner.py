@@ -397,3 +397,58 @@ def test_renamed_shows_that_swap_titles_are_not_guessed_and_a_hint_is_given() ->
         ("delete", "b"),
     ]
     assert any("set `show_id:` in its manifest" in w for w in p.warnings)
+
+
+def test_renaming_an_episode_key_keeps_the_live_episode() -> None:
+    before = show(episode("a"), episode("b"))
+    lock, live = published(before)
+    b = before.episodes[1]
+    after = show(episode("a"), Episode("bee", b.title, b.description, b.source))
+    p = plan(Desired((after,)), lock, live)
+    assert [(c.action, c.key, c.renamed_from, c.episode_id) for c in p.episodes] == [
+        ("adopt", "bee", "b", "1")
+    ]
+    assert not p.audio and not p.forget
+
+
+def test_a_renamed_key_with_a_new_title_is_republished_with_the_same_audio() -> None:
+    before = show(episode("a"), episode("b"))
+    lock, live = published(before)
+    b = before.episodes[1]
+    after = show(episode("a"), Episode("bee", "Better title", b.description, b.source))
+    p = plan(Desired((after,)), lock, live)
+    assert [(c.action, c.key, c.reason) for c in p.episodes] == [
+        ("adopt", "bee", "renamed from 'b'"),
+        ("replace", "bee", "title changed"),
+    ]
+    assert [(j.action, j.mic_id) for j in p.audio] == [("reuse", "mic-b")]
+
+
+def test_two_new_keys_with_the_removed_source_are_no_rename() -> None:
+    before = show(episode("a"), episode("b"))
+    lock, live = published(before)
+    b = before.episodes[1]
+    after = show(
+        episode("a"),
+        Episode("b1", "B one", "", b.source),
+        Episode("b2", "B two", "", b.source),
+    )
+    p = plan(Desired((after,)), lock, live)
+    assert sorted((c.action, c.key) for c in p.episodes) == [
+        ("add", "b1"),
+        ("add", "b2"),
+        ("remove", "b"),
+    ]
+
+
+def test_a_republish_whose_add_answer_was_lost_is_adopted_not_added_again() -> None:
+    # An adopted episode (no audio cache) re-published for a new description: the old live
+    # episode was removed and the new one added, but the lock still holds the old record.
+    s = show(episode("a"))
+    lock, _ = published(s)
+    lock = Lock(shows=lock.shows)  # adopted: nothing in the audio cache
+    readded = LiveEpisode("9", "mic-a", "A", "about a")
+    live = Live((LiveShow("tw-1", "Tech Weekly", "desc", None, (readded,)),))
+    p = plan(Desired((s,)), lock, live)
+    assert [(c.action, c.key, c.episode_id) for c in p.episodes] == [("adopt", "a", "9")]
+    assert not p.audio

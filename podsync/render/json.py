@@ -123,6 +123,7 @@ def _episode(change: EpisodeChange) -> dict[str, Any]:
         "episode_id": change.episode_id,
         "mic_id": change.mic_id,
         "republish": change.republish,
+        "renamed_from": change.renamed_from,
     }
 
 
