@@ -22,7 +22,14 @@ from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy, publishing_new_audio
 from podsync.lock import LOCK_NAME, read_lock
-from podsync.lock_rebuild import Rebuilt, install_lock, rebuild_lock, set_aside_label, summary
+from podsync.lock_rebuild import (
+    Previous,
+    Rebuilt,
+    install_lock,
+    read_previous,
+    rebuild_lock,
+    summary,
+)
 from podsync.model import Desired
 from podsync.project_lock import hold_project
 from podsync.render import FORMATS, render
@@ -487,17 +494,19 @@ def lock_rebuild(project: Path, force: bool, concurrency: int, lock_timeout: flo
     desired = load_desired(project)
     path = project / LOCK_NAME
     with hold_project(project, lock_timeout, command="lock rebuild", on_wait=_to_stderr):
-        set_aside = set_aside_label(path, force=force)
+        previous = read_previous(path, force=force)
         with api_endpoint(project) as endpoint:
-            rebuilt = asyncio.run(_rebuild(desired, endpoint, concurrency))
-        kept = install_lock(path, rebuilt.lock, set_aside)
+            rebuilt = asyncio.run(_rebuild(desired, previous, endpoint, concurrency))
+        kept = install_lock(path, rebuilt.lock, previous.set_aside)
     for line in summary(rebuilt, path, kept):
         click.echo(line)
 
 
-async def _rebuild(desired: Desired, endpoint: Endpoint, concurrency: int) -> Rebuilt:
+async def _rebuild(
+    desired: Desired, previous: Previous, endpoint: Endpoint, concurrency: int
+) -> Rebuilt:
     async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await rebuild_lock(desired, client, concurrency=concurrency)
+        return await rebuild_lock(desired, client, previous, concurrency=concurrency)
 
 
 @main.command(short_help="Print one of podsync's JSON Schemas.")

@@ -44,7 +44,7 @@ def read_config(project_dir: Path) -> tuple[ProjectConfig, list[Problem]]:
     if not path.exists() and not path.is_symlink():
         return ProjectConfig(root, MappingProxyType({})), []
     try:
-        doc = load_yaml(path, allow_empty=True)
+        doc = load_yaml(path, allow_empty=True, within=root)
     except ManifestError as exc:
         return ProjectConfig(root, MappingProxyType({})), list(exc.problems)
     problems = list(doc.problems)

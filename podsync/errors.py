@@ -13,7 +13,14 @@ The CLI turns each into a message and an exit code in one place; nothing below t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class PodsyncError(Exception):
@@ -28,6 +35,12 @@ class Problem:
     line: int
     col: int
     message: str = field(compare=False)
+
+    def __post_init__(self) -> None:
+        # Messages quote the user's text (keys, values, file names): a newline or an escape
+        # sequence in it must not forge another FILE:LINE:COL line or drive the terminal.
+        object.__setattr__(self, "file", _one_line(self.file))
+        object.__setattr__(self, "message", _one_line(self.message))
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"

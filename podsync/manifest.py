@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.config import read_config
+from podsync.doctype import content_problem
 from podsync.errors import ManifestError, Problem
 from podsync.model import Desired, Document, Episode, Location, Show, Source
 from podsync.schema import SchemaResult, validate, validator
-from podsync.templates import TemplateProblem, render_template
+from podsync.templates import TemplateProblem, render_template, shared_fuel
 from podsync.yamlload import JsonPath, YamlDocument, display_path, load_yaml
 
 SHOWS_DIR = "shows"
@@ -55,10 +56,11 @@ def load_project(project_dir: Path) -> Desired:
         raise ManifestError([Problem(display_path(project_dir), 1, 1, "not a project directory")])
     config, problems = read_config(project_dir)
     variables = None if problems else config.vars
-    loaded = [
-        _load_show_file(path, config.root, variables, problems)
-        for path in _show_files(config.root, problems)
-    ]
+    with shared_fuel():
+        loaded = [
+            _load_show_file(path, config.root, variables, problems)
+            for path in _show_files(config.root, problems)
+        ]
     found = [item for item in loaded if item is not None]
     problems.extend(_cross_file_problems(found))
     if problems:
@@ -94,7 +96,7 @@ def _load_show_file(
     path: Path, root: Path, variables: Mapping[str, object] | None, problems: list[Problem]
 ) -> _Loaded | None:
     try:
-        doc = load_yaml(path)
+        doc = load_yaml(path, within=root)
     except ManifestError as exc:
         problems.extend(exc.problems)
         return None
@@ -272,9 +274,13 @@ class _ShowChecker:
             self.fail(path, f"document {raw!r} is empty")
             return None
         try:
-            digest = _sha256(real)
+            mismatch = content_problem(real, content_type)
+            digest = _sha256(real) if mismatch is None else ""
         except OSError as exc:
             self.fail(path, f"cannot read document {raw!r}: {exc.strerror}")
+            return None
+        if mismatch is not None:
+            self.fail(path, f"document {raw!r} {mismatch}")
             return None
         display = lexical.relative_to(self.root).as_posix()
         return Document(str(real), display, digest, info.st_size, content_type)

@@ -99,12 +99,22 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
-def load_yaml(path: Path, *, display: str | None = None, allow_empty: bool = False) -> YamlDocument:
+def load_yaml(
+    path: Path,
+    *,
+    display: str | None = None,
+    allow_empty: bool = False,
+    within: Path | None = None,
+) -> YamlDocument:
     """Parse one YAML file; raise ManifestError for anything that stops the parse.
 
     An empty (or comments-only) file is an error unless `allow_empty`, then its data is None.
+    With `within` (a resolved directory), a file that is a symlink leading out of it is refused
+    unread: shows/x.yaml -> ~/.aws/credentials must not end up in error messages or the API.
     """
     shown = display if display is not None else display_path(path)
+    if within is not None and _leads_outside(path, within):
+        raise _fatal(shown, 1, 1, "the file is a symlink that leads outside the project directory")
     text = _read_text(path, shown)
     if not text.strip() and not allow_empty:
         raise _fatal(shown, 1, 1, "file is empty")
@@ -125,6 +135,13 @@ def load_yaml(path: Path, *, display: str | None = None, allow_empty: bool = Fal
     if root is None and not allow_empty:
         raise _fatal(shown, 1, 1, "file is empty (only comments)")
     return YamlDocument(path, shown, data, builder.values, builder.keys, tuple(builder.problems))
+
+
+def _leads_outside(path: Path, root: Path) -> bool:
+    try:
+        return not path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False  # a symlink loop: reading it says so
 
 
 def _compose(text: str) -> Node | None:
@@ -224,7 +241,7 @@ class _Builder:
             if key_node.tag == _TAG + "merge":
                 self._soft(key_node.start_mark, "merge keys ('<<') are not supported")
                 continue
-            key = key_node.value
+            key = self._text(key_node)
             child = (*path, key)
             if key in result:
                 first = self.keys[child]
@@ -239,16 +256,28 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> object:
         if node.tag in _TEXT_TAGS or _yaml11_only(node):
-            return node.value
+            return self._text(node)
         construct = _SCALAR_CONSTRUCTORS.get(node.tag)
         if construct is None:
             self._soft(node.start_mark, f"unsupported tag '{_short(node.tag)}'")
-            return node.value
+            return self._text(node)
         try:
             return construct(self._constructor, node)
         except (ConstructorError, ValueError, LookupError, ArithmeticError):
             self._soft(node.start_mark, f"cannot read {node.value!r} as {_short(node.tag)}")
             return node.value
+
+    def _text(self, node: ScalarNode) -> str:
+        """The scalar's text; a lone surrogate (written as an escape such as "\\ud800") is not
+        Unicode, so it could be neither printed nor sent: report it and replace it."""
+        value: str = node.value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(value[exc.start])
+            self._soft(node.start_mark, f"text contains U+{code:04X}, a lone surrogate")
+            return value.encode("utf-8", "replace").decode("utf-8")
+        return value
 
     def _expect_tag(self, node: Node, tag: str) -> None:
         if node.tag != tag:

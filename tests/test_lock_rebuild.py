@@ -4,14 +4,20 @@ it from the live account without changing anything there."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from podsync.emulator import EmulatorServer
 from podsync.errors import CorruptLock, LockError
 from podsync.lock import read_lock
-from tests.conftest import Cli, Emulator
+from podsync.lock_rebuild import salvage_show_ids
+from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.test_apply import edit, episode
 
 RECOVER = (
     "To recover, run `podsync lock rebuild` to rebuild it from the live account (the unreadable "
@@ -113,7 +119,9 @@ def test_rebuild_says_what_it_could_not_recover_and_the_next_apply_creates_only_
     result = cli("lock", "rebuild", str(project))
     assert result.exit_code == 0, result.output
     assert "1 show and 3 episodes recovered" in result.stdout
-    assert "Not found in the account, so the next apply creates them:\n" in result.stdout
+    assert "No live episode of their show has their title, so the next apply publishes:\n" in (
+        result.stdout
+    )
     assert "  episode tech-weekly/roadmap\n" in result.stdout
     assert "cannot be recovered (ZenMic cannot list jobs)" in result.stdout
     assert "kept as" not in result.stdout
@@ -177,3 +185,201 @@ def test_a_lock_from_a_newer_podsync_asks_for_an_upgrade_not_a_rebuild(tmp_path:
     with pytest.raises(LockError, match="written by a newer podsync .* upgrade podsync$") as error:
         read_lock(path)
     assert not isinstance(error.value, CorruptLock)
+
+
+# --- what the old lock still knows ------------------------------------------------------------
+
+RENAMED = "Acme Tech Weekly (new name)"
+
+
+def rename_show(project: Path) -> None:
+    edit(project, lambda data: data.update(title=RENAMED))
+
+
+def plan_changes(cli: Cli, project: Path) -> list[tuple[str, str, str]]:
+    result = cli("plan", str(project), "--format", "json")
+    assert result.exit_code == 0, result.output
+    changes = json.loads(result.stdout)["changes"]
+    return [(c["type"], c["action"], c.get("episode") or c["show"]) for c in changes]
+
+
+def test_a_pending_title_edit_is_not_called_missing_and_the_live_show_is_named(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    path = project / "podsync.lock"
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    show_id = read_lock(path).shows["tech-weekly"].show_id
+    before = account(emulator)
+    rename_show(project)
+    path.write_text(path.read_text()[:40])  # truncated before any show id
+
+    result = cli("lock", "rebuild", str(project))
+    assert result.exit_code == 0, result.output
+    assert "Not found in the account" not in result.stdout
+    assert (
+        "No live show has the title these manifests give, so the next apply creates them:\n"
+        "  show tech-weekly (with 4 episodes)\n"
+        "Live shows that no manifest matched:\n"
+        f'  "Acme Tech Weekly" (show_id {show_id}, 4 episodes)\n'
+        "If one of them is one of these shows (its title edited in the manifest since the last "
+        "apply, say), add `show_id: <its id>` to that show's manifest and run `podsync lock "
+        "rebuild --force` again"
+    ) in result.stdout
+
+    # Following the hint adopts the live show: only the title changes, nothing is paid for.
+    edit(project, lambda data: data.update(show_id=show_id))
+    again = cli("lock", "rebuild", str(project), "--force")
+    assert again.exit_code == 0, again.output
+    assert "1 show and 4 episodes recovered" in again.stdout
+    assert plan_changes(cli, project) == [("show", "update", "tech-weekly")]
+    assert account(emulator) == before
+
+
+def test_a_show_id_salvaged_from_a_conflicted_lock_is_adopted(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    path = project / "podsync.lock"
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    applied = read_lock(path)
+    show_id = applied.shows["tech-weekly"].show_id
+    before = account(emulator)
+    rename_show(project)
+    text = path.read_text()  # a merge conflict in the middle of the title change
+    path.write_text(text.replace('"shows"', '<<<<<<< HEAD\n"shows"', 1) + ">>>>>>> theirs\n")
+
+    result = cli("lock", "rebuild", str(project))
+    assert result.exit_code == 0, result.output
+    assert "1 show and 4 episodes recovered" in result.stdout
+    assert (
+        f"Adopted by the show id found in the unreadable lock (and live):\n"
+        f"  show tech-weekly ({show_id})\n"
+    ) in result.stdout
+    assert "creates" not in result.stdout
+    assert read_lock(path).shows == applied.shows
+
+    assert plan_changes(cli, project) == [("show", "update", "tech-weekly")]
+    applied_again = cli("apply", str(project), "--auto-approve")
+    assert applied_again.exit_code == 0, applied_again.output
+    assert account(emulator) == before  # no second show, no new audio job
+    assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_salvaged_show_id_the_account_does_not_have_is_not_trusted(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    path = project / "podsync.lock"
+    path.write_text(GOOD)  # names show id "x", which is not in the account
+    result = cli("lock", "rebuild", str(project))
+    assert result.exit_code == 0, result.output
+    assert "names show ids that the account does not have:\n  show tech-weekly (x)\n" in (
+        result.stdout
+    )
+    assert read_lock(path).shows["tech-weekly"].show_id != "x"  # adopted by its title
+
+
+def test_salvage_reads_only_unambiguous_show_ids_at_a_shows_depth() -> None:
+    text = """{
+  "audio": {
+    "sha256:1": {
+      "mic_id": "m1",
+      "status": "queued"
+    }
+  },
+  "shows": {
+<<<<<<< HEAD
+    "conflicted": {
+      "show_id": "c1",
+=======
+    "conflicted": {
+      "show_id": "c2",
+>>>>>>> theirs
+      "title": "C"
+    },
+    "kept": {
+      "episodes": {
+        "inner": {
+          "episode_id": "e1",
+          "show_id": "not-a-show-field"
+        }
+      },
+<<<<<<< HEAD
+      "show_id": "k1",
+=======
+      "show_id": "k1",
+>>>>>>> theirs
+      "title": "K"
+    },
+    "one": {
+      "show_id": "twice"
+    },
+    "two": {
+      "show_id": "twice"
+    },
+    "truncated": {
+      "episodes": {
+        "cut": {"""
+    assert salvage_show_ids(text) == {"kept": "k1"}
+    assert salvage_show_ids(text.replace("\n", "\r\n")) == {"kept": "k1"}
+    assert salvage_show_ids("") == {}
+
+
+def test_force_keeps_what_a_readable_lock_knew_and_a_pending_source_edit_stays_planned(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    path = project / "podsync.lock"
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    edit(project, lambda data: episode(data, "ai-health")["source"].update(topic="Other"))
+    old = read_lock(path)
+
+    result = cli("lock", "rebuild", str(project), "--force")
+    assert result.exit_code == 0, result.output
+    assert "Kept from the old lock: its audio cache (4 jobs)" in result.stdout
+    assert read_lock(path) == old  # digests, applied values and the audio cache, all of it
+
+    changes = plan_changes(cli, project)
+    assert [c for c in changes if c[1] != "reuse"] == [
+        ("audio", "generate", "ai-health"),
+        ("episode", "replace", "ai-health"),
+    ]
+
+
+def test_force_keeps_a_running_job_and_the_next_apply_resumes_it(
+    tmp_path: Path, project: Path
+) -> None:
+    state = tmp_path / "account"
+    with EmulatorServer(state, job_seconds=0.0) as fast:
+        assert Cli(Emulator(fast))("apply", str(project), "--auto-approve").exit_code == 0
+    edit(project, lambda data: episode(data, "ai-health")["source"].update(topic="Other"))
+    with EmulatorServer(state, job_seconds=3.0) as server:
+        emulator = Emulator(server)
+        env = {
+            **os.environ,
+            "ZENMIC_API_URL": emulator.url,
+            "ZENMIC_API_KEY": TEST_KEY,
+            "PODSYNC_FAILPOINTS": "audio-recorded=1",  # killed once the job is in the lock
+        }
+        killed = subprocess.run(
+            [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+        )
+        assert killed.returncode == -9, killed.stderr
+        running = {a.mic_id for a in read_lock(project / "podsync.lock").audio.values()}
+        paid = account(emulator)
+        cli = Cli(emulator)
+
+        result = cli("lock", "rebuild", str(project), "--force")
+        assert result.exit_code == 0, result.output
+        assert "cannot be recovered" not in result.stdout
+        plan = json.loads(cli("plan", str(project), "--format", "json").stdout)
+        waits = [c for c in plan["changes"] if c["type"] == "audio" and c["action"] != "reuse"]
+        assert [(c["action"], c["episode"]) for c in waits] == [("resume", "ai-health")]
+        assert waits[0]["mic_id"] in running
+
+        resumed = cli("apply", str(project), "--auto-approve")
+        assert resumed.exit_code == 0, resumed.output
+        assert account(emulator) == paid  # the running job was waited for, not paid again
+        assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0

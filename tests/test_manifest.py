@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from jsonschema import Draft202012Validator
 from podsync import manifest
 from podsync.cli import main
 from podsync.config import ProjectConfig, load_config
-from podsync.errors import ManifestError
+from podsync.errors import ManifestError, Problem
 from podsync.manifest import load_project
 from podsync.model import Desired, Document, Episode, Location, Show, Source
 from podsync.schema import SCHEMA_DIR
@@ -340,3 +342,171 @@ def test_any_input_is_a_show_or_a_manifest_error(
         load_project(project)
     except ManifestError as exc:
         assert exc.problems
+
+
+# --- random manifests close to the schema ------------------------------------------------------
+
+PATHS = [
+    "../docs/notes.txt",
+    "../docs/binary.md",
+    "../docs",
+    "..",
+    "../../outside.txt",
+    "/etc/passwd",
+    "~/.ssh/id_rsa",
+    "../scripts/lines.yaml",
+    "../docs/missing.pdf",
+    "x.yaml",
+    "../docs/notes.txt\0",
+]
+TEXTS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "Title",
+            "male",
+            "female",
+            "tech",
+            "{{ host }}",
+            "{{ nobody }}",
+            "{{ host|upper }} {% if host %}!{% endif %}",
+            "{% for i in range(3) %}{{ i }}{% endfor %}",
+            "{{ ''.__class__ }}",
+            "{{ self }}",
+            "{{ 'x' * 10**9 }}",
+            "{% if %}",
+            "{{",
+            "{%",
+            "}}",
+            "\\ud800",
+            "tec-abc123",
+            *PATHS,
+        ]
+    ),
+)
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), TEXTS, st.integers(1, 60)
+)
+KEYS = st.sampled_from(
+    ["show", "title", "description", "show_id", "vars", "episodes", "protect", "key", "source"]
+    + ["topic", "document", "dialogue", "dialogue_file", "style_prompt", "duration_minutes"]
+    + ["titel", "sorce", "<<", "host"]
+) | st.text(max_size=6)
+ANY = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+LINES = st.lists(
+    st.one_of(st.tuples(st.sampled_from(["male", "female"]), TEXTS).map(list), ANY), max_size=3
+)
+SOURCES = st.fixed_dictionaries(
+    {},
+    optional={
+        "topic": TEXTS | ANY,
+        "document": st.sampled_from(PATHS) | ANY,
+        "dialogue": LINES | ANY,
+        "dialogue_file": st.sampled_from(PATHS) | ANY,
+        "style_prompt": TEXTS,
+        "duration_minutes": st.integers(-1, 61) | ANY,
+    },
+)
+EPISODES = st.fixed_dictionaries(
+    {},
+    optional={
+        "key": st.sampled_from(["a", "b", "Bad Key", "-x"]) | ANY,
+        "title": TEXTS | ANY,
+        "description": TEXTS,
+        "source": SOURCES | ANY,
+        "protect": st.booleans() | ANY,
+        "titel": TEXTS,
+    },
+)
+SHOWS = st.fixed_dictionaries(
+    {},
+    optional={
+        "show": st.sampled_from(["tech", "news", "Tech!"]) | ANY,
+        "title": TEXTS | ANY,
+        "description": TEXTS | ANY,
+        "show_id": st.sampled_from(["tec-abc123", "has space"]) | ANY,
+        "vars": st.dictionaries(st.sampled_from(["host", "guest", "1st"]), SCALARS) | ANY,
+        "episodes": st.lists(EPISODES | ANY, max_size=4) | ANY,
+        "protect": st.booleans(),
+    },
+)
+
+
+def dump(data: object, flow: bool, cut: int | None) -> bytes:
+    """YAML for `data`, in block or flow style, optionally cut short to break its syntax."""
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True, sort_keys=False)
+    if cut is not None:
+        text = text[: cut % (len(text) + 1)]
+    return text.encode("utf-8", "surrogatepass")
+
+
+def assert_well_placed(problems: list[Problem]) -> None:
+    """Every problem names an existing file and a line and column inside it, on one line."""
+    assert problems
+    for problem in problems:
+        path = Path(problem.file)
+        assert path.is_absolute() and path.exists(), problem
+        assert problem.col >= 1 and problem.line >= 1, problem
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            lines = len(re.split("\r\n|[\n\r\x85\u2028\u2029]", text))  # YAML's line breaks
+            assert problem.line <= lines, problem
+        assert problem.message and "\n" not in problem.message, problem
+        assert re.fullmatch(r"[^:\n]+:\d+:\d+: .+", str(problem)), problem
+
+
+def assert_sendable(desired: Desired) -> None:
+    """A valid project holds only text that can be printed and sent as UTF-8."""
+    for show in desired.shows:
+        texts = [show.key, show.title, show.description]
+        for episode in show.episodes:
+            texts += [episode.key, episode.title, episode.description]
+            texts += [episode.source.topic or "", episode.source.style_prompt or ""]
+            texts += [text for line in episode.source.dialogue for text in line]
+        for text in texts:
+            text.encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    show=SHOWS | ANY,
+    other=st.none() | SHOWS,
+    config=st.none() | st.fixed_dictionaries({"vars": st.dictionaries(KEYS, SCALARS)}) | ANY,
+    lines=LINES | ANY,
+    flow=st.booleans(),
+    cut=st.none() | st.integers(0, 2000),
+)
+def test_random_manifests_never_crash_validation(
+    show: object,
+    other: object,
+    config: object,
+    lines: object,
+    flow: bool,
+    cut: int | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Random projects shaped like real ones (the schema's keys, plausible and absurd values,
+    templates, hostile paths, broken syntax): load_project returns sendable shows or raises
+    ManifestError with well-placed problems; never anything else."""
+    project = tmp_path_factory.mktemp("random")
+    (project / "shows").mkdir()
+    (project / "docs").mkdir()
+    (project / "scripts").mkdir()
+    (project / "docs" / "notes.txt").write_text("Notes.\n")
+    (project / "docs" / "binary.md").write_bytes(b"\x7fELF\x00\x01")
+    (project / "scripts" / "lines.yaml").write_bytes(dump(lines, flow, None))
+    (project / "shows" / "x.yaml").write_bytes(dump(show, flow, cut))
+    if other is not None:
+        (project / "shows" / "y.yml").write_bytes(dump(other, not flow, None))
+    if config is not None:
+        (project / "podsync.yaml").write_bytes(dump(config, flow, None))
+    try:
+        desired = load_project(project)
+    except ManifestError as exc:
+        assert_well_placed(exc.problems)
+    else:
+        assert_sendable(desired)
