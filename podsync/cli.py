@@ -21,6 +21,7 @@ from podsync.client import ZenMicClient
 from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy, publishing_new_audio
+from podsync.git_base import load_base
 from podsync.lock import LOCK_NAME, read_lock
 from podsync.lock_rebuild import (
     Previous,
@@ -212,6 +213,13 @@ def _count(n: int, noun: str) -> str:
     "(a pull request from a fork). Changes made in the account outside podsync are not seen, "
     "and the plan cannot be applied.",
 )
+@click.option(
+    "--base-ref",
+    metavar="REF",
+    default=None,
+    help="Markdown: compare with the manifests at this git commit or ref (a pull request's "
+    "base) to show the changed dialogue lines and what a title was.",
+)
 @concurrency_option
 @no_delete_option
 @color_option
@@ -222,6 +230,7 @@ def plan(
     detailed_exitcode: bool,
     out: Path | None,
     offline: bool,
+    base_ref: str | None,
     concurrency: int,
     no_delete: bool,
     color: str,
@@ -234,7 +243,8 @@ def plan(
         with api_endpoint(project) as endpoint:
             planned = asyncio.run(_make_plan(inputs, endpoint, concurrency, no_delete))
     colored = use_color(color)
-    click.echo(render(planned.plan, fmt, color=colored), nl=False, color=colored)
+    base = _base(project, base_ref) if base_ref and fmt == "markdown" else None
+    click.echo(render(planned.plan, fmt, color=colored, base=base), nl=False, color=colored)
     if out is not None:
         write_saved_plan(out, planned, project, {"no_delete": no_delete})
         checksum = plan_checksum(planned.plan)
@@ -248,6 +258,19 @@ def plan(
         )
     if detailed_exitcode and planned.plan.has_changes:
         sys.exit(2)
+
+
+def _base(project: Path, ref: str) -> Desired | None:
+    """The manifests at `ref`, or None with a note: a missing base only costs the diffs."""
+    base = load_base(project, ref)
+    if base is None:
+        click.echo(
+            f"Note: could not read the manifests at {ref!r} (not a git repository, an unknown "
+            "ref, or the project was not there or did not validate); the plan shows no "
+            "dialogue diffs.",
+            err=True,
+        )
+    return base
 
 
 @main.command(short_help="Make the ZenMic account match the manifests.")

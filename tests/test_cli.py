@@ -85,7 +85,9 @@ def test_colour_only_when_asked_and_never_with_no_color(emulator: Emulator, proj
 def test_markdown_plan(cli: Cli, project: Path) -> None:
     result = cli("plan", str(project), "--format", "markdown")
     assert result.exit_code == 0
-    assert "| add | `ai-health` | Episode 1 - AI in Medicine | new |" in result.stdout
+    assert (
+        "| add | `ai-health` | Episode 1 - AI in Medicine | New episode | new job, ≈ 5 min |"
+    ) in result.stdout
 
 
 def test_local_mode_keeps_state_between_commands_with_no_key(project: Path) -> None:

@@ -352,6 +352,7 @@ def test_text_no_changes_still_lists_unmanaged_and_warnings() -> None:
 
 
 def test_markdown_tables_escape_and_warnings() -> None:
+    """The full plan in Markdown; tests/test_render_markdown.py covers the format in depth."""
     markdown = render(full_plan(), "markdown")
     lines = markdown.splitlines()
     assert lines[0] == "## podsync plan"
@@ -363,20 +364,17 @@ def test_markdown_tables_escape_and_warnings() -> None:
     assert "> - show 'gone' (sh\\_300, 2 episodes) will be DELETED from the account" in lines
     assert "### Show `ocean` (new)" in lines
     assert "### Show `daily` (`sh_100`)" in lines
-    assert "| Action | Episode | Title | Reason |" in lines
-    assert "| add | `tides` | Tides | new |" in lines
+    assert "| Change | Episode | Title | Why | Audio |" in lines
+    assert "| add | `tides` | Tides | New episode | new job, ≈ 15 min |" in lines
     assert (
-        "| replace | `moon` (`ep_2`) | Moon \\| phases | title changed; "
-        "same audio, re-published: moves to the top of the feed |"
+        "| re-publish | `moon` | Moon \\| phases | Title changed | same audio, no cost |"
     ) in lines
-    assert "| remove | `old` (`ep_4`) | Old episode | removed from the manifest |" in lines
+    assert "| remove | `old` | Old episode | Removed from the manifest | — |" in lines
+    assert '- `tides`: topic "How tides work", 15 min' in lines
     assert (
-        '- **generate** audio for `tides`: topic "How tides work", 15 min (new paid audio job)'
-        in (lines)
-    )
-    assert any(
-        line.startswith("- **resume** audio for `paper` (`mic_41`): document ") for line in lines
-    )
+        "- `paper`: document `docs/whitepaper.pdf` (1.5 MiB, `sha256:3fa4b1c2d3e4`), "
+        'style "calm, slow"'
+    ) in lines
     assert '  - title: "Tech Talk (old)" → "Tech \\| Talk"' in lines
     assert '  - description: "Old blurb" → "A new blurb over two lines"' in lines
     assert "| `daily` | `ep_99` | Guest \\| special |" in lines
@@ -384,7 +382,7 @@ def test_markdown_tables_escape_and_warnings() -> None:
     for line in lines:
         if line.startswith("| "):
             cells = re.split(r"(?<!\\)\|", line)[1:-1]
-            assert len(cells) in (3, 4), line
+            assert len(cells) in (3, 5), line
     assert markdown.endswith("\n") and "\n\n\n" not in markdown
 
 
@@ -395,9 +393,9 @@ def test_markdown_escapes_html_and_live_read() -> None:
         live_read=False,
     )
     markdown = render(plan, "markdown")
-    assert "| add | `e` | \\<!-- hide --\\> \\*bold\\* | new |" in markdown
+    assert "| add | `e` | \\<!-- hide --\\> \\*bold\\* | New episode | — |" in markdown
     assert "| `s` | ep\\`1 | x |" in markdown
-    assert "> - live state was not read" in markdown
+    assert "> **Offline plan: the ZenMic account was not read.**" in markdown
 
 
 def test_document_sources_show_display_path_never_the_absolute_one() -> None:

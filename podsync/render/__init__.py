@@ -9,6 +9,9 @@ Every renderer returns a complete document ending in exactly one newline.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from podsync.model import Desired
 from podsync.plan import Plan
 from podsync.render.json import plan_to_dict, render_json
 from podsync.render.markdown import render_markdown
@@ -19,12 +22,20 @@ FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 __all__ = ["FORMATS", "plan_to_dict", "render"]
 
 
-def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
-    """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only."""
+def render(
+    plan: Plan,
+    fmt: str,
+    *,
+    color: bool = False,
+    base: Desired | None = None,
+    audio_pages: Mapping[str, str] | None = None,
+) -> str:
+    """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only;
+    `base` (the manifests at a pull request's base) and `audio_pages` enrich Markdown only."""
     if fmt == "text":
         return render_text(plan, color=color)
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
-        return render_markdown(plan)
+        return render_markdown(plan, base=base, audio_pages=audio_pages)
     raise ValueError(f"unknown plan format {fmt!r}; expected one of {', '.join(FORMATS)}")

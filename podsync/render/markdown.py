@@ -1,38 +1,70 @@
-"""The plan as GitHub-flavoured Markdown, for pull-request comments and job summaries.
+"""The plan as GitHub-flavoured Markdown: the sticky pull-request comment and the job summary.
 
-Python prepares plain values (already escaped for Markdown) and the Jinja2 template in
-render/templates/ owns the layout, so the comment can grow without touching the logic.
-Every string that came from a manifest or the API goes through `md()`: a `|` in a title must
-not split a table cell and a `<` must not open an HTML comment that hides the rest of the plan.
+The reader is a reviewer who may not be an engineer, so each change says why in plain words
+(the planner's reasons, translated), what the audio will cost in jobs and minutes, and, given
+the manifests at the pull request's base (`base`), which dialogue lines changed.
+
+Python prepares plain values and the Jinja2 template in render/templates/ owns the layout.
+Every string that came from a manifest or the API goes through `md()` or `code()`: a `|` in a
+title must not split a table cell, a `<` must not open an HTML comment that hides the rest of
+the plan, and an `@name` must not ping someone on every push. A document's text never appears:
+its file name, size and digest stand for it.
+
+GitHub refuses comments over 65,536 characters, so the result never exceeds `max_chars`: long
+sections fold into <details>, and when that is not enough the document is rendered again under
+tighter budgets (fewer table rows, shorter diffs, fewer warnings), each cut saying what it left
+out and where to see everything.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import html
 import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
+from podsync.model import Desired, Episode, Source
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
-from podsync.render.json import AUDIO_REASONS
+from podsync.render.json import plan_checksum
 from podsync.render.text import (
     LOCK_ONLY,
     NO_CHANGES,
+    NO_CHANGES_OFFLINE,
+    OFFLINE_HEADER,
+    OFFLINE_MEANING,
     clean,
-    describe_source,
+    human_size,
     protect_lines,
-    republish_note,
+    quote,
+    short_digest,
     shorten,
     show_keys,
     summary_line,
-    warning_lines,
 )
 
 TEMPLATE = "plan.md.j2"
+COMMENT_LIMIT = 65_536  # GitHub's limit for an issue or pull-request comment, in characters
+DEFAULT_MINUTES = 5  # ZenMic's documented length when a topic or document gives none
+WORDS_PER_MINUTE = 150  # a conversational speaking rate, to size a dialogue
+FOLD_ROWS = 25  # a table or list longer than this folds into <details>
+FOLD_DIFF_LINES = 20
+CUT_NOTE = "see the full plan in the job summary or run `podsync plan`"
 
 # Markdown punctuation that could start formatting, a link, HTML or a table cell boundary.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# At the start of a line these would make a heading, a list item or a setext underline.
+_LEADING_MARK = re.compile(r"^([#+\-=])")
+_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_BACKTICKS = re.compile(r"`+")
+
+Dialogue = tuple[tuple[str, str], ...]
 
 _environment = jinja2.Environment(
     loader=jinja2.PackageLoader("podsync", "render/templates"),
@@ -45,88 +77,670 @@ _environment = jinja2.Environment(
 
 
 def md(text: str) -> str:
-    """Inline text safe in a Markdown paragraph or table cell: one line, specials escaped."""
-    return _SPECIAL.sub(r"\\\1", clean(text))
+    """Inline text safe in a Markdown paragraph or table cell: one line, specials escaped,
+    and `@` followed by a word joiner so that a title cannot mention (notify) a GitHub user."""
+    escaped = _SPECIAL.sub(r"\\\1", _clean(text))
+    escaped = _LEADING_NUMBER.sub(r"\1\\\2", _LEADING_MARK.sub(r"\\\1", escaped))
+    return escaped.replace("@", "@\u2060")
 
 
 def code(text: str) -> str:
-    """An identifier as a code span, or as escaped text if a backtick would break the span."""
-    text = clean(text)
-    return md(text) if "`" in text else f"`{text}`"
+    """An identifier as a code span, or as escaped text if a backtick or a pipe (which splits
+    a table cell even inside a code span) would break it."""
+    text = _clean(text)
+    return md(text) if "`" in text or "|" in text else f"`{text}`"
+
+
+def html_text(text: str) -> str:
+    """Text inside raw HTML such as <summary>, where Markdown is not parsed."""
+    return html.escape(_clean(text)).replace("@", "@\u2060")
 
 
 _environment.filters["md"] = md
 _environment.filters["code"] = code
+_environment.filters["html"] = html_text
 
 
-def render_markdown(plan: Plan) -> str:
-    """The plan as one Markdown document ending in a single newline."""
-    text = _environment.get_template(TEMPLATE).render(_context(plan))
+def estimated_minutes(source: Source) -> float | None:
+    """Minutes of audio a job for `source` will produce: its duration_minutes, else ZenMic's
+    default of 5 for a topic or document, else a dialogue's words at ~150 a minute."""
+    if source.duration_minutes is not None:
+        return float(source.duration_minutes)
+    if source.kind == "dialogue":
+        words = sum(len(text.split()) for _, text in source.dialogue)
+        return words / WORDS_PER_MINUTE
+    if source.kind in ("topic", "document"):
+        return float(DEFAULT_MINUTES)
+    return None
+
+
+def uses_default_length(source: Source) -> bool:
+    return source.kind in ("topic", "document") and source.duration_minutes is None
+
+
+def render_markdown(
+    plan: Plan,
+    *,
+    base: Desired | None = None,
+    audio_pages: Mapping[str, str] | None = None,
+    max_chars: int = 60_000,
+) -> str:
+    """The plan as one Markdown document ending in a single newline, at most `max_chars` long.
+
+    `base` (the manifests at the pull request's base) adds the changed dialogue lines and
+    what a changed field was; `audio_pages` (digest -> audio page URL) adds a "listen" link
+    to each episode whose audio can already be heard."""
+    context = _Context(plan, base, dict(audio_pages or {}))
+    text = _render(context.build(_Budget(None, *_DETAIL[0])))
+    if len(text) <= max_chars:
+        return text
+    for detail in _DETAIL[1:]:
+        fitted = _fit(context, detail, max_chars)
+        if fitted is not None:
+            return fitted
+    text = _render(context.build_minimal())
+    if len(text) <= max_chars:
+        return text
+    return text[: max_chars - 1] + "\n" if max_chars > 0 else ""
+
+
+def _fit(context: _Context, detail: _Detail, max_chars: int) -> str | None:
+    """The rendering with as many rows as fit in `max_chars` at this level of detail (found
+    in a few renderings by scaling the row count to the overflow), or None if even no rows
+    is too long."""
+    empty = _render(context.build(_Budget(0, *detail)))
+    if len(empty) > max_chars:
+        return None
+    rows = context.row_count()
+    for _ in range(12):
+        text = _render(context.build(_Budget(rows, *detail)))
+        if len(text) <= max_chars:
+            return text
+        share = (max_chars - len(empty)) / (len(text) - len(empty))
+        rows = min(rows - 1, int(rows * share * 0.97))
+        if rows <= 0:
+            break
+    return empty
+
+
+def _render(context: dict[str, Any]) -> str:
+    text = _environment.get_template(TEMPLATE).render(context)
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
 
 
-def _context(plan: Plan) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Budget:
+    """How much of a long plan one rendering shows; None is no limit."""
+
+    rows: int | None  # table rows and list items in the whole document
+    diff_lines: int | None  # lines of each dialogue diff
+    warnings: int | None
+    width: int  # characters of any one title, reason or warning
+
+
+_Detail = tuple[int | None, int | None, int]
+# (diff_lines, warnings, width): everything, then less detail, then the least before the
+# minimal document that gives counts only.
+_DETAIL: tuple[_Detail, ...] = ((None, None, 2_000), (60, 30, 500), (10, 10, 200))
+_LAST_RESORT = _Budget(0, 0, 0, 200)
+
+# The planner's reasons in a reviewer's words. Compound reasons ("title changed and description
+# changed") are translated part by part; anything not listed is shown as the planner wrote it.
+_EPISODE_REASONS = {
+    "new": "New episode",
+    "source changed": "Source changed: new audio",
+    "title changed": "Title changed",
+    "description changed": "Description changed",
+    "title differs": "Title differs from the live episode",
+    "description differs": "Description differs from the live episode",
+    "drift: changed outside podsync": "Edited by hand in ZenMic (drift), put back as the "
+    "manifest says",
+    "drift: changed outside podsync (audio swapped)": "Audio swapped by hand in ZenMic (drift), "
+    "the manifest's audio is published again",
+    "drift: removed outside podsync": "Deleted by hand in ZenMic (drift), published again",
+    "removed from the manifest": "Removed from the manifest",
+    "a live episode has this title; its audio is taken as this source's": "Already live with "
+    "this title, taken over as it is",
+}
+_SHOW_REASONS = {
+    "new": "a new show",
+    "manifest removed": "its manifest was removed",
+    "drift: deleted outside podsync": "deleted by hand in ZenMic (drift), created again",
+    "drift: changed outside podsync": "edited by hand in ZenMic (drift), put back as the "
+    "manifest says",
+    "title changed": "title changed in the manifest",
+    "description changed": "description changed in the manifest",
+    "title differs": "the live show's title differs",
+    "description differs": "the live show's description differs",
+    "show_id set in the manifest": "show_id set in the manifest",
+    "a live show has this title": "a live show already has this title, taken over",
+}
+_CHANGE_LABELS = {"add": "add", "remove": "remove", "adopt": "adopt", "replace": "replace"}
+
+
+def plain_reason(reason: str, table: Mapping[str, str] = _EPISODE_REASONS) -> str:
+    """The planner's `reason` in a reviewer's words."""
+    if reason in table:
+        return table[reason]
+    parts = reason.split(" and ")
+    if len(parts) > 1 and all(p in table for p in parts):
+        words = [table[p] for p in parts]
+        return words[0] + "".join(f"; {w[0].lower()}{w[1:]}" for w in words[1:])
+    return reason[:1].upper() + reason[1:]
+
+
+class _Context:
+    """Builds the template's values, under one budget at a time; what does not depend on the
+    budget is worked out once, because a long plan is rendered several times."""
+
+    def __init__(self, plan: Plan, base: Desired | None, pages: Mapping[str, str]) -> None:
+        self.plan = plan
+        self.base = base
+        self.pages = pages
+        self.budget = _Budget(None, *_DETAIL[0])
+        self.rows_left: int | None = None
+        self.checksum = plan_checksum(plan) if plan.has_changes else None
+        self.jobs: dict[str, AudioJob] = {}
+        for job in plan.audio:  # one job per digest, as the planner makes them
+            self.jobs.setdefault(job.digest, job)
+        self.show_changes: dict[str, list[ShowChange]] = {}
+        for show_change in plan.shows:
+            self.show_changes.setdefault(show_change.key, []).append(show_change)
+        self.by_show: dict[str, list[EpisodeChange]] = {}
+        for change in plan.episodes:
+            self.by_show.setdefault(change.show, []).append(change)
+        self.jobs_by_show: dict[str, list[AudioJob]] = {}
+        for job in plan.audio:
+            self.jobs_by_show.setdefault(job.show, []).append(job)
+        self.all_warnings = self.warnings()
+        self.base_episodes = {
+            (s.key, e.key): e for s in (base.shows if base is not None else ()) for e in s.episodes
+        }
+
+    def take(self, items: list[Any]) -> tuple[list[Any], int]:
+        """As many of `items` as the row budget allows, and how many were cut."""
+        if self.rows_left is None:
+            return items, 0
+        kept = items[: self.rows_left]
+        self.rows_left -= len(kept)
+        return kept, len(items) - len(kept)
+
+    def text(self, value: str) -> str:
+        value = _clean(value)
+        return value if len(value) <= self.budget.width else shorten(value, self.budget.width)
+
+    def use(self, budget: _Budget) -> None:
+        self.budget = budget
+        self.rows_left = budget.rows
+
+    def row_count(self) -> int:
+        """An upper bound of the rows `take` could hand out: every heading, row and item."""
+        plan = self.plan
+        return (
+            2 * (len(plan.shows) + len(plan.episodes) + len(plan.audio))
+            + len(plan.protect)
+            + len(plan.forget)
+            + len(plan.unmanaged)
+        )
+
+    def build(self, budget: _Budget) -> dict[str, Any]:
+        """The template's values: shows in order, each taking a row for its heading and then
+        its own rows, until the budget runs out."""
+        self.use(budget)
+        plan = self.plan
+        keys = show_keys(plan) if plan.has_changes else []
+        shows = []
+        for key in keys:
+            if self.rows_left is not None:
+                if self.rows_left <= 0:
+                    break
+                self.rows_left -= 1
+            shows.append(self.show(key))
+        return {
+            **self.head(),
+            "audio": self.audio_line() if plan.has_changes else None,
+            "shows": shows,
+            "shows_cut": _cut(
+                len(keys) - len(shows), "show with changes", "shows with changes", bool(shows)
+            ),
+            "lock_only": self.lock_only(),
+            "unmanaged": self.unmanaged(),
+        }
+
+    def build_minimal(self) -> dict[str, Any]:
+        """Only the summary, the notes and the counts: for a plan too long for anything else."""
+        self.use(_LAST_RESORT)
+        return {
+            **self.head(),
+            "audio": self.audio_line() if self.plan.has_changes else None,
+            "shows": [],
+            "shows_cut": _cut(
+                len(show_keys(self.plan)) if self.plan.has_changes else 0,
+                "show with changes",
+                "shows with changes",
+                False,
+            ),
+            "lock_only": {"lines": [], "cut": None, "fold": False, "total": 0},
+            "unmanaged": {
+                "rows": [],
+                "cut": _cut(
+                    len(self.plan.unmanaged), "unmanaged episode", "unmanaged episodes", False
+                ),
+                "fold": False,
+                "total": len(self.plan.unmanaged),
+            },
+        }
+
+    def head(self) -> dict[str, Any]:
+        plan = self.plan
+        warnings = self.all_warnings
+        limit = self.budget.warnings
+        shown = warnings if limit is None else warnings[:limit]
+        return {
+            "summary": (
+                summary_line(plan)
+                if plan.has_changes
+                else NO_CHANGES
+                if plan.live_read
+                else NO_CHANGES_OFFLINE
+            ),
+            "offline": None if plan.live_read else (OFFLINE_HEADER, OFFLINE_MEANING),
+            "has_changes": plan.has_changes,
+            "live_read": plan.live_read,
+            "warnings": [self.text(w) for w in shown],
+            "warnings_cut": _cut(len(warnings) - len(shown), "warning", "warnings", bool(shown)),
+            "checksum": self.checksum,
+            "cut_note": CUT_NOTE,
+        }
+
+    def warnings(self) -> list[str]:
+        """Guards first (apply refuses them), then the rest; the per-episode re-publish
+        warnings become one line naming the episodes, which reads better when there are many."""
+        plan = self.plan
+        guards = [g.message for g in plan.guards]
+        moved = {
+            f"episode '{c.show}/{c.key}' is re-published ({c.reason}): it is removed and added "
+            "again, so it moves to the top of the feed": f"{c.show}/{c.key}"
+            for c in plan.episodes
+            if c.action == "replace"
+        }
+        rest: list[str] = []
+        republished: list[str] = []
+        for warning in plan.warnings:
+            if warning in guards:
+                continue
+            if warning in moved:
+                if not republished:
+                    rest.append("")  # where the re-publish line goes
+                republished.append(moved[warning])
+                continue
+            rest.append(warning)
+        if republished:
+            rest[rest.index("")] = _republish_warning(republished)
+        return guards + rest
+
+    def audio_line(self) -> dict[str, Any] | None:
+        generate = [j for j in self.plan.audio if j.action == "generate"]
+        free = sum(1 for j in self.plan.audio if j.action != "generate")
+        if not generate and not free:
+            return None
+        minutes = [m for m in (estimated_minutes(j.source) for j in generate) if m is not None]
+        defaults = [j.episode for j in generate if uses_default_length(j.source)]
+        dialogue = any(
+            j.source.kind == "dialogue" and j.source.duration_minutes is None for j in generate
+        )
+        notes = []
+        if defaults:
+            notes.append(
+                f"{_join_keys(defaults)} at ZenMic's default length of {DEFAULT_MINUTES} minutes"
+            )
+        if dialogue:
+            notes.append(f"dialogues at about {WORDS_PER_MINUTE} words a minute")
+        return {
+            "generate": _count(len(generate), "new audio job"),
+            "generate_n": len(generate),
+            "minutes": _minutes(sum(minutes)),
+            "notes": notes,
+            "free": _count(free, "job"),
+            "free_n": free,
+        }
+
+    def show(self, key: str) -> dict[str, Any]:
+        changes = self.show_changes.get(key, [])
+        episodes = self.by_show.get(key, [])
+        shown_episodes, rows_cut = self.take(episodes)
+        rows = [self.episode_row(e) for e in shown_episodes]
+        sources = [
+            (job, change.key) for change in episodes if (job := self.new_audio(change)) is not None
+        ] + [(job, job.episode) for job in self.orphan_jobs(key, episodes)]
+        shown_sources, sources_cut = self.take(sources)
+        return {
+            "key": key,
+            "show_id": next((c.show_id for c in changes if c.show_id), None),
+            "new": any(c.action == "create" for c in changes),
+            "changes": [self.show_change(c) for c in changes],
+            "rows": rows,
+            "rows_cut": _cut(rows_cut, "episode change", "episode changes", bool(rows)),
+            "fold": len(episodes) > FOLD_ROWS,
+            "count": _count(len(episodes), "episode change"),
+            "total": len(episodes),
+            "sources": [self.source_entry(job, key, episode) for job, episode in shown_sources],
+            "sources_cut": _cut(sources_cut, "source", "sources", bool(shown_sources)),
+            "sources_total": len(sources),
+            "fold_sources": len(sources) > FOLD_ROWS,
+        }
+
+    def show_change(self, change: ShowChange) -> dict[str, Any]:
+        before = change.before or {}
+        after = {"title": change.title or "", "description": change.description or ""}
+        reason = plain_reason(change.reason, _SHOW_REASONS)
+        if change.renamed_from:
+            reason = f"its key was renamed from {change.renamed_from!r}"
+        title = before.get("title", "") if change.action == "delete" else change.title or ""
+        return {
+            "action": change.action,
+            "title": self.text(title),
+            "reason": reason,
+            "show_id": change.show_id,
+            "diffs": (
+                [
+                    {"field": f, "old": self.text(before[f]), "new": self.text(after.get(f, ""))}
+                    for f in sorted(before)
+                ]
+                if change.action == "update"
+                else []
+            ),
+        }
+
+    def episode_row(self, change: EpisodeChange) -> dict[str, Any]:
+        label = _CHANGE_LABELS[change.action]
+        if change.action == "replace" and change.republish:
+            label = "re-publish"
+        return {
+            "action": label,
+            "key": change.key,
+            "title": self.text(change.title or ""),
+            "why": self.text(self.why(change)),
+            "audio": self.audio_cell(change),
+            "listen": self.pages.get(change.digest or "") if change.action != "remove" else None,
+        }
+
+    def base_episode(self, show: str, key: str) -> Episode | None:
+        return self.base_episodes.get((show, key))
+
+    def why(self, change: EpisodeChange) -> str:
+        """The reason in words; with a base, what a title or description was and how the
+        source changed."""
+        was = self.base_episode(change.show, change.key)
+        if was is None or change.action not in ("add", "replace"):
+            return plain_reason(change.reason)
+        job = self.jobs.get(change.digest or "")
+        if change.reason == "source changed" and job is not None:
+            edits = _source_edits(was.source, job.source)
+            return "Source changed: " + ", ".join(edits) if edits else plain_reason(change.reason)
+        before = {"title changed": was.title, "description changed": was.description}
+        after = {"title changed": change.title, "description changed": change.description}
+        parts = change.reason.split(" and ")
+        if not all(p in before for p in parts):
+            return plain_reason(change.reason)
+        words = [
+            plain_reason(p)
+            + (f" (was {quote(shorten(before[p], 80))})" if before[p] != after[p] else "")
+            for p in parts
+        ]
+        return words[0] + "".join(f"; {w[0].lower()}{w[1:]}" for w in words[1:])
+
+    def audio_cell(self, change: EpisodeChange) -> str:
+        if change.action == "remove":
+            return "—"
+        if change.action == "adopt":
+            return "kept as it is"
+        job = self.jobs.get(change.digest or "")
+        if change.republish:
+            return "same audio, no cost"
+        if job is None:
+            return "—"
+        if job.action == "generate":
+            minutes = estimated_minutes(job.source)
+            length = f", {_minutes(minutes)}" if minutes is not None else ""
+            default = " (default length)" if uses_default_length(job.source) else ""
+            return f"new job{length}{default}"
+        if job.action == "resume":
+            return "submitted earlier, no new cost"
+        return "generated earlier, no cost"
+
+    def new_audio(self, change: EpisodeChange) -> AudioJob | None:
+        """The job behind an episode whose audio changes (not a re-publish or a removal)."""
+        if change.action not in ("add", "replace") or change.republish:
+            return None
+        return self.jobs.get(change.digest or "")
+
+    def orphan_jobs(self, key: str, episodes: list[EpisodeChange]) -> list[AudioJob]:
+        """Paid jobs no episode change of this show points at (a preview, say): still listed."""
+        digests = {e.digest for e in episodes if e.action in ("add", "replace")}
+        return [
+            j
+            for j in self.jobs_by_show.get(key, [])
+            if j.digest not in digests and j.action != "reuse"
+        ]
+
+    def source_entry(self, job: AudioJob, show: str, episode: str) -> dict[str, Any]:
+        """One episode's audio source (a job may serve several episodes with one source)."""
+        source = job.source
+        was = self.base_episode(show, episode)
+        old = was.source if was is not None else None
+        return {
+            "episode": episode,
+            "what": self.text(_describe(source)),
+            "document": _document(source, old) if source.kind == "document" else None,
+            "diff": (
+                self.dialogue_diff(old, source)
+                if source.kind == "dialogue" and self.base is not None
+                else None
+            ),
+            "listen": self.pages.get(job.digest),
+        }
+
+    def dialogue_diff(self, old: Source | None, new: Source) -> dict[str, Any] | None:
+        """The changed dialogue lines (`speaker: text`) against the base, with one line of
+        context; every line of a dialogue that is new since the base."""
+        lines = _diff_lines(old.dialogue if old else (), new.dialogue)
+        if not lines:
+            return None
+        limit = self.budget.diff_lines
+        shown = list(lines if limit is None else lines[:limit])
+        longest = max((len(run) for line in shown for run in _BACKTICKS.findall(line)), default=0)
+        added = sum(1 for line in lines if line[:1] == "+")
+        removed = sum(1 for line in lines if line[:1] == "-")
+        return {
+            "fence": "`" * max(3, longest + 1),
+            "lines": shown,
+            "cut": _cut(len(lines) - len(shown), "diff line", "diff lines", bool(shown)),
+            "fold": len(lines) > FOLD_DIFF_LINES,
+            "summary": (
+                f"{_count(len(new.dialogue), 'line')}, all new"
+                if old is None or old.kind != "dialogue"
+                else f"{_count(added, 'line')} added, {removed:,} removed"
+            ),
+        }
+
+    def lock_only(self) -> dict[str, Any]:
+        lines = protect_lines(self.plan) + [
+            f"forget {'episode' if episode else 'show'} {show}{f'/{episode}' if episode else ''}"
+            ": gone from both the manifests and the account"
+            for show, episode in self.plan.forget
+        ]
+        shown, cut = self.take(lines)
+        return {
+            "lines": shown,
+            "cut": _cut(cut, "lock change", "lock changes", bool(shown)),
+            "fold": len(lines) > FOLD_ROWS,
+            "total": len(lines),
+        }
+
+    def unmanaged(self) -> dict[str, Any]:
+        rows = [
+            {"show": u.show, "episode_id": u.episode_id, "title": self.text(u.title)}
+            for u in self.plan.unmanaged
+        ]
+        shown, cut = self.take(rows)
+        return {
+            "rows": shown,
+            "cut": _cut(cut, "unmanaged episode", "unmanaged episodes", bool(shown)),
+            "fold": len(rows) > FOLD_ROWS // 2,
+            "total": len(rows),
+        }
+
+
+def _cut(count: int, singular: str, plural: str, after_some: bool) -> str | None:
+    """'…and 3 more episode changes' after some were shown, '1 episode change' if none was."""
+    if count <= 0:
+        return None
+    noun = singular if count == 1 else plural
+    return f"…and {count:,} more {noun}" if after_some else f"{count:,} {noun}"
+
+
+def _republish_warning(episodes: list[str]) -> str:
+    names = ", ".join(episodes[:20])
+    if len(episodes) > 20:
+        names += f" and {len(episodes) - 20} more"
+    if len(episodes) == 1:
+        return (
+            f"episode {names} is re-published: it is removed and added again, so it moves to "
+            "the top of the feed"
+        )
+    return (
+        f"{len(episodes)} episodes are re-published ({names}): each is removed and added again, "
+        "so it moves to the top of the feed"
+    )
+
+
+def _describe(source: Source) -> str:
+    """What the audio is made from, in one line; for a document only the parts that are not
+    the file itself (which the template names by path, size and digest, never by its text)."""
+    parts = []
+    if source.kind == "topic":
+        parts.append(f"topic {quote(shorten(source.topic or '', 200))}")
+    elif source.kind == "document":
+        if source.topic:
+            parts.append(f"focus {quote(shorten(source.topic, 200))}")
+    else:
+        speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
+        parts.append(
+            f"dialogue, {_count(len(source.dialogue), 'line')}"
+            + (f" ({speakers})" if speakers else "")
+        )
+    if source.duration_minutes is not None:
+        parts.append(f"{source.duration_minutes} min")
+    if source.style_prompt:
+        parts.append(f"style {quote(shorten(source.style_prompt, 80))}")
+    return ", ".join(parts)
+
+
+def _document(source: Source, old: Source | None) -> dict[str, str] | None:
+    """A document by display path, size and digest, and what it was at the base if it changed."""
+    doc = source.document
+    if doc is None:
+        return None
+    before = old.document if old is not None else None
+    changed = before is not None and before.sha256 != doc.sha256
     return {
-        "summary": summary_line(plan) if plan.has_changes else NO_CHANGES,
-        "warnings": warning_lines(plan),
-        "shows": [_show(plan, key) for key in show_keys(plan)] if plan.has_changes else [],
-        "unmanaged": [
-            {"show": u.show, "episode_id": u.episode_id, "title": u.title} for u in plan.unmanaged
-        ],
-        "lock_only": LOCK_ONLY,
-        "protect": protect_lines(plan),
+        "path": doc.display,
+        "size": human_size(doc.size),
+        "digest": short_digest(doc.sha256),
+        "was_size": human_size(before.size) if before is not None and changed else "",
+        "was_digest": short_digest(before.sha256) if before is not None and changed else "",
     }
 
 
-def _show(plan: Plan, key: str) -> dict[str, Any]:
-    changes = [c for c in plan.shows if c.key == key]
-    return {
-        "key": key,
-        "show_id": next((c.show_id for c in changes if c.show_id), None),
-        "changes": [_show_change(c) for c in changes],
-        "audio": [_audio(j) for j in plan.audio if j.show == key],
-        "episodes": [_episode(e) for e in plan.episodes if e.show == key],
-    }
+def _source_edits(old: Source, new: Source) -> list[str]:
+    """How a source changed since the base, in words: 'topic edited', 'dialogue edited'."""
+    if old.kind != new.kind:
+        return [f"now a {new.kind} (was a {old.kind})"]
+    edits = []
+    if old.topic != new.topic:
+        edits.append("focus edited" if new.kind == "document" else "topic edited")
+    if old.duration_minutes != new.duration_minutes:
+        edits.append(f"length {_length(old)} → {_length(new)}")
+    if old.document and new.document and old.document.sha256 != new.document.sha256:
+        edits.append("document edited")
+    if old.dialogue != new.dialogue:
+        edits.append("dialogue edited")
+    if old.style_prompt != new.style_prompt:
+        edits.append("style edited")
+    return edits
 
 
-def _show_change(change: ShowChange) -> dict[str, Any]:
-    before = change.before or {}
-    after = {"title": change.title or "", "description": change.description or ""}
-    title = before.get("title", "") if change.action == "delete" else change.title or ""
-    return {
-        "action": change.action,
-        "title": title,
-        "reason": change.reason,
-        "diffs": (
-            [
-                {"field": f, "old": shorten(before[f], 80), "new": shorten(after.get(f, ""), 80)}
-                for f in sorted(before)
-            ]
-            if change.action == "update"
-            else []
-        ),
-    }
+def _length(source: Source) -> str:
+    if source.duration_minutes is None:
+        return f"default ({DEFAULT_MINUTES} min)"
+    return f"{source.duration_minutes} min"
 
 
-def _audio(job: AudioJob) -> dict[str, Any]:
-    return {
-        "action": job.action,
-        "episode": job.episode,
-        "kind": job.source.kind,
-        "source": describe_source(job.source),
-        "mic_id": job.mic_id,
-        "reason": AUDIO_REASONS[job.action],
-    }
+@functools.lru_cache(maxsize=256)
+def _diff_lines(old: Dialogue, new: Dialogue) -> tuple[str, ...]:
+    """A unified diff of two dialogues as `speaker: text` lines, one line of context, without
+    the file headers; cached because a long plan is rendered once per budget."""
+    before = [_dialogue_line(s, t) for s, t in old]
+    after = [_dialogue_line(s, t) for s, t in new]
+    return tuple(
+        _hunk(line) if line.startswith("@@") else line
+        for line in list(difflib.unified_diff(before, after, lineterm="", n=1))[2:]
+        if before or not line.startswith("@@")
+    )
 
 
-def _episode(change: EpisodeChange) -> dict[str, Any]:
-    reason = change.reason
-    if change.action == "replace":
-        reason += f"; {republish_note(change)}"
-    return {
-        "action": change.action,
-        "key": change.key,
-        "title": change.title or "",
-        "episode_id": change.episode_id,
-        "reason": reason,
-    }
+def _dialogue_line(speaker: str, text: str) -> str:
+    return f"{_clean(speaker)}: {_clean(text)}"
+
+
+def _clean(text: str) -> str:
+    """text.clean() with a fast path: printable text has nothing to clean."""
+    return text if text.isprintable() else clean(text)
+
+
+def _hunk(header: str) -> str:
+    """`@@ -3,4 +3,5 @@` as `@@ line 3 @@`: dialogue reviewers count lines, not ranges."""
+    match = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)", header)
+    start = int(match.group(1)) if match else 0
+    return f"@@ line {max(start, 1)} @@"
+
+
+def listen_url(url: str) -> str:
+    """A URL safe inside `[listen](...)`: only http(s), with spaces, parentheses and angle
+    brackets percent-encoded so the link cannot end early."""
+    if not url.startswith(("https://", "http://")):
+        return ""
+    return urllib.parse.quote(clean(url), safe=":/?#[]@!$&'*+,;=%~-._")
+
+
+_environment.filters["url"] = listen_url
+
+
+def _join_keys(keys: list[str]) -> str:
+    quoted = [code(k) for k in keys[:10]]
+    more = f" and {len(keys) - 10:,} more" if len(keys) > 10 else ""
+    return ", ".join(quoted) + more
+
+
+def _minutes(minutes: float | None) -> str:
+    if minutes is None:
+        return "unknown length"
+    if minutes < 1:
+        return "under 1 min"
+    return f"≈ {round(minutes):,} min"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+__all__ = [
+    "COMMENT_LIMIT",
+    "LOCK_ONLY",
+    "code",
+    "estimated_minutes",
+    "md",
+    "plain_reason",
+    "render_markdown",
+]
