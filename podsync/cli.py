@@ -47,12 +47,13 @@ from podsync.workflow import (
     Inputs,
     Planned,
     check_safe,
-    execute,
+    execute_at,
     load_desired,
     load_inputs,
     make_offline_plan,
-    make_plan,
-    preview,
+    outcome_report,
+    plan_at,
+    preview_at,
     prune_lock,
     reread_lock,
 )
@@ -370,12 +371,13 @@ def apply(
         outcome = Outcome()
         try:
             asyncio.run(
-                _execute(
-                    planned,
+                execute_at(
                     endpoint,
+                    planned,
                     concurrency=concurrency,
                     allow_destroy=allow_destroy,
                     poll=PollPolicy(first=poll_interval),
+                    report=click.echo,
                     outcome=outcome,
                 )
             )
@@ -393,29 +395,7 @@ def apply(
 async def _make_plan(
     inputs: Inputs, endpoint: Endpoint, concurrency: int, no_delete: bool = False
 ) -> Planned:
-    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await make_plan(inputs, client, concurrency=concurrency, no_delete=no_delete)
-
-
-async def _execute(
-    planned: Planned,
-    endpoint: Endpoint,
-    *,
-    concurrency: int,
-    allow_destroy: bool,
-    poll: PollPolicy,
-    outcome: Outcome,
-) -> Outcome:
-    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await execute(
-            planned,
-            client,
-            concurrency=concurrency,
-            allow_destroy=allow_destroy,
-            poll=poll,
-            report=click.echo,
-            outcome=outcome,
-        )
+    return await plan_at(endpoint, inputs, concurrency=concurrency, no_delete=no_delete)
 
 
 def _preview(
@@ -457,40 +437,23 @@ def _preview(
 async def _run_preview(
     planned: Planned, endpoint: Endpoint, concurrency: int, poll_interval: float, outcome: Outcome
 ) -> Outcome:
-    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await preview(
-            planned,
-            client,
-            concurrency=concurrency,
-            poll=PollPolicy(first=poll_interval),
-            report=click.echo,
-            outcome=outcome,
-        )
+    return await preview_at(
+        endpoint,
+        planned,
+        concurrency=concurrency,
+        poll=PollPolicy(first=poll_interval),
+        report=click.echo,
+        outcome=outcome,
+    )
 
 
 def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync apply") -> None:
-    """The closing table. A clean run needs only the counts (each step was printed as it
-    happened); after a failure or Ctrl-C, the whole table says where to pick up."""
+    """The closing table: the counts, then (after a failure or Ctrl-C) where to pick up."""
+    headline, details = outcome_report(outcome, what, again)
     click.echo("")
-    ended = "interrupted" if outcome.interrupted else "finished"
-    rest = "; the rest of the plan was not started" if outcome.interrupted else ""
-    click.echo(
-        f"{what} {ended}: {len(outcome.done)} done, {len(outcome.failed)} failed, "
-        f"{len(outcome.not_started)} not started{rest}."
-    )
-    if outcome.ok:
-        return
-    for label in outcome.done:
-        click.echo(f"  done         {label}", err=True)
-    for label, reason in outcome.failed:
-        click.echo(f"  failed       {label}: {reason}", err=True)
-    for label, reason in outcome.not_started:
-        click.echo(f"  not started  {label}: {reason}", err=True)
-    click.echo(
-        f"Fix the cause and run `{again}` again: it picks up from here (audio jobs "
-        "already submitted are waited on, not paid for again).",
-        err=True,
-    )
+    click.echo(headline)
+    for line in details:
+        click.echo(line, err=True)
 
 
 def _to_stderr(message: str) -> None:
@@ -636,3 +599,129 @@ def emulator(
         faults=faults,
         on_ready=ready,
     )
+
+
+@main.group("action", short_help="For the GitHub Action: plan on pull requests, apply on merge.")
+def action_group() -> None:
+    """For the GitHub Action (action.yml): run inside a GitHub Actions job.
+
+    \b
+    plan   on a pull request: the plan as one sticky PR comment and the job
+           summary, with its checksum; without ZENMIC_API_KEY (a fork), from
+           podsync.lock alone
+    apply  on a push to the default branch: apply only the plan approved on
+           the merged pull request (same checksum), then commit podsync.lock
+
+    Every option also reads an environment variable (PODSYNC_*), which is how
+    the action passes its inputs. It reads GITHUB_EVENT_NAME, GITHUB_EVENT_PATH,
+    GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_REF, GITHUB_TOKEN, GITHUB_API_URL,
+    GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and RUNNER_TEMP from the runner.
+    """
+
+
+def _action_options(func: F) -> F:
+    """The action's inputs, each also read from a PODSYNC_* variable."""
+    options = [
+        click.option(
+            "--working-directory",
+            envvar="PODSYNC_WORKING_DIRECTORY",
+            default=".",
+            show_default=True,
+            help="The podsync project folder, relative to the workspace.",
+        ),
+        click.option(
+            "--comment",
+            envvar="PODSYNC_COMMENT",
+            type=click.Choice(["auto", "true", "false"], case_sensitive=False),
+            default="auto",
+            show_default=True,
+            help="Post the plan as a sticky PR comment (auto: on pull requests).",
+        ),
+        click.option(
+            "--allow-destroy",
+            envvar="PODSYNC_ALLOW_DESTROY",
+            type=click.BOOL,
+            default=False,
+            show_default=True,
+            help="apply: allow deleting shows whose manifest was removed.",
+        ),
+        click.option(
+            "--allow-mass-removal",
+            envvar="PODSYNC_ALLOW_MASS_REMOVAL",
+            type=click.BOOL,
+            default=False,
+            show_default=True,
+            help="apply: allow removing more than the safety share of a show's episodes.",
+        ),
+        click.option(
+            "--commit-lock",
+            envvar="PODSYNC_COMMIT_LOCK",
+            type=click.BOOL,
+            default=True,
+            show_default=True,
+            help="Commit and push podsync.lock after apply (and after a preview).",
+        ),
+        click.option(
+            "--preview",
+            envvar="PODSYNC_PREVIEW",
+            type=click.BOOL,
+            default=False,
+            show_default=True,
+            help="plan: generate the audio of new and changed episodes for review, without "
+            "publishing, and link it in the comment.",
+        ),
+        click.option(
+            "--require-review",
+            envvar="PODSYNC_REQUIRE_REVIEW",
+            type=click.BOOL,
+            default=True,
+            show_default=True,
+            help="apply: only apply the plan approved on the merged pull request.",
+        ),
+        concurrency_option,
+        lock_timeout_option,
+        click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@action_group.command("plan", short_help="Plan, comment on the pull request, write outputs.")
+@_action_options
+@reports_errors
+def action_plan(**options: Any) -> None:
+    """Plan the project in --working-directory for the pull request that started this job:
+    the plan goes to a sticky PR comment and to the job summary, its checksum and counts to
+    the step outputs."""
+    from podsync.github.action import run_plan
+
+    _run_action(run_plan, options)
+
+
+@action_group.command("apply", short_help="Apply the reviewed plan, commit podsync.lock.")
+@_action_options
+@reports_errors
+def action_apply(**options: Any) -> None:
+    """Apply the plan approved on the pull request this push merged, only if the plan is still
+    exactly that one (same checksum), then commit and push podsync.lock."""
+    from podsync.github.action import run_apply
+
+    _run_action(run_apply, options)
+
+
+def _run_action(step: Callable[..., Any], options: dict[str, Any]) -> None:
+    from podsync.github.action import ActionOptions
+    from podsync.github.runner import Runner, error_annotations, workflow_command
+
+    settings = ActionOptions(**{**options, "comment": options["comment"].lower()})
+    try:
+        result = step(settings, Runner.from_env(os.environ), click.echo)
+    except PodsyncError as exc:
+        for line in error_annotations(exc):
+            click.echo(line)
+        raise
+    for problem in result.problems:
+        click.echo(workflow_command("error", problem))
+    if not result.ok:
+        sys.exit(1)

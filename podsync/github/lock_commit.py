@@ -1,0 +1,180 @@
+"""Commit podsync.lock, and only it, to a branch and push it, as the GitHub Actions bot.
+
+After an apply (or a preview) the lock holds what podsync created and paid for; if it were not
+committed, the next run would not know it. The commit is built with git plumbing (a temporary
+index holding the parent's tree plus the new lock), so nothing else in the workspace can slip
+in, and it works the same from a branch checkout, a detached pull-request merge commit or a
+shallow clone.
+
+When the branch moved meanwhile (a push landed during a long apply) the push is refused as a
+non-fast-forward: the branch is fetched again and the one-file commit is rebuilt on its new tip,
+a rebase, a few times. If the lock itself changed on the branch meanwhile, that is a conflict
+this cannot resolve without losing someone's records, and it stops and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from podsync.errors import PodsyncError
+
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+PUSH_ATTEMPTS = 5
+# Both are read by git hosts: [skip ci] by GitHub Actions (and most CI), so the lock commit
+# never starts the workflow that made it.
+SKIP_CI = "[skip ci]"
+
+_USERINFO = re.compile(r"(://)[^/@\s]+@")
+_RETRYABLE = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref")
+
+
+class LockConflict(PodsyncError):
+    """podsync.lock changed on the branch while this run worked on its own copy."""
+
+
+@dataclass(frozen=True)
+class Pushed:
+    commit: str
+    branch: str
+    attempts: int  # pushes it took; more than 1 means the branch moved and was rebased on
+
+
+def commit_message(working_directory: str, why: str) -> str:
+    where = "" if working_directory in ("", ".") else f" in {working_directory}"
+    return f"podsync: update podsync.lock{where} after {why} {SKIP_CI}"
+
+
+def commit_lock(
+    lock_path: Path,
+    *,
+    branch: str,
+    message: str,
+    start: str | None = "HEAD",
+    remote: str = "origin",
+    attempts: int = PUSH_ATTEMPTS,
+) -> Pushed | None:
+    """Commit the file at `lock_path` on top of `start` (None: the branch's tip, fetched) and
+    push it to `branch`; None when the lock there already has these bytes (nothing to
+    commit)."""
+    if not lock_path.is_file():
+        return None
+    inside = Git(lock_path.parent)
+    git = Git(Path(inside.run("rev-parse", "--show-toplevel").strip()))
+    path = inside.run("rev-parse", "--show-prefix").strip() + lock_path.name
+    blob = git.run("hash-object", "-w", "--", path).strip()
+    if start is None:
+        parent = git.fetch(remote, branch)
+    else:
+        parent = git.run("rev-parse", "--verify", f"{start}^{{commit}}").strip()
+    base = git.blob_at(parent, path)
+    if base == blob:
+        return None
+    for attempt in range(1, attempts + 1):
+        commit = git.commit_file(parent, path, blob, message)
+        refused = git.push(remote, commit, branch)
+        if refused is None:
+            if start == "HEAD":
+                git.advance_head(parent, commit, path)
+            return Pushed(commit, branch, attempt)
+        if attempt == attempts:
+            raise PodsyncError(
+                f"could not push podsync.lock to {branch}: the branch kept moving "
+                f"({attempts} attempts); run the workflow again"
+            )
+        tip = git.fetch(remote, branch)
+        moved = git.blob_at(tip, path)
+        if moved == blob:
+            return None  # the same lock is already there
+        if moved != base:
+            raise LockConflict(
+                f"podsync.lock changed on {branch} while this run updated it (another apply, or "
+                f"a hand edit); not overwriting it. This run's lock is in {lock_path}: merge the "
+                "two by hand, or run `podsync lock rebuild` on the branch"
+            )
+        parent = tip
+    raise AssertionError("unreachable")
+
+
+class Git:
+    """git in one repository, with the bot's identity and without the user's hooks on commit."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+
+    def run(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+        result = self.call(*args, env=env)
+        if check and result.returncode != 0:
+            raise PodsyncError(
+                f"git {args[0]} failed in {self.cwd}: {_scrub(result.stderr.strip())}"
+            )
+        return result.stdout
+
+    def call(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(
+                ["git", *args],
+                cwd=self.cwd,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError as exc:
+            raise PodsyncError(f"cannot run git: {exc.strerror}") from None
+
+    def blob_at(self, commit: str, path: str) -> str | None:
+        result = self.call("rev-parse", "--verify", "--quiet", f"{commit}:{path}")
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    def commit_file(self, parent: str, path: str, blob: str, message: str) -> str:
+        """A commit whose tree is `parent`'s with `path` set to `blob`, by the bot."""
+        with tempfile.TemporaryDirectory(prefix="podsync-index-") as directory:
+            index = {"GIT_INDEX_FILE": str(Path(directory) / "index")}
+            self.run("read-tree", parent, env=index)
+            self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
+            tree = self.run("write-tree", env=index).strip()
+        identity = {
+            "GIT_AUTHOR_NAME": BOT_NAME,
+            "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+            "GIT_COMMITTER_NAME": BOT_NAME,
+            "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+        }
+        return self.run("commit-tree", tree, "-p", parent, "-m", message, env=identity).strip()
+
+    def push(self, remote: str, commit: str, branch: str) -> str | None:
+        """Push; None on success, git's message when the branch moved (worth a rebase)."""
+        result = self.call("push", "--porcelain", remote, f"{commit}:refs/heads/{branch}")
+        if result.returncode == 0:
+            return None
+        said = f"{result.stdout}\n{result.stderr}"
+        if any(sign in said for sign in _RETRYABLE):
+            return _scrub(said.strip())
+        raise PodsyncError(
+            f"git push of podsync.lock to {branch} was refused: {_scrub(result.stderr.strip())}\n"
+            "If the branch is protected, let the workflow's token push to it, or set "
+            "commit-lock: false and commit podsync.lock another way"
+        )
+
+    def fetch(self, remote: str, branch: str) -> str:
+        self.run("fetch", "--quiet", "--no-tags", remote, f"refs/heads/{branch}")
+        return self.run("rev-parse", "--verify", "FETCH_HEAD^{commit}").strip()
+
+    def advance_head(self, old: str, new: str, path: str) -> None:
+        """Move the checked-out branch to the pushed commit when it was built right on it, so
+        the workspace is clean afterwards; leave it alone in any other case."""
+        self.call("update-ref", "-m", "podsync: commit podsync.lock", "HEAD", new, old)
+        if self.blob_at("HEAD", path) is not None and self.run("rev-parse", "HEAD").strip() == new:
+            self.call("reset", "--quiet", "--", path)
+
+
+def _scrub(text: str) -> str:
+    """git may echo a remote URL; never let credentials embedded in one reach the log."""
+    return _USERINFO.sub(r"\1***@", text)

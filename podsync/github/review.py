@@ -1,0 +1,130 @@
+"""Apply exactly what was reviewed: find the pull request a push merged, read the checksum its
+plan comment approved, and refuse a plan that is not that one.
+
+octoDNS's `--checksum` idea, carried across the merge: the reviewer approved the plan shown in
+the comment; if the plan on the default branch is different (the branch moved, or someone edited
+the account by hand since), applying it would publish something nobody reviewed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from podsync.errors import PodsyncError
+from podsync.github.api import GitHubApi, GitHubError, PullRequest
+from podsync.github.comment import Approved, find_sticky, parse
+from podsync.github.runner import Runner
+from podsync.plan import Plan
+from podsync.render.json import plan_checksum, plan_to_dict
+from podsync.saved_plan import change_labels, describe_label_difference
+
+ALLOW_UNREVIEWED = (
+    "to apply pushes that did not come through a reviewed pull request, set the action's "
+    "require-review input to false"
+)
+
+
+class NotReviewed(PodsyncError):
+    """No approved plan was found for this push, and one is required."""
+
+
+class ReviewMismatch(PodsyncError):
+    """The plan now differs from the one the pull request's comment approved."""
+
+
+@dataclass(frozen=True)
+class Review:
+    """The reviewed plan for a push; `approved` None with the `reason` none was found."""
+
+    pull: PullRequest | None
+    approved: Approved | None
+    reason: str = ""
+
+    @property
+    def where(self) -> str:
+        if self.pull is None:
+            return "the pull request"
+        return f"pull request #{self.pull.number}" + (
+            f" ({self.pull.url})" if self.pull.url else ""
+        )
+
+
+def find_review(runner: Runner, working_directory: str) -> Review:
+    """The plan approved on the pull request whose merge was pushed as `runner.sha`."""
+    if runner.event_name != "push":
+        return Review(
+            None,
+            None,
+            f"this run was started by a {runner.event_name or 'manual'} "
+            "event, not by a push that merged a pull request",
+        )
+    if not runner.token:
+        return Review(
+            None, None, "GITHUB_TOKEN is not set, so the merged pull request cannot be looked up"
+        )
+    try:
+        with GitHubApi(runner.token, api_url=runner.api_url) as api:
+            pull = merged_pull(api.pulls_for_commit(runner.repository, runner.sha), runner.sha)
+            if pull is None:
+                return Review(
+                    None,
+                    None,
+                    f"commit {runner.sha[:12]} was pushed to "
+                    f"{runner.branch or runner.ref} directly, not by merging a pull "
+                    "request",
+                )
+            comments = api.list_issue_comments(runner.repository, pull.number)
+    except GitHubError as exc:
+        return Review(None, None, f"the merged pull request could not be looked up: {exc}")
+    sticky = find_sticky(comments, working_directory)
+    approved = parse(sticky.body) if sticky is not None else None
+    if approved is None:
+        return Review(
+            pull,
+            None,
+            f"pull request #{pull.number} has no podsync plan comment for "
+            f"{working_directory!r} (did the plan step run on it, with changes?)",
+        )
+    return Review(pull, approved)
+
+
+def merged_pull(pulls: Sequence[PullRequest], sha: str) -> PullRequest | None:
+    """The merged pull request whose merge produced `sha`; else the only merged one listed."""
+    merged = [p for p in pulls if p.merged]
+    exact = [p for p in merged if p.merge_commit_sha == sha]
+    if exact:
+        return exact[0]
+    return merged[0] if len(merged) == 1 else None
+
+
+def check_review(review: Review, plan: Plan, *, require_review: bool) -> str:
+    """Raise unless `plan` is the approved one (or no review is required); return a line that
+    says what was checked, for the log."""
+    now = plan_checksum(plan)
+    if review.approved is None:
+        if require_review:
+            raise NotReviewed(f"not applying: {review.reason}; {ALLOW_UNREVIEWED}")
+        return f"Applying without a reviewed plan (require-review is false): {review.reason}."
+    if review.approved.checksum == now:
+        return f"The plan is the one reviewed in {review.where} (checksum {now})."
+    raise ReviewMismatch(
+        f"not applying: the plan differs from the one reviewed in {review.where}\n"
+        f"  reviewed: {review.approved.checksum}\n"
+        f"  now:      {now}\n"
+        f"{difference(review.approved.labels, plan)}\n"
+        "Nothing was applied. Someone changed the account by hand since the review, or the "
+        "branch moved (another merge or apply) and the reviewed plan is no longer what applying "
+        "would do. To apply the plan above, have it reviewed: open a pull request (an empty "
+        "commit will do), let the plan step comment it, and merge it."
+    )
+
+
+def difference(labels: Sequence[str] | None, plan: Plan) -> str:
+    if labels is None:
+        return (
+            "  (the reviewed comment was too long to carry its list of changes; compare it with "
+            "the plan above)"
+        )
+    described = describe_label_difference(labels, change_labels(plan_to_dict(plan)))
+    return described or "  (the same changes, with different details: compare the plans)"

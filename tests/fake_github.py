@@ -1,0 +1,215 @@
+"""A local fake of the few GitHub REST endpoints podsync's action uses, served over real HTTP.
+
+    GET   /repos/{owner}/{repo}/issues/{number}/comments   paginated, with Link: rel="next"
+    POST  /repos/{owner}/{repo}/issues/{number}/comments
+    PATCH /repos/{owner}/{repo}/issues/comments/{id}
+    GET   /repos/{owner}/{repo}/commits/{sha}/pulls
+
+Response shapes follow GitHub's REST docs (the fields podsync reads, and a few more). It checks
+the token (401 "Bad credentials" otherwise), answers writes with 403 "Resource not accessible by
+integration" when `read_only` (a fork's token), refuses bodies over 65,536 characters as GitHub
+does, and records every request so tests can see what was sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from podsync.emulator.background import BackgroundServer
+
+MAX_BODY = 65_536
+BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeGitHub:
+    """State and behaviour; `serve()` puts it on a real socket."""
+
+    token: str
+    read_only: bool = False
+    max_per_page: int = 100
+    comments: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    pulls: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    url: str = ""
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
+    _mutex: threading.Lock = field(default_factory=threading.Lock)
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route(
+                    "/repos/{owner}/{repo}/issues/{number:int}/comments",
+                    self._comments,
+                    methods=["GET", "POST"],
+                ),
+                Route(
+                    "/repos/{owner}/{repo}/issues/comments/{comment_id:int}",
+                    self._update,
+                    methods=["PATCH"],
+                ),
+                Route("/repos/{owner}/{repo}/commits/{sha}/pulls", self._pulls, methods=["GET"]),
+            ]
+        )
+
+    def serve(self) -> BackgroundServer:
+        server = BackgroundServer(self.app(), name="the fake GitHub API")
+        self.url = server.start()
+        return server
+
+    # what tests set up and read
+
+    def add_comment(self, repo: str, number: int, body: str, *, user: dict[str, Any]) -> int:
+        return self._new_comment(repo, number, body, user)["id"]
+
+    def bodies(self, repo: str, number: int) -> list[str]:
+        return [c["body"] for c in self.comments.get((repo, number), [])]
+
+    def merged(self, repo: str, sha: str, number: int, head: str, base: str = "main") -> None:
+        """Record that `sha` is the merge of pull request `number`, as GitHub does on merge."""
+        self.pulls.setdefault((repo, sha), []).append(
+            {
+                "number": number,
+                "state": "closed",
+                "merged_at": "2026-01-02T03:04:05Z",
+                "merge_commit_sha": sha,
+                "html_url": f"https://github.com/{repo}/pull/{number}",
+                "head": {"ref": head, "sha": "0" * 40, "repo": {"full_name": repo}},
+                "base": {"ref": base, "sha": "1" * 40, "repo": {"full_name": repo}},
+            }
+        )
+
+    def calls(self, method: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method]
+
+    # the endpoints
+
+    async def _comments(self, request: Request) -> JSONResponse:
+        refused = await self._record(request)
+        if refused is not None:
+            return refused
+        repo = f"{request.path_params['owner']}/{request.path_params['repo']}"
+        number = request.path_params["number"]
+        if request.method == "POST":
+            if self.read_only:
+                return _forbidden()
+            body = (await request.json()).get("body", "")
+            if len(body) > MAX_BODY:
+                return _too_long()
+            return JSONResponse(self._new_comment(repo, number, body, BOT), status_code=201)
+        return self._page(request, self.comments.get((repo, number), []))
+
+    async def _update(self, request: Request) -> JSONResponse:
+        refused = await self._record(request)
+        if refused is not None:
+            return refused
+        if self.read_only:
+            return _forbidden()
+        body = (await request.json()).get("body", "")
+        if len(body) > MAX_BODY:
+            return _too_long()
+        wanted = request.path_params["comment_id"]
+        repo = f"{request.path_params['owner']}/{request.path_params['repo']}"
+        for (owner_repo, _), items in self.comments.items():
+            for comment in items:
+                if comment["id"] == wanted and owner_repo == repo:
+                    comment["body"] = body
+                    comment["updated_at"] = "2026-01-02T03:05:00Z"
+                    return JSONResponse(comment)
+        return JSONResponse({"message": "Not Found"}, status_code=404)
+
+    async def _pulls(self, request: Request) -> JSONResponse:
+        refused = await self._record(request)
+        if refused is not None:
+            return refused
+        repo = f"{request.path_params['owner']}/{request.path_params['repo']}"
+        return self._page(request, self.pulls.get((repo, request.path_params["sha"]), []))
+
+    async def _record(self, request: Request) -> JSONResponse | None:
+        raw = await request.body()
+        body: Any = None
+        if raw:
+            body = (await request.json()) if raw.strip().startswith(b"{") else raw.decode()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(
+            Recorded(request.method, request.url.path, request.url.query, headers, body)
+        )
+        if headers.get("authorization") != f"Bearer {self.token}":
+            return JSONResponse({"message": "Bad credentials"}, status_code=401)
+        return None
+
+    def _page(self, request: Request, items: list[dict[str, Any]]) -> JSONResponse:
+        per_page = min(int(request.query_params.get("per_page", 30)), self.max_per_page)
+        page = int(request.query_params.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            base = f"{self.url}{request.url.path}"
+            headers["Link"] = (
+                f'<{base}?per_page={per_page}&page={page + 1}>; rel="next", '
+                f'<{base}?per_page={per_page}&page={-(-len(items) // per_page)}>; rel="last"'
+            )
+        return JSONResponse(chunk, headers=headers)
+
+    def _new_comment(
+        self, repo: str, number: int, body: str, user: dict[str, Any]
+    ) -> dict[str, Any]:
+        with self._mutex:
+            comment_id = next(self._ids)
+        comment = {
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "html_url": f"https://github.com/{repo}/pull/{number}#issuecomment-{comment_id}",
+            "body": body,
+            "user": user,
+            "created_at": "2026-01-02T03:04:05Z",
+            "updated_at": "2026-01-02T03:04:05Z",
+            "author_association": "NONE" if user.get("type") == "Bot" else "MEMBER",
+        }
+        self.comments.setdefault((repo, number), []).append(comment)
+        return comment
+
+
+def _forbidden() -> JSONResponse:
+    return JSONResponse(
+        {
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/issues/comments",
+            "status": "403",
+        },
+        status_code=403,
+    )
+
+
+def _too_long() -> JSONResponse:
+    return JSONResponse(
+        {
+            "message": "Validation Failed",
+            "errors": [
+                {
+                    "resource": "IssueComment",
+                    "code": "custom",
+                    "field": "body",
+                    "message": "body is too long (maximum is 65536 characters)",
+                }
+            ],
+        },
+        status_code=422,
+    )
