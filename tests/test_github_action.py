@@ -332,3 +332,35 @@ def test_preview_links_the_audio_and_the_merge_pays_nothing_twice(
     assert applied.exit_code == 0, applied.output
     assert sim.emulator.account()["audios"] == audios + 1, "no audio paid for twice"
     assert sim.emulator.account()["episodes"] == 5
+
+
+def test_the_comment_shows_changed_dialogue_lines_against_the_base(
+    sim: Sim, github: FakeGitHub
+) -> None:
+    def reword(data: dict) -> None:  # type: ignore[type-arg]
+        handmade = next(e for e in data["episodes"] if e["key"] == "handmade")
+        handmade["source"]["dialogue"][1][1] = "Today: how a show gets made."
+
+    sim.open_pull_request()
+    sim.edit_show(reword)
+    sim.commit("Tighter intro")
+    run = sim.step("plan", sim.pull_request_event(PR, action="opened"), "--comment=true")
+    assert run.exit_code == 0, run.output
+    body = comment_of(github)
+    assert "```diff" in body
+    assert "\n+female: Today: how a show gets made.\n" in body
+    assert "\n-female: Today we're taking you behind the scenes" in body
+
+
+def test_no_preview_is_paid_for_a_fork_even_with_a_key(sim: Sim, github: FakeGitHub) -> None:
+    sim.open_pull_request("mallory-feature")
+    sim.edit_show(add_episode)
+    sim.commit("Add an episode from a fork")
+    audios = sim.emulator.account()["audios"]
+    event = sim.pull_request_event(PR, action="opened", branch="mallory-feature", fork=True)
+    run = sim.step("plan", event, env={"PODSYNC_PREVIEW": "true"})
+    assert run.exit_code == 0, run.output
+    assert "::warning::no preview for a pull request from a fork" in run.output
+    assert sim.emulator.account()["audios"] == audios
+    assert run.outputs["audio-to-generate"] == "1"
+    assert sim.origin_log("mallory-feature")[0]["author"] != BOT

@@ -232,6 +232,16 @@ def _plan_with_preview(
     pull = runner.pull_request
     assert pull is not None
     project = options.project
+    if pull.from_fork:
+        say(
+            workflow_command(
+                "warning",
+                "no preview for a pull request from a fork: its changes would be paid for "
+                "before anyone reviewed them, and its branch cannot take the lock commit",
+            )
+        )
+        with api_endpoint(project) as endpoint:
+            return _plan(inputs, endpoint, options)
     with hold_project(project, options.lock_timeout, command="preview", on_wait=say):
         inputs = reread_lock(inputs)
         with api_endpoint(project) as endpoint:
@@ -263,9 +273,6 @@ def _plan_with_preview(
                         "again",
                     )
                 )
-                return planned
-            if pull.from_fork:
-                say(workflow_command("warning", "cannot push podsync.lock to a fork's branch"))
                 return planned
             _push_lock(
                 runner, options, say, result, branch=pull.head_ref, start=None, why="preview"
