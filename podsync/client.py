@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -74,6 +74,19 @@ class _Secret:
         return "'***'"
 
 
+class _BearerAuth(httpx.Auth):
+    """Sets the Authorization header as the request leaves, so no frame on the way holds the
+    key in a plain dict: crash reporters (Sentry, rich tracebacks) record every frame's locals,
+    and httpx's own Headers hide the value in their repr."""
+
+    def __init__(self, key: _Secret) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = "Bearer " + self._key.reveal()
+        yield request
+
+
 @dataclass(frozen=True)
 class _Body:
     """What to send; rebuilt into a fresh request on every attempt so retries resend it."""
@@ -123,6 +136,7 @@ class ZenMicClient:
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             headers={"Accept": "application/json"},
+            auth=_BearerAuth(self._key),
             follow_redirects=False,
         )
 
@@ -234,7 +248,6 @@ class ZenMicClient:
                 response = await self._http.request(
                     method,
                     path.lstrip("/"),
-                    headers={"Authorization": "Bearer " + self._key.reveal()},
                     json=body.json,
                     data=body.data,
                     files=body.files,
