@@ -32,6 +32,7 @@ from podsync.lock_rebuild import (
     summary,
 )
 from podsync.model import Desired
+from podsync.plan import counted
 from podsync.project_lock import hold_project
 from podsync.render import FORMATS, render
 from podsync.render.json import plan_checksum
@@ -179,11 +180,9 @@ def validate(project: Path) -> None:
     inputs = load_inputs(project)
     shows = len(inputs.desired.shows)
     episodes = sum(len(s.episodes) for s in inputs.desired.shows)
-    click.echo(f"{_count(shows, 'show')}, {_count(episodes, 'episode')}: valid.")
+    click.echo(f"{counted(shows, 'show')}, {counted(episodes, 'episode')}: valid.")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @main.command(short_help="Show what apply would change.")
@@ -410,8 +409,8 @@ def _preview(
         click.echo("\nNothing to preview: no episode is added or replaced with new audio.")
         return Outcome()
     click.echo(
-        f"\nPreview: {_count(paid, 'new audio job')} to pay for, for "
-        f"{_count(len(episodes), 'episode')}; no show or episode is published or changed."
+        f"\nPreview: {counted(paid, 'new audio job')} to pay for, for "
+        f"{counted(len(episodes), 'episode')}; no show or episode is published or changed."
     )
     if paid and not approved and not click.confirm("Generate this audio?", default=False):
         click.echo("Preview cancelled; nothing was changed.")

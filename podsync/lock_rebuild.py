@@ -31,6 +31,7 @@ from podsync.executor import adopt_episode, adopt_show
 from podsync.live import read_live
 from podsync.lock import LOCK_NAME, Lock, LockedShow, read_lock, write_lock
 from podsync.model import Desired, LiveShow
+from podsync.plan import counted
 from podsync.workflow import Inputs, make_plan
 
 # How many unmatched live shows the summary lists (each costs a request to count its episodes).
@@ -256,10 +257,10 @@ def install_lock(path: Path, lock: Lock, set_aside: str | None) -> Path | None:
 
 def summary(rebuilt: Rebuilt, path: Path, kept: Path | None) -> list[str]:
     """What was recovered and what was not, for the person who ran the command."""
-    shows = _count(len(rebuilt.lock.shows), "show")
+    shows = counted(len(rebuilt.lock.shows), "show")
     lines = [
         f"Rebuilt {path} from the live account: {shows} and "
-        f"{_count(rebuilt.episodes, 'episode')} recovered (no change was made to the account)."
+        f"{counted(rebuilt.episodes, 'episode')} recovered (no change was made to the account)."
     ]
     if kept is not None:
         lines.append(f"The previous lock is kept as {kept}.")
@@ -272,7 +273,7 @@ def summary(rebuilt: Rebuilt, path: Path, kept: Path | None) -> list[str]:
         lines.extend(f"  show {key} ({show_id})" for key, show_id in rebuilt.not_live)
     if old is not None:
         lines.append(
-            f"Kept from the old lock: its audio cache ({_count(len(old.audio), 'job')}"
+            f"Kept from the old lock: its audio cache ({counted(len(old.audio), 'job')}"
             f"{f', {len(old.unconfirmed)} unconfirmed' if old.unconfirmed else ''}) and, for "
             "the shows and episodes it recorded under the same ids, what it recorded of them."
         )
@@ -297,13 +298,13 @@ def _missing_shows(rebuilt: Rebuilt) -> list[str]:
     lines = ["No live show has the title these manifests give, so the next apply creates them:"]
     for key in rebuilt.missing_shows:
         count = sum(1 for k in rebuilt.missing_episodes if k.split("/", 1)[0] == key)
-        lines.append(f"  show {key} (with {_count(count, 'episode')})")
+        lines.append(f"  show {key} (with {counted(count, 'episode')})")
     if not rebuilt.candidates:
         lines.append("The account has no other show.")
         return lines
     lines.append("Live shows that no manifest matched:")
     lines.extend(
-        f'  "{c.title}" (show_id {c.show_id}, {_count(c.episodes, "episode")})'
+        f'  "{c.title}" (show_id {c.show_id}, {counted(c.episodes, "episode")})'
         for c in rebuilt.candidates
     )
     if rebuilt.more_candidates:
@@ -316,5 +317,3 @@ def _missing_shows(rebuilt: Rebuilt) -> list[str]:
     return lines
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

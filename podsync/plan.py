@@ -130,3 +130,8 @@ class Plan:
                 "reuse": count(self.audio, "reuse") + count(self.audio, "resume"),
             },
         }
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 episode", "2 episodes": how every report counts things."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -32,6 +32,7 @@ from podsync.plan import (
     Plan,
     ShowChange,
     Unmanaged,
+    counted,
 )
 
 DRIFT = "drift: changed outside podsync"
@@ -174,7 +175,7 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
     _hint_at_renames(b)
     if b.held_back:
         b.warnings.append(
-            f"--no-delete holds back {_count(len(b.held_back), 'change')} that would remove "
+            f"--no-delete holds back {counted(len(b.held_back), 'change')} that would remove "
             f"something live: {', '.join(b.held_back)}; apply without --no-delete to make them"
         )
     return Plan(
@@ -315,7 +316,7 @@ def _unread_show(b: _Builder, show: Show, show_id: str) -> LiveShow:
 def _warn_left_behind(b: _Builder, show: Show, own: LockedShow, live: Live) -> None:
     left = live.show(own.show_id)
     if left is not None:
-        count = _count(len(left.episodes or ()), "episode")
+        count = counted(len(left.episodes or ()), "episode")
         b.warnings.append(
             f"show '{show.key}' moves from {own.show_id} to {show.show_id} (show_id changed): "
             f"{own.show_id} and its {count} stay in the account, no longer managed by podsync"
@@ -332,8 +333,6 @@ def _hint_at_renames(b: _Builder) -> None:
         )
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -> None:
@@ -360,7 +359,7 @@ def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -
     b.guard(
         "destroy",
         target,
-        f"{target} ({live_show.show_id}, {_count(len(episodes), 'episode')}{also}) will be "
+        f"{target} ({live_show.show_id}, {counted(len(episodes), 'episode')}{also}) will be "
         "DELETED from the account: its manifest was removed; apply refuses this without "
         "--allow-destroy",
         "--allow-destroy",
@@ -378,7 +377,7 @@ def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -
         b.guard(
             "protected",
             target,
-            f"{target} holds protected {_count(len(protected), 'episode')} "
+            f"{target} holds protected {counted(len(protected), 'episode')} "
             f"({', '.join(protected)}; recorded in podsync.lock) that deleting it would remove: "
             "apply refuses this, even with --allow-destroy; set `protect: false` on them and "
             "apply first",

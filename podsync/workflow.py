@@ -124,7 +124,7 @@ def request_targets(inputs: Inputs) -> Targets:
 
 
 def check_safe(
-    planned: Plan, *, allow_destroy: bool = False, allow_mass_removal: bool = False
+    proposed: Plan, *, allow_destroy: bool = False, allow_mass_removal: bool = False
 ) -> None:
     """Refuse the whole apply, before any change, when a guard trips: a show deleted, too many
     of a show's episodes removed at once, or something protected removed. Every tripped guard
@@ -137,7 +137,7 @@ def check_safe(
         )
         if given
     }
-    refused = planned.refused(frozenset(allowed))
+    refused = proposed.refused(frozenset(allowed))
     if refused:
         raise UnsafePlan([g.message for g in refused])
 

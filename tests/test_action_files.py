@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import yaml
 
@@ -212,3 +213,24 @@ def test_example_plans_pull_requests_and_applies_pushes_one_at_a_time() -> None:
     assert checkout["with"]["fetch-depth"] == 0
     for job in jobs.values():
         assert job["steps"][-1]["with"]["api-key"] == "${{ secrets.ZENMIC_API_KEY }}"
+
+
+def test_every_variable_the_action_sets_is_an_option_of_podsync_action() -> None:
+    """action.yml passes inputs as environment variables; each PODSYNC_* one must be read by
+    an option of `podsync action plan` and `apply`, or the input silently does nothing."""
+    from podsync.cli import main
+
+    action_group = main.commands["action"]
+    assert isinstance(action_group, click.Group)
+    read = {
+        option.envvar
+        for command in action_group.commands.values()
+        for option in command.params
+        if isinstance(option.envvar, str)
+    }
+    step = next(s for s in _load(ACTION)["runs"]["steps"] if s.get("id") == "podsync")
+    passed = {name for name in step["env"] if name.startswith("PODSYNC_")}
+    passed -= {"PODSYNC_BIN", "PODSYNC_COMMAND"}  # the script's own
+    assert passed <= read, f"read by no option: {sorted(passed - read)}"
+    inputs = {name.upper().replace("-", "_") for name in _load(ACTION)["inputs"]}
+    assert {f"PODSYNC_{i}" for i in inputs} & read == passed & read

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from podsync.emulator import FAIL_MARKER, EmulatorServer, StateError
-from podsync.emulator.faults import FAULT_KINDS
+from podsync.emulator.faults import SHARES
 from podsync.emulator.jobs import progress
 
 KEY = "emulator-test-key"
@@ -527,7 +527,7 @@ def test_requests_are_counted_and_reset_clears_state(
     httpx.get(f"{server.base_url}/podcasts")
     assert server.request_count == before + 3
     stats = httpx.get(f"{root(server)}/_emulator/stats").json()
-    faults = dict.fromkeys(FAULT_KINDS, 0)
+    faults = dict.fromkeys(SHARES, 0)
     assert stats == {
         "requests": before + 3,
         "audios": 0,

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from podsync.cli import main
 from podsync.emulator import FAIL_MARKER, JOB_FAILURE_REASON, EmulatorServer, Faults
-from podsync.emulator.faults import FAULT_KINDS
+from podsync.emulator.faults import SHARES
 from podsync.errors import PodsyncError
 
 KEY = "faults-test-key"
@@ -129,7 +129,7 @@ def test_faults_spare_unauthenticated_requests_and_paths_outside_the_api(tmp_pat
         assert httpx.get(f"{root(api)}/cdn/podcast/nope/feed.xml").status_code == 404
         assert httpx.get(f"{root(api)}/audio/nope").status_code == 404
         assert httpx.post(f"{root(api)}/_emulator/reset").status_code == 200
-        assert stats(api)["faults"] == dict.fromkeys(FAULT_KINDS, 0), "reset zeroes the counters"
+        assert stats(api)["faults"] == dict.fromkeys(SHARES, 0), "reset zeroes the counters"
 
 
 def test_latency_is_added_to_every_api_request(tmp_path: Path) -> None:

@@ -55,7 +55,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from podsync.errors import PodsyncError
 
 SHARES = ("throttle", "unavailable", "ambiguous", "drop", "drop_after", "job_failure")
-FAULT_KINDS = SHARES
 JOB_FAILURE_REASON = "audio synthesis failed (emulated job failure)"
 JOB_FAILURE_SCOPE_KEY = "podsync.emulator.job_failure"
 MESSAGES = {
@@ -194,7 +193,7 @@ class FaultLog:
     Only the server's event loop touches it, so it needs no lock."""
 
     def __init__(self) -> None:
-        self._counts = dict.fromkeys(FAULT_KINDS, 0)
+        self._counts = dict.fromkeys(SHARES, 0)
         self._seen: dict[tuple[str, str], int] = {}
 
     def occurrence(self, method: str, path: str) -> int:
@@ -210,7 +209,7 @@ class FaultLog:
         return dict(self._counts)
 
     def reset(self) -> None:
-        self._counts = dict.fromkeys(FAULT_KINDS, 0)
+        self._counts = dict.fromkeys(SHARES, 0)
         self._seen.clear()
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import jinja2
 
 from podsync.model import Desired, Episode, Source
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
+from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, counted
 from podsync.render.json import plan_checksum
 from podsync.render.text import (
     LOCK_ONLY,
@@ -397,11 +397,11 @@ class _Context:
         if dialogue:
             notes.append(f"dialogues at about {WORDS_PER_MINUTE} words a minute")
         return {
-            "generate": _count(len(generate), "new audio job"),
+            "generate": counted(len(generate), "new audio job"),
             "generate_n": len(generate),
             "minutes": _minutes(sum(minutes)),
             "notes": notes,
-            "free": _count(free, "job"),
+            "free": counted(free, "job"),
             "free_n": free,
         }
 
@@ -422,7 +422,7 @@ class _Context:
             "rows": rows,
             "rows_cut": _cut(rows_cut, "episode change", "episode changes", bool(rows)),
             "fold": len(episodes) > FOLD_ROWS,
-            "count": _count(len(episodes), "episode change"),
+            "count": counted(len(episodes), "episode change"),
             "total": len(episodes),
             "sources": [self.source_entry(job, key, episode) for job, episode in shown_sources],
             "sources_cut": _cut(sources_cut, "source", "sources", bool(shown_sources)),
@@ -558,9 +558,9 @@ class _Context:
             "cut": _cut(len(lines) - len(shown), "diff line", "diff lines", bool(shown)),
             "fold": len(lines) > FOLD_DIFF_LINES,
             "summary": (
-                f"{_count(len(new.dialogue), 'line')}, all new"
+                f"{counted(len(new.dialogue), 'line')}, all new"
                 if old is None or old.kind != "dialogue"
-                else f"{_count(added, 'line')} added, {removed:,} removed"
+                else f"{counted(added, 'line')} added, {removed:,} removed"
             ),
         }
 
@@ -627,7 +627,7 @@ def _describe(source: Source) -> str:
     else:
         speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
         parts.append(
-            f"dialogue, {_count(len(source.dialogue), 'line')}"
+            f"dialogue, {counted(len(source.dialogue), 'line')}"
             + (f" ({speakers})" if speakers else "")
         )
     if source.duration_minutes is not None:
@@ -731,8 +731,6 @@ def _minutes(minutes: float | None) -> str:
     return f"≈ {round(minutes):,} min"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 __all__ = [

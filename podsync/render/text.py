@@ -15,7 +15,7 @@ from collections.abc import Callable
 import click
 
 from podsync.model import Source
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
+from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged, counted
 from podsync.render.json import AUDIO_REASONS
 
 NO_CHANGES = "No changes. Your podcasts match the manifests."
@@ -84,14 +84,14 @@ def summary_line(plan: Plan) -> str:
     counts = plan.summary()
     shows, episodes, audio = counts["shows"], counts["episodes"], counts["audio"]
     line = (
-        f"Plan: {_count(shows['create'], 'show')} to create, {shows['update']} to update, "
+        f"Plan: {counted(shows['create'], 'show')} to create, {shows['update']} to update, "
         f"{shows['delete']} to delete; "
-        f"{_count(episodes['add'], 'episode')} to add, {episodes['replace']} to replace, "
+        f"{counted(episodes['add'], 'episode')} to add, {episodes['replace']} to replace, "
         f"{episodes['remove']} to remove; "
-        f"{_count(audio['generate'], 'audio job')} to generate, {audio['reuse']} reused"
+        f"{counted(audio['generate'], 'audio job')} to generate, {audio['reuse']} reused"
     )
     adopted = [
-        _count(n, noun)
+        counted(n, noun)
         for n, noun in (
             (sum(1 for s in plan.shows if s.action == "adopt"), "show"),
             (sum(1 for e in plan.episodes if e.action == "adopt"), "episode"),
@@ -128,7 +128,7 @@ def describe_source(source: Source) -> str:
         text = f"document {doc.display} ({human_size(doc.size)}, {short_digest(doc.sha256)})"
     elif source.kind == "dialogue":
         speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
-        lines = _count(len(source.dialogue), "line")
+        lines = counted(len(source.dialogue), "line")
         text = f"dialogue, {lines}" + (f" ({speakers})" if speakers else "")
     else:
         text = source.kind
@@ -171,8 +171,6 @@ def human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 Paint = Callable[..., str]
