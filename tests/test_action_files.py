@@ -207,12 +207,18 @@ def test_example_plans_pull_requests_and_applies_pushes_one_at_a_time() -> None:
         assert _podsync_steps({"jobs": {name: jobs[name]}})[0]["with"]["command"] == name
     assert jobs["apply"]["concurrency"]["cancel-in-progress"] is False
     assert jobs["apply"]["permissions"]["contents"] == "write"
-    assert jobs["plan"]["permissions"]["pull-requests"] == "write"
+    # a pull request's run pushes nothing: a token that can write would only be a risk
+    assert jobs["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     checkout = jobs["plan"]["steps"][0]
     assert checkout["uses"].startswith("actions/checkout@")
     assert checkout["with"]["fetch-depth"] == 0
-    for job in jobs.values():
-        assert job["steps"][-1]["with"]["api-key"] == "${{ secrets.ZENMIC_API_KEY }}"
+    for name, job in jobs.items():
+        step = _podsync_steps({"jobs": {name: job}})[0]
+        assert step["with"]["api-key"] == "${{ secrets.ZENMIC_API_KEY }}"
+    assert "pull_request_target" not in workflow[True]  # YAML 1.1 reads the key `on` as true
+    keep = jobs["apply"]["steps"][-1]  # the lock that could not be pushed outlives the job
+    assert keep["if"] == "failure() && steps.podsync.outputs.lock-file != ''"
+    assert keep["with"]["path"] == "${{ steps.podsync.outputs.lock-file }}"
 
 
 def test_every_variable_the_action_sets_is_an_option_of_podsync_action() -> None:

@@ -3,12 +3,14 @@ refused when the lock itself changed there."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 
 from podsync.errors import PodsyncError
-from podsync.github.lock_commit import BOT_EMAIL, LockConflict, commit_lock
+from podsync.github.git_auth import NO_AUTH, token_auth
+from podsync.github.lock_commit import BOT_EMAIL, Git, LockConflict, commit_lock
 from tests.runner_sim import git
 
 MESSAGE = "podsync: update podsync.lock after apply [skip ci]"
@@ -78,3 +80,47 @@ def test_a_refused_push_says_why_without_credentials(tmp_path: Path) -> None:
     assert "protected branch" in str(refused.value)
     assert "ghs_SECRET" not in str(refused.value)
     assert "commit-lock: false" in str(refused.value)
+
+
+def test_the_token_goes_to_git_through_the_environment_for_the_github_server_only() -> None:
+    remote = "https://github.com/acme/podcasts"
+    auth = token_auth(
+        [remote, remote, "https://evil.example/acme/podcasts", "/tmp/origin.git"],
+        token="ghs_Token",
+        environ={"GIT_CONFIG_COUNT": "1"},  # one entry set by someone else stays first
+    )
+    header = "AUTHORIZATION: basic " + base64.b64encode(b"x-access-token:ghs_Token").decode()
+    assert auth.env == {
+        "GIT_CONFIG_KEY_1": f"http.{remote}.extraheader",
+        "GIT_CONFIG_VALUE_1": "",  # drops a header configured before (actions/checkout's)
+        "GIT_CONFIG_KEY_2": f"http.{remote}.extraheader",
+        "GIT_CONFIG_VALUE_2": header,
+        "GIT_CONFIG_COUNT": "3",
+    }
+    assert auth.source == "the github-token input"
+    assert "ghs_Token" not in repr(auth)
+    assert auth.scrub(f"said ghs_Token and {header}") == "said *** and AUTHORIZATION: basic ***"
+    on_enterprise = token_auth(
+        ["https://git.acme.internal/acme/podcasts"],
+        token="ghs_Token",
+        server_url="https://git.acme.internal/",
+    )
+    assert on_enterprise.env["GIT_CONFIG_COUNT"] == "2"
+
+
+def test_no_token_or_no_remote_on_the_server_means_git_keeps_its_own_credentials() -> None:
+    assert token_auth(["https://github.com/acme/podcasts"], token=" ") == NO_AUTH
+    assert token_auth(["git@github.com:acme/podcasts.git"], token="ghs_Token") == NO_AUTH
+    assert token_auth(["https://github.com.evil.example/x"], token="ghs_Token") == NO_AUTH
+    assert token_auth(["/tmp/origin.git"], token="ghs_Token").env == {}
+
+
+def test_a_push_that_cannot_be_made_is_known_before(tmp_path: Path) -> None:
+    origin, work = repository(tmp_path)
+    git_ = Git(work)
+    head = git_.run("rev-parse", "HEAD").strip()
+    git_.check_push("origin", head, "main")  # access is fine, whatever the server hooks say
+    git(work, "remote", "set-url", "--push", "origin", str(tmp_path / "gone.git"))
+    with pytest.raises(PodsyncError, match="podsync.lock could not be pushed to main") as refused:
+        git_.check_push("origin", head, "main")
+    assert "contents: write" in str(refused.value)

@@ -30,10 +30,13 @@ from podsync.executor import Outcome, PollPolicy
 from podsync.git_base import load_base
 from podsync.github.api import GitHubApi, GitHubError
 from podsync.github.comment import compose, normalize_directory, post_sticky
+from podsync.github.git_auth import GitAuth
 from podsync.github.lock_commit import Pushed, commit_lock, commit_message
+from podsync.github.lock_rescue import keep_lock
 from podsync.github.review import Review, check_review, find_review
 from podsync.github.runner import Runner, workflow_command
-from podsync.lock import read_lock
+from podsync.github.tip import Start, start_at_tip
+from podsync.lock import LOCK_NAME, read_lock
 from podsync.model import Desired
 from podsync.project_lock import hold_project
 from podsync.render import render
@@ -141,9 +144,14 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
 def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
     """The push step: apply the merged pull request's reviewed plan, then commit the lock."""
     project = options.project
+    result = StepResult()
+    start = start_at_tip(project, runner, check_push=options.commit_lock)
+    say(start.message)
+    if start.superseded:
+        _stand_down(runner, start)
+        return result
     inputs = load_inputs(project)
     review = find_review(runner, options.working_directory)
-    result = StepResult()
     with hold_project(project, options.lock_timeout, on_wait=say):
         inputs = reread_lock(inputs)
         with api_endpoint(project) as endpoint:
@@ -162,15 +170,29 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
                     outcome = _apply(planned, endpoint, options, say)
                 finally:  # whatever happened, the lock records what was done and paid for
                     if options.commit_lock:
-                        _commit_lock(runner, options, say, result)
+                        _commit_lock(runner, options, say, result, start.auth)
                 headline, details = outcome_report(outcome)
                 runner.add_summary("\n".join([markdown, f"**{headline}**", "", *details, ""]))
                 if not outcome.ok:
                     result.problems.append("the apply did not finish: see the table above")
                 return result
     if options.commit_lock:  # a lock-only change (forgotten entries, protect:) goes back too
-        _commit_lock(runner, options, say, result)
+        _commit_lock(runner, options, say, result, start.auth)
     return result
+
+
+def _stand_down(runner: Runner, start: Start) -> None:
+    """A later push's run applies: say so where people look, with outputs that change nothing."""
+    runner.add_summary(f"## podsync apply\n\n**Not applied: superseded.** {start.message}\n")
+    runner.set_outputs(
+        {
+            "has-changes": "false",
+            "has-deletes": "false",
+            "audio-to-generate": "0",
+            "plan-checksum": "",
+            "plan-file": "",
+        }
+    )
 
 
 def _apply(planned: Planned, endpoint: Endpoint, options: ActionOptions, say: Say) -> Outcome:
@@ -378,15 +400,36 @@ def _comment(
         say(f"Plan comment {posted.action}: {posted.comment.url or posted.comment.id}")
 
 
-def _commit_lock(runner: Runner, options: ActionOptions, say: Say, result: StepResult) -> None:
-    """After an apply: the lock goes back to the branch that was pushed."""
+def _commit_lock(
+    runner: Runner, options: ActionOptions, say: Say, result: StepResult, auth: GitAuth
+) -> None:
+    """After an apply: the lock goes back to the branch that was pushed. When it cannot, the
+    records of what was just created and paid for must not live only in this runner's
+    workspace: the whole lock goes to the job summary and to a file (output lock-file)."""
     branch = runner.branch or runner.default_branch
-    if not branch:
-        result.problems.append(
-            f"cannot commit podsync.lock: {runner.ref or 'this run'} is not a branch"
+    lock_path = options.project / LOCK_NAME
+    try:
+        if not branch:
+            raise PodsyncError(
+                f"cannot commit podsync.lock: {runner.ref or 'this run'} is not a branch"
+            )
+        pushed = commit_lock(
+            lock_path,
+            branch=branch,
+            start="HEAD",
+            message=commit_message(options.working_directory, "apply"),
+            auth=auth,
         )
+    except PodsyncError as exc:
+        result.problems.append(str(exc))
+        if lock_path.is_file():
+            keep_lock(runner, lock_path, options.working_directory, branch or "main", say)
         return
-    _push_lock(runner, options, say, result, branch=branch, start="HEAD", why="apply")
+    if pushed is None:
+        say(f"podsync.lock on {branch} is up to date; nothing to commit.")
+    else:
+        again = f" after {pushed.attempts - 1} rebase(s)" if pushed.attempts > 1 else ""
+        say(f"Committed podsync.lock to {branch} ({pushed.commit[:12]}){again}.")
 
 
 def _push_lock(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.errors import PodsyncError
+from podsync.github.git_auth import NO_AUTH, GitAuth
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -32,6 +33,11 @@ SKIP_CI = "[skip ci]"
 
 _USERINFO = re.compile(r"(://)[^/@\s]+@")
 _RETRYABLE = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref")
+_PUSH_HELP = (
+    "Give the workflow `permissions: contents: write`; if the branch is protected, allow the "
+    "token to push to it or pass one that may (github-token); or set commit-lock: false and "
+    "commit podsync.lock another way"
+)
 
 
 class LockConflict(PodsyncError):
@@ -58,14 +64,15 @@ def commit_lock(
     start: str | None = "HEAD",
     remote: str = "origin",
     attempts: int = PUSH_ATTEMPTS,
+    auth: GitAuth = NO_AUTH,
 ) -> Pushed | None:
     """Commit the file at `lock_path` on top of `start` (None: the branch's tip, fetched) and
-    push it to `branch`; None when the lock there already has these bytes (nothing to
-    commit)."""
+    push it to `branch` (with `auth`); None when the lock there already has these bytes
+    (nothing to commit)."""
     if not lock_path.is_file():
         return None
-    inside = Git(lock_path.parent)
-    git = Git(Path(inside.run("rev-parse", "--show-toplevel").strip()))
+    inside = Git(lock_path.parent, auth)
+    git = Git(inside.toplevel(), auth)
     path = inside.run("rev-parse", "--show-prefix").strip() + lock_path.name
     blob = git.run("hash-object", "-w", "--", path).strip()
     if start is None:
@@ -102,16 +109,18 @@ def commit_lock(
 
 
 class Git:
-    """git in one repository, with the bot's identity and without the user's hooks on commit."""
+    """git in one repository, with the bot's identity and without the user's hooks on commit;
+    `auth` is given to every command (it only applies to fetches and pushes)."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, auth: GitAuth = NO_AUTH) -> None:
         self.cwd = cwd
+        self.auth = auth
 
     def run(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
         result = self.call(*args, env=env)
         if check and result.returncode != 0:
             raise PodsyncError(
-                f"git {args[0]} failed in {self.cwd}: {_scrub(result.stderr.strip())}"
+                f"git {args[0]} failed in {self.cwd}: {self.scrub(result.stderr.strip())}"
             )
         return result.stdout
 
@@ -122,13 +131,20 @@ class Git:
             return subprocess.run(
                 ["git", *args],
                 cwd=self.cwd,
-                env={**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0", **self.auth.env, **(env or {})},
                 capture_output=True,
                 text=True,
                 check=False,
             )
         except OSError as exc:
             raise PodsyncError(f"cannot run git: {exc.strerror}") from None
+
+    def scrub(self, text: str) -> str:
+        """git may echo a remote URL or a header; never let credentials reach the log."""
+        return self.auth.scrub(_scrub(text))
+
+    def toplevel(self) -> Path:
+        return Path(self.run("rev-parse", "--show-toplevel").strip())
 
     def blob_at(self, commit: str, path: str) -> str | None:
         result = self.call("rev-parse", "--verify", "--quiet", f"{commit}:{path}")
@@ -156,12 +172,37 @@ class Git:
             return None
         said = f"{result.stdout}\n{result.stderr}"
         if any(sign in said for sign in _RETRYABLE):
-            return _scrub(said.strip())
+            return self.scrub(said.strip())
         raise PodsyncError(
-            f"git push of podsync.lock to {branch} was refused: {_scrub(result.stderr.strip())}\n"
-            "If the branch is protected, let the workflow's token push to it, or set "
-            "commit-lock: false and commit podsync.lock another way"
+            f"git push of podsync.lock to {branch} was refused: "
+            f"{self.scrub(result.stderr.strip())}\n{_PUSH_HELP}"
         )
+
+    def check_push(self, remote: str, commit: str, branch: str) -> None:
+        """Raise unless a push to `branch` would be accepted as far as can be known before:
+        `git push --dry-run` asks the server for push access (GitHub answers 403 to a token
+        without `contents: write`) but runs no server hook, so a protected branch shows only
+        on the real push. A branch that moved meanwhile is fine: access is what is checked."""
+        result = self.call(
+            "push", "--dry-run", "--porcelain", remote, f"{commit}:refs/heads/{branch}"
+        )
+        said = f"{result.stdout}\n{result.stderr}"
+        if result.returncode == 0 or any(sign in said for sign in _RETRYABLE):
+            return
+        raise PodsyncError(
+            f"podsync.lock could not be pushed to {branch} with {self.auth.source} "
+            f"(git push --dry-run: {self.scrub(result.stderr.strip()) or 'refused'})\n"
+            f"{_PUSH_HELP}"
+        )
+
+    def remote_urls(self, remote: str) -> list[str]:
+        """The URLs git fetches from and pushes to for `remote` ([] when there is none)."""
+        urls = []
+        for extra in ((), ("--push",)):
+            result = self.call("remote", "get-url", *extra, remote)
+            if result.returncode == 0 and result.stdout.strip():
+                urls.append(result.stdout.strip())
+        return urls
 
     def fetch(self, remote: str, branch: str) -> str:
         self.run("fetch", "--quiet", "--no-tags", remote, f"refs/heads/{branch}")

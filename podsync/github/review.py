@@ -114,9 +114,11 @@ def check_review(review: Review, plan: Plan, *, require_review: bool) -> str:
         f"  now:      {now}\n"
         f"{difference(review.approved.labels, plan)}\n"
         "Nothing was applied. Someone changed the account by hand since the review, or the "
-        "branch moved (another merge or apply) and the reviewed plan is no longer what applying "
-        "would do. To apply the plan above, have it reviewed: open a pull request (an empty "
-        "commit will do), let the plan step comment it, and merge it."
+        "branch moved: when several pull requests are merged before the previous apply "
+        "finished, the newest apply sees the changes of more than one reviewed plan and refuses "
+        "(merge pull requests one at a time, and wait for each apply to finish). To apply the "
+        "plan above, have it reviewed: open a pull request (an empty commit will do), let the "
+        "plan step comment it, and merge it."
     )
 
 

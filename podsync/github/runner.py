@@ -16,8 +16,18 @@ from typing import Any
 
 from podsync.errors import ManifestError, PodsyncError
 from podsync.github.api import DEFAULT_API_URL
+from podsync.github.git_auth import DEFAULT_SERVER_URL
 
 PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
+ALLOW_PULL_REQUEST_TARGET = "PODSYNC_ALLOW_PULL_REQUEST_TARGET"
+PULL_REQUEST_TARGET_REFUSED = (
+    "podsync does not run on pull_request_target events: they run with the base repository's "
+    "secrets and a token that can write, so a pull request from a fork would have its own "
+    "manifests, templates and documents read (and, with preview, paid for) with your ZenMic "
+    "key in reach. Use `on: pull_request`: a fork's pull request then gets a plan made from "
+    "podsync.lock alone, without secrets. If this workflow checks out only trusted code, set "
+    f"{ALLOW_PULL_REQUEST_TARGET}=true in the step's env to run anyway."
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class Runner:
     temp_dir: Path
     api_url: str = DEFAULT_API_URL
     token: str = field(default="", repr=False)
+    server_url: str = DEFAULT_SERVER_URL  # where git's origin must be for the token to go there
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Runner:
@@ -59,6 +70,9 @@ class Runner:
                 "GITHUB_EVENT_PATH is not set: `podsync action` runs inside a GitHub Actions "
                 "job (use `podsync plan` and `podsync apply` elsewhere)"
             )
+        event_name = env.get("GITHUB_EVENT_NAME", "").strip()
+        if event_name == "pull_request_target" and not _is_true(env.get(ALLOW_PULL_REQUEST_TARGET)):
+            raise PodsyncError(PULL_REQUEST_TARGET_REFUSED)
         event = _read_event(Path(event_path))
         repository = env.get("GITHUB_REPOSITORY", "").strip() or str(
             (event.get("repository") or {}).get("full_name", "")
@@ -67,7 +81,7 @@ class Runner:
             raise PodsyncError("GITHUB_REPOSITORY is not set and the event names no repository")
         temp = env.get("RUNNER_TEMP", "").strip()
         return cls(
-            event_name=env.get("GITHUB_EVENT_NAME", "").strip(),
+            event_name=event_name,
             event=event,
             repository=repository,
             sha=env.get("GITHUB_SHA", "").strip() or str(event.get("after", "")),
@@ -77,6 +91,7 @@ class Runner:
             temp_dir=Path(temp) if temp else Path(event_path).parent,
             api_url=env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL,
             token=env.get("GITHUB_TOKEN", "").strip(),
+            server_url=env.get("GITHUB_SERVER_URL", "").strip().rstrip("/") or DEFAULT_SERVER_URL,
         )
 
     @property
@@ -163,6 +178,10 @@ def _read_event(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PodsyncError(f"the event payload {path} is not a JSON object")
     return data
+
+
+def _is_true(value: str | None) -> bool:
+    return (value or "").strip().lower() == "true"
 
 
 def _optional_path(value: str | None) -> Path | None:
