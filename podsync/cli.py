@@ -47,8 +47,8 @@ from podsync.schema import SCHEMA_DIR
 from podsync.workflow import (
     Inputs,
     Planned,
+    apply_plan,
     check_safe,
-    execute_at,
     load_desired,
     load_inputs,
     make_offline_plan,
@@ -367,27 +367,17 @@ def apply(
             click.echo("Apply cancelled; nothing was changed.")
             sys.exit(1)
         click.echo("")
-        outcome = Outcome()
-        try:
-            asyncio.run(
-                execute_at(
-                    endpoint,
-                    planned,
-                    concurrency=concurrency,
-                    allow_destroy=allow_destroy,
-                    poll=PollPolicy(first=poll_interval),
-                    report=click.echo,
-                    outcome=outcome,
-                )
-            )
-        except KeyboardInterrupt:
-            outcome.interrupted = True
-        except PodsyncError:  # the run stopped (a lock it cannot write): say how far it got
-            outcome.interrupted = True
-            _report_outcome(outcome)
-            raise
-    _report_outcome(outcome)
-    if not outcome.ok:
+        applied = apply_plan(
+            endpoint,
+            planned,
+            concurrency=concurrency,
+            allow_destroy=allow_destroy,
+            poll=PollPolicy(first=poll_interval),
+            report=click.echo,
+        )
+    _report_outcome(applied.outcome)
+    applied.raise_if_stopped()  # the run stopped (a lock it cannot write), after the table
+    if not applied.outcome.ok:
         sys.exit(1)
 
 
@@ -658,7 +648,7 @@ def _action_options(func: F) -> F:
             type=click.BOOL,
             default=True,
             show_default=True,
-            help="Commit and push podsync.lock after apply (and after a preview).",
+            help="apply: commit and push podsync.lock to the branch afterwards.",
         ),
         click.option(
             "--preview",
@@ -668,6 +658,14 @@ def _action_options(func: F) -> F:
             show_default=True,
             help="plan: generate the audio of new and changed episodes for review, without "
             "publishing, and link it in the comment.",
+        ),
+        click.option(
+            "--comment-author",
+            envvar="PODSYNC_COMMENT_AUTHOR",
+            default="github-actions[bot]",
+            show_default=True,
+            help="The login that posts the plan comments (another bot's, or a person's with a "
+            "personal token): only its comments are updated, and read as the approved plan.",
         ),
         click.option(
             "--require-review",

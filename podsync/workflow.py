@@ -5,6 +5,7 @@ Kept apart from cli.py so that tests and the GitHub Action can drive podsync wit
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -248,6 +249,53 @@ async def execute_at(
             report=report,
             outcome=outcome,
         )
+
+
+@dataclass
+class Applied:
+    """How an apply ended: its outcome, and the error that stopped it early (a lock it cannot
+    write), which the caller raises once it has reported how far the apply got."""
+
+    outcome: Outcome
+    stopped_by: PodsyncError | None = None
+
+    def raise_if_stopped(self) -> None:
+        if self.stopped_by is not None:
+            raise self.stopped_by
+
+
+def apply_plan(
+    endpoint: Endpoint,
+    planned: Planned,
+    *,
+    concurrency: int = 8,
+    allow_destroy: bool = False,
+    poll: PollPolicy | None = None,
+    report: Report | None = None,
+) -> Applied:
+    """Execute the plan in its own event loop, for the CLI's apply and the GitHub Action's
+    alike, and always end with an Outcome: after Ctrl-C, or an error that stops the run
+    midway, it is marked interrupted, so the done/failed/not-started table can still say
+    where to pick up before the error is raised."""
+    outcome = Outcome()
+    try:
+        asyncio.run(
+            execute_at(
+                endpoint,
+                planned,
+                concurrency=concurrency,
+                allow_destroy=allow_destroy,
+                poll=poll,
+                report=report,
+                outcome=outcome,
+            )
+        )
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    except PodsyncError as exc:
+        outcome.interrupted = True
+        return Applied(outcome, exc)
+    return Applied(outcome)
 
 
 async def preview_at(

@@ -4,11 +4,15 @@
     POST  /repos/{owner}/{repo}/issues/{number}/comments
     PATCH /repos/{owner}/{repo}/issues/comments/{id}
     GET   /repos/{owner}/{repo}/commits/{sha}/pulls
+    GET   /repos/{owner}/{repo}/pulls/{number}
 
-Response shapes follow GitHub's REST docs (the fields podsync reads, and a few more). It checks
-the token (401 "Bad credentials" otherwise), answers writes with 403 "Resource not accessible by
-integration" when `read_only` (a fork's token), refuses bodies over 65,536 characters as GitHub
-does, and records every request so tests can see what was sent.
+Response shapes follow GitHub's REST docs (the fields podsync reads, and a few more). Every
+token stands for a user (`token` for github-actions[bot], `users` for more, people's personal
+tokens say), who authors the comments posted with it; any other token gets 401 "Bad
+credentials". It answers writes with 403 "Resource not accessible by integration" when
+`read_only` (a fork's token), refuses an edit of a comment by anyone but its author (so a test
+sees at once if the action tries to take over someone else's comment), refuses bodies over
+65,536 characters as GitHub does, and records every request so tests can see what was sent.
 """
 
 from __future__ import annotations
@@ -45,12 +49,17 @@ class FakeGitHub:
     token: str
     read_only: bool = False
     max_per_page: int = 100
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> user
     comments: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     pulls: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    open_pulls: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
     _mutex: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.users.setdefault(self.token, BOT)
 
     def app(self) -> Starlette:
         return Starlette(
@@ -66,6 +75,7 @@ class FakeGitHub:
                     methods=["PATCH"],
                 ),
                 Route("/repos/{owner}/{repo}/commits/{sha}/pulls", self._pulls, methods=["GET"]),
+                Route("/repos/{owner}/{repo}/pulls/{number:int}", self._pull, methods=["GET"]),
             ]
         )
 
@@ -96,13 +106,25 @@ class FakeGitHub:
             }
         )
 
+    def opened(self, repo: str, number: int, head_sha: str, head: str, base: str = "main") -> None:
+        """Record pull request `number` as open with `head_sha` at its head (a push moves it)."""
+        self.open_pulls[(repo, number)] = {
+            "number": number,
+            "state": "open",
+            "merged_at": None,
+            "merge_commit_sha": None,
+            "html_url": f"https://github.com/{repo}/pull/{number}",
+            "head": {"ref": head, "sha": head_sha, "repo": {"full_name": repo}},
+            "base": {"ref": base, "sha": "1" * 40, "repo": {"full_name": repo}},
+        }
+
     def calls(self, method: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method]
 
     # the endpoints
 
     async def _comments(self, request: Request) -> JSONResponse:
-        refused = await self._record(request)
+        refused, user = await self._record(request)
         if refused is not None:
             return refused
         repo = f"{request.path_params['owner']}/{request.path_params['repo']}"
@@ -113,11 +135,11 @@ class FakeGitHub:
             body = (await request.json()).get("body", "")
             if len(body) > MAX_BODY:
                 return _too_long()
-            return JSONResponse(self._new_comment(repo, number, body, BOT), status_code=201)
+            return JSONResponse(self._new_comment(repo, number, body, user), status_code=201)
         return self._page(request, self.comments.get((repo, number), []))
 
     async def _update(self, request: Request) -> JSONResponse:
-        refused = await self._record(request)
+        refused, user = await self._record(request)
         if refused is not None:
             return refused
         if self.read_only:
@@ -130,19 +152,32 @@ class FakeGitHub:
         for (owner_repo, _), items in self.comments.items():
             for comment in items:
                 if comment["id"] == wanted and owner_repo == repo:
+                    if comment["user"]["id"] != user["id"]:
+                        return _forbidden("only the comment's author may edit it")
                     comment["body"] = body
                     comment["updated_at"] = "2026-01-02T03:05:00Z"
                     return JSONResponse(comment)
         return JSONResponse({"message": "Not Found"}, status_code=404)
 
     async def _pulls(self, request: Request) -> JSONResponse:
-        refused = await self._record(request)
+        refused, _ = await self._record(request)
         if refused is not None:
             return refused
         repo = f"{request.path_params['owner']}/{request.path_params['repo']}"
         return self._page(request, self.pulls.get((repo, request.path_params["sha"]), []))
 
-    async def _record(self, request: Request) -> JSONResponse | None:
+    async def _pull(self, request: Request) -> JSONResponse:
+        refused, _ = await self._record(request)
+        if refused is not None:
+            return refused
+        repo = f"{request.path_params['owner']}/{request.path_params['repo']}"
+        pull = self.open_pulls.get((repo, request.path_params["number"]))
+        if pull is None:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        return JSONResponse(pull)
+
+    async def _record(self, request: Request) -> tuple[JSONResponse | None, dict[str, Any]]:
+        """Record the request; the refusal for a bad token, else None and the token's user."""
         raw = await request.body()
         body: Any = None
         if raw:
@@ -151,9 +186,11 @@ class FakeGitHub:
         self.requests.append(
             Recorded(request.method, request.url.path, request.url.query, headers, body)
         )
-        if headers.get("authorization") != f"Bearer {self.token}":
-            return JSONResponse({"message": "Bad credentials"}, status_code=401)
-        return None
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        user = self.users.get(token)
+        if user is None:
+            return JSONResponse({"message": "Bad credentials"}, status_code=401), {}
+        return None, user
 
     def _page(self, request: Request, items: list[dict[str, Any]]) -> JSONResponse:
         per_page = min(int(request.query_params.get("per_page", 30)), self.max_per_page)
@@ -187,10 +224,10 @@ class FakeGitHub:
         return comment
 
 
-def _forbidden() -> JSONResponse:
+def _forbidden(message: str = "Resource not accessible by integration") -> JSONResponse:
     return JSONResponse(
         {
-            "message": "Resource not accessible by integration",
+            "message": message,
             "documentation_url": "https://docs.github.com/rest/issues/comments",
             "status": "403",
         },

@@ -168,6 +168,7 @@ class Sim:
         head_repo = "mallory/podcasts" if fork else REPO
         base_sha = self.head("origin/main")
         head_sha = self.head()
+        self.github.opened(REPO, number, head_sha, branch)  # the push moved the head
         return {
             "action": action,
             "number": number,
@@ -253,6 +254,8 @@ class Sim:
         result = self.cli(
             "action", command, "--poll-interval=0.05", *options, env={**runner_env, **(env or {})}
         )
+        if pull:  # the job's checkout is thrown away: what it wrote (a previewed lock) is gone
+            git(self.work, "reset", "--quiet", "--hard")
         return Run(result, parse_outputs(output.read_text()), summary.read_text())
 
     def origin_log(self, ref: str = "main") -> list[dict[str, str]]:

@@ -3,13 +3,17 @@ real-shaped webhook payloads, the fake GitHub API over HTTP and the ZenMic emula
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from podsync import lock as lock_module
+from podsync.github.comment import previewed_in
 from podsync.github.lock_commit import BOT_EMAIL, BOT_NAME
+from podsync.lock import Lock, read_lock
 from tests.conftest import TEST_KEY, Emulator
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import GH_TOKEN, PROJECT_DIR, REPO, Run, Sim, git
@@ -308,32 +312,59 @@ def test_the_lock_commit_is_rebased_when_main_moves_during_apply(
     assert "quantum" in sim.origin_file(f"{PROJECT_DIR}/podsync.lock")
 
 
-def test_preview_links_the_audio_and_the_merge_pays_nothing_twice(
+def test_preview_links_the_audio_commits_nothing_and_the_merge_pays_nothing_twice(
     sim: Sim, github: FakeGitHub
 ) -> None:
     sim.open_pull_request()
     sim.edit_show(add_episode)
-    sim.commit("Add an episode")
+    branch_tip = sim.commit("Add an episode")
     audios = sim.emulator.account()["audios"]
-    run = sim.step(
-        "plan", sim.pull_request_event(PR, action="opened"), env={"PODSYNC_PREVIEW": "true"}
-    )
+    preview = {"PODSYNC_PREVIEW": "true"}
+    run = sim.step("plan", sim.pull_request_event(PR, action="opened"), env=preview)
     assert run.exit_code == 0, run.output
     assert sim.emulator.account()["audios"] == audios + 1, "the new episode's audio was made"
     assert sim.emulator.account()["episodes"] == 4, "and not published"
-    tip = sim.origin_log("feature")[0]
-    assert tip["author"] == BOT and "[skip ci]" in tip["subject"] and "preview" in tip["subject"]
-    assert tip["files"] == f"{PROJECT_DIR}/podsync.lock"
+    assert sim.origin_log("feature")[0]["sha"] == branch_tip, "nothing committed to the branch"
     body = comment_of(github)
     assert "[listen](https://emulator.zenmic.invalid/audio/" in body
+    links = body.count("[listen](")
+    jobs = previewed_in(body)
+    assert len(jobs) == 1 and next(iter(jobs.values())).status == "succeeded"
     assert run.outputs["audio-to-generate"] == "0", "the plan now reuses the previewed audio"
+
+    def add_second(data: dict) -> None:  # type: ignore[type-arg]
+        data["episodes"].append(
+            {
+                "key": "fusion",
+                "title": "Episode 6 - Fusion",
+                "description": "Stars in a bottle.",
+                "source": {"topic": "Fusion power, plainly", "duration_minutes": 3},
+            }
+        )
+
+    sim.edit_show(add_second)  # the next push: only the new source is generated
+    sim.commit("And another")
+    again = sim.step("plan", sim.pull_request_event(PR), env=preview)
+    assert again.exit_code == 0, again.output
+    assert "Reusing 1 audio job from earlier previews" in again.output
+    assert sim.emulator.account()["audios"] == audios + 2
+    body = comment_of(github)
+    assert body.count("[listen](") == 2 * links and len(previewed_in(body)) == 2
+    assert again.outputs["audio-to-generate"] == "0"
+    mic_ids = {job.mic_id for job in previewed_in(body).values()}
 
     before = sim.head("main", sim.origin)
     merged = sim.merge(PR)
     applied = sim.step("apply", sim.push_event(before, merged))
     assert applied.exit_code == 0, applied.output
-    assert sim.emulator.account()["audios"] == audios + 1, "no audio paid for twice"
-    assert sim.emulator.account()["episodes"] == 5
+    assert "Reusing 2 audio jobs generated for review in pull request #7" in applied.output
+    assert "reviewed in pull request #7" in applied.output
+    assert applied.outputs["plan-checksum"] == again.outputs["plan-checksum"]
+    assert sim.emulator.account()["audios"] == audios + 2, "no audio paid for twice"
+    assert sim.emulator.account()["episodes"] == 6
+    lock = read_lock(sim.project / "podsync.lock")
+    assert mic_ids <= {audio.mic_id for audio in lock.audio.values()}, "the lock records them"
+    assert sim.origin_log()[0]["author"] == BOT
 
 
 def test_the_comment_shows_changed_dialogue_lines_against_the_base(
@@ -366,3 +397,30 @@ def test_no_preview_is_paid_for_a_fork_even_with_a_key(sim: Sim, github: FakeGit
     assert sim.emulator.account()["audios"] == audios
     assert run.outputs["audio-to-generate"] == "1"
     assert sim.origin_log("mallory-feature")[0]["author"] != BOT
+
+
+def test_a_lock_that_cannot_be_written_mid_apply_still_ends_with_the_table(
+    sim: Sim, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim.open_pull_request()
+    sim.edit_show(add_episode)
+    sim.commit("Add an episode")
+    assert sim.step("plan", sim.pull_request_event(PR, action="opened")).exit_code == 0
+    before = sim.head("main", sim.origin)
+    merged = sim.merge(PR)
+
+    real_write = lock_module.write_lock
+    writes = []
+
+    def disk_fills_up(path: Path, lock: Lock) -> None:  # the first record fits, then no more
+        writes.append(path)
+        if len(writes) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, lock)
+
+    monkeypatch.setattr(lock_module, "write_lock", disk_fills_up)
+    run = sim.step("apply", sim.push_event(before, merged))
+    assert run.exit_code == 1, run.output
+    assert "Apply interrupted: " in run.output
+    assert "::error::cannot write" in run.output and "No space left on device" in run.output
+    assert "**Apply interrupted: " in run.summary and "No space left on device" in run.summary

@@ -1,13 +1,14 @@
 """`podsync action plan` and `podsync action apply`: what the GitHub Action runs.
 
 plan (on a pull request): make the plan (from the lock alone when there is no API key, as for a
-fork), optionally generate the audio for review first (preview), then publish the plan as
-Markdown in the job summary and in one sticky PR comment that carries the plan's checksum, and
-write the step outputs.
+fork), optionally generate the audio for review first (preview, which commits nothing: the jobs
+travel in the comment, see podsync.github.preview), then publish the plan as Markdown in the
+job summary and in one sticky PR comment that carries the plan's checksum, and write the step
+outputs. A plan that fails replaces the comment with what went wrong.
 
 apply (on a push to the default branch): find the pull request the push merged and the checksum
-its comment approved, plan again, and apply only if the plan is still that one; then commit the
-updated podsync.lock back to the branch.
+its comment approved, plan again (reusing the audio its previews paid for), and apply only if
+the plan is still that one; then commit the updated podsync.lock back to the branch.
 
 Both only orchestrate: planning, guards, execution and rendering are podsync.workflow's and
 podsync.render's, the same code `podsync plan` and `podsync apply` run. Nothing here prints:
@@ -17,38 +18,52 @@ every line for the log goes through `say`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from podsync.connection import API_KEY_ENV, API_URL_ENV, LOCAL, Endpoint, api_endpoint
-from podsync.errors import PodsyncError
+from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
 from podsync.git_base import load_base
+from podsync.github import preview
 from podsync.github.api import GitHubApi, GitHubError
-from podsync.github.comment import compose, normalize_directory, post_sticky
+from podsync.github.comment import (
+    DEFAULT_AUTHOR,
+    Posted,
+    compose,
+    compose_failure,
+    failure_markdown,
+    find_sticky,
+    normalize_directory,
+    post_sticky,
+    previewed_in,
+)
 from podsync.github.git_auth import GitAuth
-from podsync.github.lock_commit import Pushed, commit_lock, commit_message
+from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
 from podsync.github.review import Review, check_review, find_review
 from podsync.github.runner import Runner, workflow_command
 from podsync.github.tip import Start, start_at_tip
-from podsync.lock import LOCK_NAME, read_lock
+from podsync.lock import LOCK_NAME, CachedAudio, Lock, read_lock
 from podsync.model import Desired
+from podsync.plan import counted
 from podsync.project_lock import hold_project
 from podsync.render import render
 from podsync.render.json import plan_checksum, plan_to_dict
-from podsync.render.markdown import render_markdown
+from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
 from podsync.workflow import (
+    Applied,
     Inputs,
     Planned,
+    apply_plan,
     audio_pages,
     check_safe,
-    execute_at,
     load_inputs,
     make_offline_plan,
     outcome_report,
@@ -60,6 +75,11 @@ from podsync.workflow import (
 
 Say = Callable[[str], None]
 CommentMode = Literal["auto", "true", "false"]
+Previewed = Mapping[str, CachedAudio]
+# The job summary gets the whole plan in practice: GitHub allows a step 1 MiB of summary, and
+# a plan is cut only past this many characters (and to a quarter of the limit should its
+# characters take more than a byte each, keeping room for the apply's table after it).
+SUMMARY_CHARS = 900_000
 
 OFFLINE_WARNING = (
     f"{API_KEY_ENV} is not set (a pull request from a fork gets no secrets): this plan compares "
@@ -78,6 +98,7 @@ class ActionOptions:
     commit_lock: bool = True
     preview: bool = False
     require_review: bool = True
+    comment_author: str = DEFAULT_AUTHOR
     concurrency: int = 8
     lock_timeout: float = 0.0
     poll_interval: float = 2.0
@@ -91,7 +112,6 @@ class ActionOptions:
 class StepResult:
     """What the step did, for the exit code: `problems` failed it after it reported."""
 
-    planned: Planned | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -107,38 +127,57 @@ def has_api_key() -> bool:
 
 
 def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
-    """The pull-request step: plan, report it everywhere a reviewer looks, write outputs."""
+    """The pull-request step: plan, report it everywhere a reviewer looks, write outputs. A
+    plan that fails (a broken manifest, the API down) also replaces the plan comment with what
+    went wrong, so the pull request never shows a plan that is not its head's."""
+    pull = runner.pull_request
+    result = StepResult()
+    commenting = _wants_comment(options.comment, runner, say) and pull is not None
+    try:
+        planned, previewed = _plan_pull_request(options, runner, say, result)
+        say(render(planned.plan, "text"))
+        project = options.project
+        base = load_base(project, pull.base_sha) if pull is not None and pull.base_sha else None
+        summary = _markdown(planned, base)
+        runner.add_summary(summary)
+        _write_outputs(runner, planned, options)
+    except PodsyncError as exc:
+        with contextlib.suppress(PodsyncError):  # the summary may be what failed
+            runner.add_summary(failure_markdown(pull.head_sha if pull else "", _problems(exc)))
+        if commenting:
+            _comment_failure(runner, options, exc, say)
+        raise
+    if commenting and pull is not None:
+        body = compose(
+            lambda room: summary if len(summary) <= room else _markdown(planned, base, room),
+            working_directory=options.working_directory,
+            checksum=plan_checksum(planned.plan),
+            labels=change_labels(plan_to_dict(planned.plan)),
+            head_sha=pull.head_sha,
+            previewed=previewed,
+        )
+        _comment(runner, pull.number, body, planned.plan.has_changes, options, say, result)
+    return result
+
+
+def _plan_pull_request(
+    options: ActionOptions, runner: Runner, say: Say, result: StepResult
+) -> tuple[Planned, Previewed]:
+    """The plan, and the audio jobs previews paid for that the comment must carry."""
     project = options.project
     inputs = load_inputs(project)
     pull = runner.pull_request
-    result = StepResult()
     if not has_api_key():
         say(workflow_command("warning", OFFLINE_WARNING))
         if options.preview:
             say(workflow_command("warning", f"preview needs {API_KEY_ENV}; no audio generated"))
-        planned = make_offline_plan(inputs)
-    elif options.preview and pull is not None:
-        planned = _plan_with_preview(options, runner, inputs, say, result)
-    else:
-        if options.preview:
-            say(workflow_command("notice", "preview runs on pull requests only; skipped"))
-        with api_endpoint(project) as endpoint:
-            planned = _plan(inputs, endpoint, options)
-    result.planned = planned
-    say(render(planned.plan, "text"))
-    base = load_base(project, pull.base_sha) if pull is not None and pull.base_sha else None
-    markdown = _markdown(planned, base)
-    runner.add_summary(markdown)
-    _write_outputs(runner, planned, options)
-    if _wants_comment(options.comment, runner, say) and pull is not None:
-        body = compose(
-            markdown,
-            working_directory=options.working_directory,
-            checksum=plan_checksum(planned.plan),
-            labels=change_labels(plan_to_dict(planned.plan)),
-        )
-        _comment(runner, pull.number, body, planned, options, say, result)
-    return result
+        return make_offline_plan(inputs), {}
+    if options.preview and pull is not None:
+        return _plan_with_preview(options, runner, inputs, say, result)
+    if options.preview:
+        say(workflow_command("notice", "preview runs on pull requests only; skipped"))
+    with api_endpoint(project) as endpoint:
+        return _plan(inputs, endpoint, options), {}
 
 
 def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
@@ -151,29 +190,31 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         _stand_down(runner, start)
         return result
     inputs = load_inputs(project)
-    review = find_review(runner, options.working_directory)
+    review = find_review(runner, options.working_directory, options.comment_author)
     with hold_project(project, options.lock_timeout, on_wait=say):
-        inputs = reread_lock(inputs)
+        inputs = _with_previewed_audio(reread_lock(inputs), review, say)
         with api_endpoint(project) as endpoint:
             planned = _plan(inputs, endpoint, options)
-            result.planned = planned
             say(render(planned.plan, "text"))
             markdown = _markdown(planned, None)
             _write_outputs(runner, planned, options)
             if not planned.plan.has_changes:
                 prune_lock(planned)
                 runner.add_summary(markdown)
-                outcome = Outcome()
             else:
                 _check_before_apply(review, planned, options, runner, markdown, say)
                 try:
-                    outcome = _apply(planned, endpoint, options, say)
+                    applied = _apply(planned, endpoint, options, say)
                 finally:  # whatever happened, the lock records what was done and paid for
                     if options.commit_lock:
                         _commit_lock(runner, options, say, result, start.auth)
-                headline, details = outcome_report(outcome)
-                runner.add_summary("\n".join([markdown, f"**{headline}**", "", *details, ""]))
-                if not outcome.ok:
+                headline, details = outcome_report(applied.outcome)
+                stopped = [f"```\n{applied.stopped_by}\n```", ""] if applied.stopped_by else []
+                runner.add_summary(
+                    "\n".join([markdown, f"**{headline}**", "", *details, "", *stopped])
+                )
+                applied.raise_if_stopped()
+                if not applied.outcome.ok:
                     result.problems.append("the apply did not finish: see the table above")
                 return result
     if options.commit_lock:  # a lock-only change (forgotten entries, protect:) goes back too
@@ -195,29 +236,39 @@ def _stand_down(runner: Runner, start: Start) -> None:
     )
 
 
-def _apply(planned: Planned, endpoint: Endpoint, options: ActionOptions, say: Say) -> Outcome:
+def _with_previewed_audio(inputs: Inputs, review: Review, say: Say) -> Inputs:
+    """The lock with the audio jobs the merged pull request's previews paid for, as its
+    approved comment carries them: the plan reuses them (and so is the plan reviewed after a
+    preview), and the lock this apply commits records them."""
+    jobs = review.approved.previewed if review.approved is not None else {}
+    seeded = preview.seed(inputs.lock, jobs)
+    if seeded == inputs.lock:
+        return inputs
+    added = _seeded_count(inputs.lock, seeded)
+    say(f"Reusing {counted(added, 'audio job')} generated for review in {review.where}.")
+    return replace(inputs, lock=seeded)
+
+
+def _seeded_count(before: Lock, after: Lock) -> int:
+    return sum(1 for digest, audio in after.audio.items() if before.audio.get(digest) != audio)
+
+
+def _apply(planned: Planned, endpoint: Endpoint, options: ActionOptions, say: Say) -> Applied:
     """apply --auto-approve: the reviewer approved the plan when the pull request was merged."""
-    outcome = Outcome()
-    try:
-        asyncio.run(
-            execute_at(
-                endpoint,
-                planned,
-                concurrency=options.concurrency,
-                allow_destroy=options.allow_destroy,
-                poll=PollPolicy(first=options.poll_interval),
-                report=say,
-                outcome=outcome,
-            )
-        )
-    except KeyboardInterrupt:
-        outcome.interrupted = True
-    headline, details = outcome_report(outcome)
+    applied = apply_plan(
+        endpoint,
+        planned,
+        concurrency=options.concurrency,
+        allow_destroy=options.allow_destroy,
+        poll=PollPolicy(first=options.poll_interval),
+        report=say,
+    )
+    headline, details = outcome_report(applied.outcome)
     say("")
     say(headline)
     for line in details:
         say(line)
-    return outcome
+    return applied
 
 
 def _check_before_apply(
@@ -248,9 +299,10 @@ def _plan(inputs: Inputs, endpoint: Endpoint, options: ActionOptions) -> Planned
 
 def _plan_with_preview(
     options: ActionOptions, runner: Runner, inputs: Inputs, say: Say, result: StepResult
-) -> Planned:
-    """Generate the audio for review, record it on the PR branch, and plan again: the new plan
-    reuses that audio, and so will the apply after the merge."""
+) -> tuple[Planned, Previewed]:
+    """Generate the audio for review and plan again: the plan shown then reuses that audio,
+    and so will the apply after the merge, which finds the jobs in the comment. Nothing is
+    committed: the lock on the runner is thrown away with it."""
     pull = runner.pull_request
     assert pull is not None
     project = options.project
@@ -259,52 +311,98 @@ def _plan_with_preview(
             workflow_command(
                 "warning",
                 "no preview for a pull request from a fork: its changes would be paid for "
-                "before anyone reviewed them, and its branch cannot take the lock commit",
+                "before anyone reviewed them",
             )
         )
         with api_endpoint(project) as endpoint:
-            return _plan(inputs, endpoint, options)
+            return _plan(inputs, endpoint, options), {}
+    earlier = _earlier_preview(runner, options, say)
     with hold_project(project, options.lock_timeout, command="preview", on_wait=say):
         inputs = reread_lock(inputs)
+        committed = inputs.lock
+        seeded = preview.seed(committed, earlier)
+        if seeded != committed:
+            added = _seeded_count(committed, seeded)
+            say(f"Reusing {counted(added, 'audio job')} from earlier previews.")
         with api_endpoint(project) as endpoint:
-            planned = _plan(inputs, endpoint, options)
-            if not planned.plan.needs_jobs:
-                return planned
-            outcome = Outcome()
-            asyncio.run(
-                preview_at(
-                    endpoint,
-                    planned,
-                    concurrency=options.concurrency,
-                    poll=PollPolicy(first=options.poll_interval),
-                    report=say,
-                    outcome=outcome,
-                )
-            )
-            headline, details = outcome_report(outcome, "Preview", "podsync apply --preview")
-            for line in [headline, *details]:
-                say(line)
-            if not outcome.ok:
-                result.problems.append("the preview did not finish: see the table above")
-            if not options.commit_lock:
+            planned = _plan(replace(inputs, lock=seeded), endpoint, options)
+            if planned.plan.needs_jobs:
+                _preview(planned, endpoint, options, say, result)
+            now = preview.seed(read_lock(inputs.lock_path), seeded.audio)
+            jobs = preview.carried(planned.plan, committed, now)
+            _, kept = preview.encode(jobs)
+            if len(kept) < len(jobs):
                 say(
                     workflow_command(
                         "warning",
-                        "preview with commit-lock false: the audio jobs are not recorded on the "
-                        "branch, so the apply after the merge will generate (and pay for) them "
-                        "again",
+                        f"{counted(len(jobs) - len(kept), 'previewed audio job')} did not fit in "
+                        "the plan comment: the apply after the merge generates that audio again",
                     )
                 )
-                return planned
-            _push_lock(
-                runner, options, say, result, branch=pull.head_ref, start=None, why="preview"
+            final = replace(inputs, lock=preview.seed(committed, kept))
+            if final.lock == planned.inputs.lock and not planned.plan.needs_jobs:
+                return planned, kept
+            return _plan(final, endpoint, options), kept
+
+
+def _preview(
+    planned: Planned, endpoint: Endpoint, options: ActionOptions, say: Say, result: StepResult
+) -> None:
+    outcome = Outcome()
+    try:
+        asyncio.run(
+            preview_at(
+                endpoint,
+                planned,
+                concurrency=options.concurrency,
+                poll=PollPolicy(first=options.poll_interval),
+                report=say,
+                outcome=outcome,
             )
-            return _plan(reread_lock(inputs), endpoint, options)
+        )
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    headline, details = outcome_report(outcome, "Preview", "podsync apply --preview")
+    for line in [headline, *details]:
+        say(line)
+    if not outcome.ok:
+        result.problems.append("the preview did not finish: see the table above")
 
 
-def _markdown(planned: Planned, base: Desired | None) -> str:
-    pages = audio_pages(planned.plan, read_lock(planned.inputs.lock_path))
-    return render_markdown(planned.plan, base=base, audio_pages=pages)
+def _earlier_preview(runner: Runner, options: ActionOptions, say: Say) -> Previewed:
+    """The audio jobs the action's plan comment says earlier previews of this pull request
+    paid for (none when it cannot be read: that audio is then generated again)."""
+    pull = runner.pull_request
+    if pull is None or not runner.token:
+        return {}
+    try:
+        with GitHubApi(runner.token, api_url=runner.api_url) as api:
+            comments = api.list_issue_comments(runner.repository, pull.number)
+    except GitHubError as exc:
+        say(
+            workflow_command(
+                "warning",
+                f"could not read the plan comment for the audio earlier previews made ({exc}); "
+                "it is generated again",
+            )
+        )
+        return {}
+    sticky = find_sticky(comments, options.working_directory, options.comment_author)
+    return previewed_in(sticky.body) if sticky is not None else {}
+
+
+def _markdown(planned: Planned, base: Desired | None, max_chars: int | None = None) -> str:
+    """The plan in Markdown within `max_chars`; by default for the job summary, whole in
+    practice and within GitHub's byte limit whatever the characters."""
+    pages = audio_pages(planned.plan, planned.inputs.lock)
+    if max_chars is not None:
+        return render_markdown(planned.plan, base=base, audio_pages=pages, max_chars=max_chars)
+    text = render_markdown(planned.plan, base=base, audio_pages=pages, max_chars=SUMMARY_CHARS)
+    if len(text.encode("utf-8")) > SUMMARY_LIMIT * 7 // 8:
+        text = render_markdown(
+            planned.plan, base=base, audio_pages=pages, max_chars=SUMMARY_LIMIT // 4
+        )
+    return text
 
 
 def _write_outputs(runner: Runner, planned: Planned, options: ActionOptions) -> None:
@@ -364,13 +462,14 @@ def _comment(
     runner: Runner,
     number: int,
     body: str,
-    planned: Planned,
+    has_changes: bool,
     options: ActionOptions,
     say: Say,
     result: StepResult,
 ) -> None:
     """Post or update the sticky comment. A 403 is the read-only token of a fork's pull request
     (or a workflow without `pull-requests: write`): warn, the job summary has the plan."""
+    pull = runner.pull_request
     try:
         with GitHubApi(runner.token, api_url=runner.api_url) as api:
             posted = post_sticky(
@@ -379,7 +478,9 @@ def _comment(
                 number,
                 body,
                 working_directory=options.working_directory,
-                has_changes=planned.plan.has_changes,
+                has_changes=has_changes,
+                author=options.comment_author,
+                head_sha=pull.head_sha if pull is not None else "",
             )
     except GitHubError as exc:
         if exc.status == 403:
@@ -394,8 +495,60 @@ def _comment(
             return
         result.problems.append(f"could not post the plan comment: {exc}")
         return
+    _said_posted(posted, say)
+
+
+def _comment_failure(runner: Runner, options: ActionOptions, error: PodsyncError, say: Say) -> None:
+    """After a failed plan: the plan comment, if there is one, says so instead of showing the
+    last plan that worked, and loses its checksum, so that merging now applies nothing. The
+    audio earlier previews paid for stays in it for the next push."""
+    pull = runner.pull_request
+    assert pull is not None
+    try:
+        with GitHubApi(runner.token, api_url=runner.api_url) as api:
+            comments = api.list_issue_comments(runner.repository, pull.number)
+            sticky = find_sticky(comments, options.working_directory, options.comment_author)
+            if sticky is None:
+                return  # no plan to take back; the annotations say what failed
+            body = compose_failure(
+                options.working_directory,
+                pull.head_sha,
+                _problems(error),
+                previewed=previewed_in(sticky.body),
+            )
+            posted = post_sticky(
+                api,
+                runner.repository,
+                pull.number,
+                body,
+                working_directory=options.working_directory,
+                has_changes=False,
+                author=options.comment_author,
+                head_sha=pull.head_sha,
+            )
+    except GitHubError as exc:
+        say(workflow_command("warning", f"could not mark the plan comment as failed: {exc}"))
+        return
+    _said_posted(posted, say)
+
+
+def _problems(error: PodsyncError) -> list[str]:
+    if isinstance(error, ManifestError):
+        return [str(problem) for problem in error.problems]
+    return str(error).splitlines()
+
+
+def _said_posted(posted: Posted, say: Say) -> None:
     if posted.comment is None:
         say("No changes and no earlier plan comment: nothing posted.")
+    elif posted.action == "stale":
+        say(
+            workflow_command(
+                "notice",
+                "the plan comment was made for a newer commit of the pull request than this "
+                "run's; left as it is",
+            )
+        )
     else:
         say(f"Plan comment {posted.action}: {posted.comment.url or posted.comment.id}")
 
@@ -431,31 +584,3 @@ def _commit_lock(
         again = f" after {pushed.attempts - 1} rebase(s)" if pushed.attempts > 1 else ""
         say(f"Committed podsync.lock to {branch} ({pushed.commit[:12]}){again}.")
 
-
-def _push_lock(
-    runner: Runner,
-    options: ActionOptions,
-    say: Say,
-    result: StepResult,
-    *,
-    branch: str,
-    start: str | None,
-    why: str,
-) -> Pushed | None:
-    lock_path = options.project / "podsync.lock"
-    try:
-        pushed = commit_lock(
-            lock_path,
-            branch=branch,
-            start=start,
-            message=commit_message(options.working_directory, why),
-        )
-    except PodsyncError as exc:
-        result.problems.append(str(exc))
-        return None
-    if pushed is None:
-        say(f"podsync.lock on {branch} is up to date; nothing to commit.")
-    else:
-        again = f" after {pushed.attempts - 1} rebase(s)" if pushed.attempts > 1 else ""
-        say(f"Committed podsync.lock to {branch} ({pushed.commit[:12]}){again}.")
-    return pushed

@@ -57,6 +57,7 @@ class PullRequest:
     head_ref: str
     base_ref: str
     url: str
+    head_sha: str = ""
 
 
 class GitHubApi:
@@ -112,6 +113,15 @@ class GitHubApi:
     def update_issue_comment(self, repo: str, comment_id: int, body: str) -> Comment:
         path = f"/repos/{repo}/issues/comments/{comment_id}"
         return _comment(self._send("PATCH", path, json={"body": body}), path)
+
+    def get_pull(self, repo: str, number: int) -> PullRequest:
+        """The pull request as it is now (its head commit moves with every push)."""
+        path = f"/repos/{repo}/pulls/{number}"
+        response = self._request("GET", path, path)
+        data = _json(response, "GET", path)
+        if not isinstance(data, dict):
+            raise GitHubError("GET", path, response.status_code, "expected a JSON object")
+        return _pull(data, path)
 
     def pulls_for_commit(self, repo: str, sha: str) -> list[PullRequest]:
         """The pull requests a commit belongs to; for a commit pushed by merging, the merged one."""
@@ -216,6 +226,7 @@ def _pull(item: dict[str, Any], path: str) -> PullRequest:
             merged=bool(item.get("merged_at")),
             merge_commit_sha=item.get("merge_commit_sha"),
             head_ref=str((item.get("head") or {}).get("ref", "")),
+            head_sha=str((item.get("head") or {}).get("sha", "")),
             base_ref=str((item.get("base") or {}).get("ref", "")),
             url=str(item.get("html_url", "")),
         )

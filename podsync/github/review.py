@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from podsync.errors import PodsyncError
 from podsync.github.api import GitHubApi, GitHubError, PullRequest
-from podsync.github.comment import Approved, find_sticky, parse
+from podsync.github.comment import DEFAULT_AUTHOR, Approved, find_sticky, parse
 from podsync.github.runner import Runner
 from podsync.plan import Plan
 from podsync.render.json import plan_checksum, plan_to_dict
@@ -50,8 +50,10 @@ class Review:
         )
 
 
-def find_review(runner: Runner, working_directory: str) -> Review:
-    """The plan approved on the pull request whose merge was pushed as `runner.sha`."""
+def find_review(runner: Runner, working_directory: str, author: str = DEFAULT_AUTHOR) -> Review:
+    """The plan approved on the pull request whose merge was pushed as `runner.sha`: the
+    checksum in the action's own plan comment there (`author`'s; anyone else's comment with
+    the same markers is ignored, or a pull request's author could approve their own plan)."""
     if runner.event_name != "push":
         return Review(
             None,
@@ -77,14 +79,22 @@ def find_review(runner: Runner, working_directory: str) -> Review:
             comments = api.list_issue_comments(runner.repository, pull.number)
     except GitHubError as exc:
         return Review(None, None, f"the merged pull request could not be looked up: {exc}")
-    sticky = find_sticky(comments, working_directory)
-    approved = parse(sticky.body) if sticky is not None else None
+    sticky = find_sticky(comments, working_directory, author)
+    if sticky is None:
+        return Review(
+            pull,
+            None,
+            f"pull request #{pull.number} has no podsync plan comment by {author} for "
+            f"{working_directory!r} (did the plan step run on it, with changes? if the "
+            "comments are posted with another token, set the action's comment-author input)",
+        )
+    approved = parse(sticky.body)
     if approved is None:
         return Review(
             pull,
             None,
-            f"pull request #{pull.number} has no podsync plan comment for "
-            f"{working_directory!r} (did the plan step run on it, with changes?)",
+            f"the podsync plan comment on pull request #{pull.number} holds no plan to apply "
+            "(the last plan on it failed)",
         )
     return Review(pull, approved)
 

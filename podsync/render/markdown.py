@@ -50,6 +50,8 @@ from podsync.render.text import (
 
 TEMPLATE = "plan.md.j2"
 COMMENT_LIMIT = 65_536  # GitHub's limit for an issue or pull-request comment, in characters
+COMMENT_CHARS = 60_000  # the plan's share of a comment: the rest is for its hidden markers
+SUMMARY_LIMIT = 1_048_576  # GitHub's limit for one step's job summary, in bytes (1 MiB)
 DEFAULT_MINUTES = 5  # ZenMic's documented length when a topic or document gives none
 WORDS_PER_MINUTE = 150  # a conversational speaking rate, to size a dialogue
 FOLD_ROWS = 25  # a table or list longer than this folds into <details>
@@ -123,7 +125,7 @@ def render_markdown(
     *,
     base: Desired | None = None,
     audio_pages: Mapping[str, str] | None = None,
-    max_chars: int = 60_000,
+    max_chars: int = COMMENT_CHARS,
 ) -> str:
     """The plan as one Markdown document ending in a single newline, at most `max_chars` long.
 
@@ -734,7 +736,9 @@ def _minutes(minutes: float | None) -> str:
 
 
 __all__ = [
+    "COMMENT_CHARS",
     "COMMENT_LIMIT",
+    "SUMMARY_LIMIT",
     "LOCK_ONLY",
     "code",
     "estimated_minutes",
