@@ -696,3 +696,14 @@ def test_golden_file_reads_as_markdown_a_reviewer_wants() -> None:
     ):
         assert expected in golden, expected
     assert TEST_KEY not in golden
+
+
+def test_titles_cannot_become_links_issue_references_or_mentions() -> None:
+    from podsync.render.markdown import md
+
+    rendered = md("Hear https://evil.example/x, www.evil.example, #123 and @maintainer")
+    for autolink in ("://e", "www.e", "#1", "@m"):
+        assert autolink not in rendered, autolink
+    assert rendered.replace("\u2060", "") == (
+        "Hear https://evil.example/x, www.evil.example, #123 and @maintainer"
+    )

@@ -569,7 +569,6 @@ def _commit_lock(
         pushed = commit_lock(
             lock_path,
             branch=branch,
-            start="HEAD",
             message=commit_message(options.working_directory, "apply"),
             auth=auth,
         )

@@ -1,6 +1,6 @@
 """Commit podsync.lock, and only it, to a branch and push it, as the GitHub Actions bot.
 
-After an apply (or a preview) the lock holds what podsync created and paid for; if it were not
+After an apply the lock holds what podsync created and paid for; if it were not
 committed, the next run would not know it. The commit is built with git plumbing (a temporary
 index holding the parent's tree plus the new lock), so nothing else in the workspace can slip
 in, and it works the same from a branch checkout, a detached pull-request merge commit or a
@@ -61,24 +61,19 @@ def commit_lock(
     *,
     branch: str,
     message: str,
-    start: str | None = "HEAD",
     remote: str = "origin",
     attempts: int = PUSH_ATTEMPTS,
     auth: GitAuth = NO_AUTH,
 ) -> Pushed | None:
-    """Commit the file at `lock_path` on top of `start` (None: the branch's tip, fetched) and
-    push it to `branch` (with `auth`); None when the lock there already has these bytes
-    (nothing to commit)."""
+    """Commit the file at `lock_path` on top of the checked-out commit and push it to `branch`
+    (with `auth`); None when the lock there already has these bytes (nothing to commit)."""
     if not lock_path.is_file():
         return None
     inside = Git(lock_path.parent, auth)
     git = Git(inside.toplevel(), auth)
     path = inside.run("rev-parse", "--show-prefix").strip() + lock_path.name
     blob = git.run("hash-object", "-w", "--", path).strip()
-    if start is None:
-        parent = git.fetch(remote, branch)
-    else:
-        parent = git.run("rev-parse", "--verify", f"{start}^{{commit}}").strip()
+    parent = git.run("rev-parse", "--verify", "HEAD^{commit}").strip()
     base = git.blob_at(parent, path)
     if base == blob:
         return None
@@ -86,8 +81,7 @@ def commit_lock(
         commit = git.commit_file(parent, path, blob, message)
         refused = git.push(remote, commit, branch)
         if refused is None:
-            if start == "HEAD":
-                git.advance_head(parent, commit, path)
+            git.advance_head(parent, commit, path)
             return Pushed(commit, branch, attempt)
         if attempt == attempts:
             raise PodsyncError(

@@ -78,12 +78,17 @@ _environment = jinja2.Environment(
 )
 
 
+_AUTOLINK = re.compile(r"://|(?i:\bwww)\.|#(?=\d)")
+
+
 def md(text: str) -> str:
     """Inline text safe in a Markdown paragraph or table cell: one line, specials escaped,
     and `@` followed by a word joiner so that a title cannot mention (notify) a GitHub user."""
     escaped = _SPECIAL.sub(r"\\\1", _clean(text))
     escaped = _LEADING_NUMBER.sub(r"\1\\\2", _LEADING_MARK.sub(r"\\\1", escaped))
-    return escaped.replace("@", "@\u2060")
+    # A word joiner after "@", "://", "www." and "#" keeps GitHub from turning a title into a
+    # mention, a link or an issue reference; the reader sees the same text.
+    return _AUTOLINK.sub("\\g<0>\u2060", escaped.replace("@", "@\u2060"))
 
 
 def code(text: str) -> str:
