@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,6 +14,10 @@ from click.testing import CliRunner, Result
 
 from podsync.cli import main
 from podsync.emulator import EmulatorServer
+
+if TYPE_CHECKING:
+    from tests.fake_github import FakeGitHub
+    from tests.runner_sim import Sim
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TEST_KEY = "test-key-0123456789"
@@ -70,3 +74,27 @@ class Cli:
 @pytest.fixture
 def cli(emulator: Emulator) -> Cli:
     return Cli(emulator)
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    """A fake of the few GitHub REST endpoints the action uses, over real HTTP."""
+    from tests.fake_github import FakeGitHub
+    from tests.runner_sim import GH_TOKEN
+
+    fake = FakeGitHub(token=GH_TOKEN)
+    server = fake.serve()
+    try:
+        yield fake
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sim(tmp_path: Path, github: FakeGitHub, emulator: Emulator) -> Sim:
+    """A simulated Actions runner: a git repository with a bare origin, events, outputs."""
+    from tests.runner_sim import Sim
+
+    simulation = Sim(tmp_path, github, emulator)
+    simulation.setup()
+    return simulation

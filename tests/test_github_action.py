@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,30 +13,13 @@ from podsync import lock as lock_module
 from podsync.github.comment import previewed_in
 from podsync.github.lock_commit import BOT_EMAIL, BOT_NAME
 from podsync.lock import Lock, read_lock
-from tests.conftest import TEST_KEY, Emulator
+from tests.conftest import TEST_KEY
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import GH_TOKEN, PROJECT_DIR, REPO, Run, Sim, git
 
 BOT = f"{BOT_NAME} <{BOT_EMAIL}>"
 MARKER = f"<!-- podsync:plan dir={PROJECT_DIR} -->"
 PR = 7
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(token=GH_TOKEN)
-    server = fake.serve()
-    try:
-        yield fake
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def sim(tmp_path: Path, github: FakeGitHub, emulator: Emulator) -> Sim:
-    simulation = Sim(tmp_path, github, emulator)
-    simulation.setup()
-    return simulation
 
 
 def retitle(key: str, title: str) -> object:

@@ -3,32 +3,9 @@ action refuses it unless the workflow says, explicitly, that it knows what it do
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from podsync.github.runner import ALLOW_PULL_REQUEST_TARGET
-from tests.conftest import Emulator
 from tests.fake_github import FakeGitHub
-from tests.runner_sim import GH_TOKEN, REPO, Sim
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(token=GH_TOKEN)
-    server = fake.serve()
-    try:
-        yield fake
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def sim(tmp_path: Path, github: FakeGitHub, emulator: Emulator) -> Sim:
-    simulation = Sim(tmp_path, github, emulator)
-    simulation.setup()
-    return simulation
+from tests.runner_sim import REPO, Sim
 
 
 def test_pull_request_target_is_refused_before_anything_is_read(

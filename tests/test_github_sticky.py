@@ -5,38 +5,16 @@ full when the comment must cut it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 import yaml
 
 from podsync.github.comment import head_of, parse
-from tests.conftest import Emulator
 from tests.fake_github import FakeGitHub
-from tests.runner_sim import GH_TOKEN, REPO, SHOW_FILE, Sim, git
+from tests.runner_sim import REPO, SHOW_FILE, Sim, git
 from tests.test_github_action import MARKER, PR, add_episode, comment_of, retitle
 
 MALLORY = {"login": "mallory", "id": 666, "type": "User"}
 PAT = "ghp_PersonalToken0123456789abcdefABCD"
 CI_USER = {"login": "podcast-ci", "id": 4242, "type": "User"}
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(token=GH_TOKEN)
-    server = fake.serve()
-    try:
-        yield fake
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def sim(tmp_path: Path, github: FakeGitHub, emulator: Emulator) -> Sim:
-    simulation = Sim(tmp_path, github, emulator)
-    simulation.setup()
-    return simulation
 
 
 def test_a_forged_plan_comment_on_a_forks_pull_request_approves_nothing(

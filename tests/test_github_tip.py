@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +26,6 @@ from tests.runner_sim import GH_TOKEN, PROJECT_DIR, REPO, Sim, git
 
 BOT = f"{BOT_NAME} <{BOT_EMAIL}>"
 LOCK = f"{PROJECT_DIR}/podsync.lock"
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(token=GH_TOKEN)
-    server = fake.serve()
-    try:
-        yield fake
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def sim(tmp_path: Path, github: FakeGitHub, emulator: Emulator) -> Sim:
-    simulation = Sim(tmp_path, github, emulator)
-    simulation.setup()
-    return simulation
 
 
 def add_quantum(data: dict[str, Any]) -> None:
