@@ -493,8 +493,6 @@ def git(repo: Path, *args: str) -> None:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repository holding the example project in a subfolder, committed on main."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
     root = tmp_path / "repo"
     shutil.copytree(
         EXAMPLES, root / "podcast", ignore=shutil.ignore_patterns(".podsync", "podsync.lock")
@@ -525,8 +523,6 @@ def test_load_base_reads_a_subfolder_project_at_a_ref(repo: Path) -> None:
 
 
 def test_load_base_of_a_project_at_the_repository_root(tmp_path: Path) -> None:
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
     root = tmp_path / "root"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".podsync", "podsync.lock"))
     git(root, "init", "-q", "-b", "main")
