@@ -13,6 +13,7 @@ from podsync import lock as lock_module
 from podsync.github.comment import previewed_in
 from podsync.github.lock_commit import BOT_EMAIL, BOT_NAME
 from podsync.lock import Lock, read_lock
+from podsync.manifest import load_project
 from tests.conftest import TEST_KEY
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import GH_TOKEN, PROJECT_DIR, REPO, Run, Sim, git
@@ -406,3 +407,35 @@ def test_a_lock_that_cannot_be_written_mid_apply_still_ends_with_the_table(
     assert "Apply interrupted: " in run.output
     assert "::error::cannot write" in run.output and "No space left on device" in run.output
     assert "**Apply interrupted: " in run.summary and "No space left on device" in run.summary
+
+
+def test_a_locked_job_the_account_lost_is_previewed_once_and_reused_after(
+    sim: Sim, github: FakeGitHub
+) -> None:
+    """main's lock names audio for a source that the account no longer has: the preview pays
+    for it once, and the next push and the apply after the merge reuse that job."""
+    from tests.test_github_tip import add_quantum
+
+    sim.edit_show(add_quantum)
+    quantum = next(
+        e for s in load_project(sim.project).shows for e in s.episodes if e.key == "quantum"
+    )
+    git(sim.work, "checkout", "--quiet", "--", f"{PROJECT_DIR}/shows")
+    lock = json.loads((sim.project / "podsync.lock").read_text())
+    lock["audio"][quantum.source.digest] = {"mic_id": "gone0001", "status": "succeeded"}
+    (sim.project / "podsync.lock").write_text(json.dumps(lock, indent=2))
+    sim.commit("a lock written against another account")
+    git(sim.work, "push", "--quiet", "origin", "main")
+    sim.open_pull_request()
+    sim.edit_show(add_quantum)
+    sim.commit("Add quantum")
+    preview = {"PODSYNC_PREVIEW": "true"}
+    jobs = sim.emulator.account()["audios"]
+    assert sim.step("plan", sim.pull_request_event(7, action="opened"), env=preview).exit_code == 0
+    assert sim.emulator.account()["audios"] == jobs + 1
+    git(sim.work, "commit", "--quiet", "--allow-empty", "-m", "another push")
+    assert sim.step("plan", sim.pull_request_event(7), env=preview).exit_code == 0
+    before = sim.head("main", sim.origin)
+    applied = sim.step("apply", sim.push_event(before, sim.merge(7)))
+    assert applied.exit_code == 0, applied.output
+    assert sim.emulator.account()["audios"] == jobs + 1

@@ -17,6 +17,8 @@ from podsync.github.comment import (
     written_by,
 )
 from podsync.lock import CachedAudio, Lock
+from podsync.model import Source
+from podsync.plan import AudioJob, Plan
 from podsync.render.markdown import COMMENT_CHARS, COMMENT_LIMIT
 
 CHECKSUM = "sha256:" + "ab" * 32
@@ -122,18 +124,33 @@ def test_preview_marker_rejects_what_is_not_a_job() -> None:
     assert preview.decode(base64.b64encode(b"[1, 2]").decode()) == {}
 
 
-def test_seeding_never_replaces_a_job_the_lock_holds() -> None:
-    held = CachedAudio("mic_held", "succeeded")
-    lock = Lock().with_audio(digest(1), held).with_audio(digest(2), CachedAudio("x", "failed"))
+def test_a_carried_job_takes_the_place_of_the_locks_for_its_source() -> None:
+    lock = Lock().with_audio(digest(1), CachedAudio("mic_gone", "succeeded"))
+    lock = lock.with_audio(digest(2), CachedAudio("x", "failed"))
     carried = {
-        digest(1): CachedAudio("mic_other", "succeeded"),
+        digest(1): CachedAudio("mic_new", "succeeded"),  # made because mic_gone was gone
         digest(2): CachedAudio("mic_2", "succeeded"),
         digest(3): CachedAudio("mic_3", "running"),
     }
     seeded = preview.seed(lock, carried)
-    assert seeded.audio[digest(1)] == held
-    assert seeded.audio[digest(2)].mic_id == "mic_2", "a job that failed is replaced"
-    assert seeded.audio[digest(3)].mic_id == "mic_3"
+    assert {d: a.mic_id for d, a in seeded.audio.items()} == {
+        digest(1): "mic_new",
+        digest(2): "mic_2",
+        digest(3): "mic_3",
+    }
+
+
+def test_a_job_the_branch_lock_names_is_never_carried() -> None:
+    """A branch could point a new source at another episode's job in its lock, preview, then
+    revert the lock: the comment must not launder that job into the apply."""
+    source = Source(kind="topic", topic="new")
+    job = AudioJob("resume", source.digest, "tw", "q", "Q", source, "mic_other")
+    plan = Plan(audio=(job,))
+    committed = Lock().with_audio(source.digest, CachedAudio("mic_other", "running"))
+    now = committed.with_audio(source.digest, CachedAudio("mic_other", "succeeded"))
+    assert preview.carried(plan, committed, now) == {}
+    fresh = committed.with_audio(source.digest, CachedAudio("mic_made", "succeeded"))
+    assert set(preview.carried(plan, committed, fresh)) == {source.digest}
 
 
 def test_a_failed_plan_comment_has_no_checksum_but_keeps_the_previewed_audio() -> None:

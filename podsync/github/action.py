@@ -187,6 +187,7 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
     start = start_at_tip(project, runner, check_push=options.commit_lock)
     say(start.message)
     if start.superseded:
+        say(workflow_command("warning", f"podsync apply stood down: {start.message}"))
         _stand_down(runner, start)
         return result
     inputs = load_inputs(project)
@@ -328,7 +329,9 @@ def _plan_with_preview(
             planned = _plan(replace(inputs, lock=seeded), endpoint, options)
             if planned.plan.needs_jobs:
                 _preview(planned, endpoint, options, say, result)
-            now = preview.seed(read_lock(inputs.lock_path), seeded.audio)
+            # the preview wrote the seeded lock plus the jobs it recorded; without one, the seeded
+            # lock is all there is
+            now = read_lock(inputs.lock_path) if planned.plan.needs_jobs else seeded
             jobs = preview.carried(planned.plan, committed, now)
             _, kept = preview.encode(jobs)
             if len(kept) < len(jobs):

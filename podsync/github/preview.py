@@ -15,10 +15,11 @@ hidden marker, digest -> job, of the jobs this pull request's previews recorded:
   commits records them.
 
 Jobs still running when the preview stopped travel too: the next run waits on them instead of
-paying again (waiting on a job and reusing it count as the same change in the checksum). Seeding
-never replaces a job the lock holds for that source, unless the lock says it finished without
-audio. And the planner asks the account for the status of every cached job it reuses, so a
-marker naming a job the account does not have costs a new job, never a broken apply.
+paying again (waiting on a job and reusing it count as the same change in the checksum). Only
+jobs previews submitted travel, never one the branch's lock already names, and a carried job
+takes the place of the lock's for its source. The planner asks the account for the status of
+every cached job it reuses, so a marker naming a job the account does not have costs a new job,
+never a broken apply.
 """
 
 from __future__ import annotations
@@ -43,11 +44,17 @@ _MAX_FIELD = 2_000  # a job id, status or page address longer than this is not Z
 def carried(plan: Plan, committed: Lock, now: Lock) -> dict[str, CachedAudio]:
     """The jobs to carry in the comment: each of the plan's audio jobs that the lock records
     `now` (after this run's preview, with what earlier previews carried) but the lock committed
-    on the branch does not, unless it finished without audio."""
+    on the branch does not, unless it finished without audio.
+
+    A job the committed lock names anywhere is never carried: a branch could point a new
+    source's digest at another episode's finished job in its lock, then revert the lock, and
+    the marker would launder that job into the apply. Carried jobs are only those previews
+    submitted for their own source."""
+    known = {audio.mic_id for audio in committed.audio.values()}
     jobs = {}
     for job in plan.audio:
         cached = now.audio.get(job.digest)
-        if cached is None or cached.failed or committed.audio.get(job.digest) == cached:
+        if cached is None or cached.failed or cached.mic_id in known:
             continue
         jobs[job.digest] = CachedAudio(
             cached.mic_id, cached.status, audio_page_url=cached.audio_page_url
@@ -56,11 +63,12 @@ def carried(plan: Plan, committed: Lock, now: Lock) -> dict[str, CachedAudio]:
 
 
 def seed(lock: Lock, jobs: Mapping[str, CachedAudio]) -> Lock:
-    """`lock` with `jobs` in its audio cache, never in place of a job it holds for the same
-    source (unless that one finished without audio: the planner would pay for a new job)."""
+    """`lock` with `jobs` in its audio cache. A carried job wins over the one the lock holds
+    for the same source: a preview made it because that one was unusable when it ran (gone
+    from the account, say, which the lock cannot know), it is the job the reviewed plan
+    reuses, and like every carried job it was submitted for exactly this source."""
     for digest, audio in sorted(jobs.items()):
-        held = lock.audio.get(digest)
-        if held is None or held.failed:
+        if lock.audio.get(digest) != audio:
             lock = lock.with_audio(digest, audio)
     return lock
 

@@ -20,6 +20,7 @@ money is spent on a run that could not record what it did.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -65,7 +66,10 @@ def start_at_tip(project: Path, runner: Runner, *, check_push: bool) -> Start:
         return Start(NO_AUTH, "Not a git checkout: planning from the files as they are.")
     top = probe.toplevel()
     auth = token_auth(
-        Git(top).remote_urls(REMOTE), token=runner.token, server_url=runner.server_url
+        Git(top).remote_urls(REMOTE),
+        token=runner.token,
+        server_url=runner.server_url,
+        environ=os.environ,  # entries the workflow set (a proxy, a CA) are kept
     )
     git = Git(top, auth)
     branch = runner.branch
@@ -108,9 +112,10 @@ def _superseded(auth: GitAuth, branch: str, tip: str, how: str) -> Start:
     return Start(
         auth,
         f"{branch} {how} {tip[:12]} with further changes; the apply run for that push applies "
-        "them, so this run applies nothing. (If that push started no run of this workflow, "
-        "because of [skip ci] or because it was pushed with GITHUB_TOKEN, push again or run "
-        "the workflow on the branch.)",
+        "them, so this run applies nothing. If that push started no run of this workflow "
+        "([skip ci], or pushed with GITHUB_TOKEN), nothing reviewed covers the combined "
+        "changes: open a pull request (an empty commit is enough) so that its plan is reviewed "
+        "and applied on merge.",
         superseded_by=tip,
     )
 
