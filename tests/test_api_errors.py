@@ -28,7 +28,7 @@ def test_an_api_that_stays_down_is_named_with_the_request(project: Path, tmp_pat
     assert code == 1
     assert output.strip() == (
         "Error: GET /api/v2/podcasts -> 503: service unavailable (emulated fault) "
-        "(gave up after 6 attempts)"
+        "(gave up after 9 attempts)"
     )
 
 

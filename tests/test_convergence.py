@@ -92,7 +92,8 @@ def test_one_apply_converges_through_twenty_percent_transient_faults(
     assert stats["audios"] == SHOWS * EPISODES  # not one job paid twice
     assert stats["shows"] == SHOWS and stats["episodes"] == SHOWS * EPISODES
     assert_account_matches(faulty, project)
-    assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+    replan = cli("plan", str(project), "--detailed-exitcode")
+    assert replan.exit_code == 0, replan.output
 
 
 LOST_ANSWERS = Faults(ambiguous=0.25, drop=0.05, drop_after=0.05, retry_after=0, seed=3)
