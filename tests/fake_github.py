@@ -92,8 +92,17 @@ class FakeGitHub:
     def bodies(self, repo: str, number: int) -> list[str]:
         return [c["body"] for c in self.comments.get((repo, number), [])]
 
-    def merged(self, repo: str, sha: str, number: int, head: str, base: str = "main") -> None:
-        """Record that `sha` is the merge of pull request `number`, as GitHub does on merge."""
+    def merged(
+        self,
+        repo: str,
+        sha: str,
+        number: int,
+        head: str,
+        base: str = "main",
+        head_repo: str | None = None,
+    ) -> None:
+        """Record that `sha` is the merge of pull request `number`, as GitHub does on merge;
+        `head_repo` is the fork it came from, if it did."""
         self.pulls.setdefault((repo, sha), []).append(
             {
                 "number": number,
@@ -101,7 +110,7 @@ class FakeGitHub:
                 "merged_at": "2026-01-02T03:04:05Z",
                 "merge_commit_sha": sha,
                 "html_url": f"https://github.com/{repo}/pull/{number}",
-                "head": {"ref": head, "sha": "0" * 40, "repo": {"full_name": repo}},
+                "head": {"ref": head, "sha": "0" * 40, "repo": {"full_name": head_repo or repo}},
                 "base": {"ref": base, "sha": "1" * 40, "repo": {"full_name": repo}},
             }
         )

@@ -23,6 +23,7 @@ from tests.conftest import EXAMPLES, TEST_KEY, Emulator
 from tests.fake_github import FakeGitHub
 
 REPO = "acme/podcasts"
+FORK = "mallory/podcasts"
 GH_TOKEN = "ghs_FakeToken0123456789abcdefABCDEF"
 PROJECT_DIR = "podcast"
 SHOW_FILE = f"{PROJECT_DIR}/shows/tech-weekly.yaml"
@@ -134,7 +135,7 @@ class Sim:
     def open_pull_request(self, branch: str = "feature") -> None:
         git(self.work, "checkout", "--quiet", "-b", branch, "main")
 
-    def merge(self, number: int, branch: str = "feature") -> str:
+    def merge(self, number: int, branch: str = "feature", *, fork: bool = False) -> str:
         """Merge the pull request on GitHub: a merge commit on main, pushed; the workspace is
         then the push event's checkout of main."""
         git(self.work, "reset", "--quiet", "--hard")  # each job starts from a fresh checkout
@@ -152,7 +153,7 @@ class Sim:
         )
         git(self.work, "push", "--quiet", "origin", "main")
         sha = self.head()
-        self.github.merged(REPO, sha, number, branch)
+        self.github.merged(REPO, sha, number, branch, head_repo=FORK if fork else None)
         return sha
 
     def pull_request_event(
@@ -165,7 +166,7 @@ class Sim:
     ) -> dict[str, Any]:
         """A pull_request webhook payload as GitHub sends it (the fields that matter and more)."""
         git(self.work, "push", "--quiet", "--force", "origin", f"HEAD:refs/heads/{branch}")
-        head_repo = "mallory/podcasts" if fork else REPO
+        head_repo = FORK if fork else REPO
         base_sha = self.head("origin/main")
         head_sha = self.head()
         self.github.opened(REPO, number, head_sha, branch)  # the push moved the head

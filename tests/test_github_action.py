@@ -198,6 +198,7 @@ def test_a_fork_pull_request_without_secrets_plans_from_the_lock(
     assert "did not read the live ZenMic account" in run.output
     assert "::warning::could not post the plan comment" in run.output
     assert "403" in run.output and "Resource not accessible by integration" in run.output
+    assert "the apply refuses to publish until the changes come through a pull" in run.output
     assert "quantum" in run.summary and "not read" in run.summary
     assert run.outputs["has-changes"] == "true"
     assert github.bodies(REPO, PR) == []

@@ -35,11 +35,31 @@ def test_a_forged_plan_comment_on_a_forks_pull_request_approves_nothing(
     github.read_only = False
 
     before = sim.head("main", sim.origin)
-    merged = sim.merge(PR, "mallory-feature")
+    merged = sim.merge(PR, "mallory-feature", fork=True)
     account = sim.emulator.account()
     applied = sim.step("apply", sim.push_event(before, merged))
     assert applied.exit_code == 1, applied.output
-    assert "has no podsync plan comment by github-actions[bot]" in applied.output
+    assert f"pull request #{PR} came from the fork mallory/podcasts" in applied.output
+    assert "open a pull request from a branch here (an empty commit will do)" in applied.output
+    assert sim.emulator.account() == account, "nothing applied"
+
+
+def test_a_merged_pull_request_without_a_plan_comment_publishes_nothing(
+    sim: Sim, github: FakeGitHub
+) -> None:
+    sim.open_pull_request()
+    sim.edit_show(add_episode)
+    sim.commit("Add an episode")
+    sim.pull_request_event(PR, action="opened")  # pushed, but the plan step never ran
+    before = sim.head("main", sim.origin)
+    merged = sim.merge(PR)
+    account = sim.emulator.account()
+    applied = sim.step("apply", sim.push_event(before, merged))
+    assert applied.exit_code == 1, applied.output
+    assert f"pull request #{PR} has no podsync plan comment by github-actions[bot]" in (
+        applied.output
+    )
+    assert "came from the fork" not in applied.output
     assert sim.emulator.account() == account, "nothing applied"
 
 

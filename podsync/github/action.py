@@ -85,6 +85,11 @@ OFFLINE_WARNING = (
     f"{API_KEY_ENV} is not set (a pull request from a fork gets no secrets): this plan compares "
     "the manifests with podsync.lock only and did not read the live ZenMic account"
 )
+FORK_CANNOT_COMMENT = (
+    "A pull request from a fork gets a read-only token, so its plan cannot be approved here: "
+    "after the merge, the apply refuses to publish until the changes come through a pull "
+    "request from a branch of this repository (or require-review is false)."
+)
 
 
 @dataclass(frozen=True)
@@ -487,12 +492,16 @@ def _comment(
             )
     except GitHubError as exc:
         if exc.status == 403:
+            why = (
+                FORK_CANNOT_COMMENT
+                if pull is not None and pull.from_fork
+                else "Give the workflow `permissions: pull-requests: write`."
+            )
             say(
                 workflow_command(
                     "warning",
-                    f"could not post the plan comment ({exc}). A pull request from a fork gets "
-                    "a read-only token; otherwise give the workflow `permissions: "
-                    "pull-requests: write`. The plan is in the job summary.",
+                    f"could not post the plan comment ({exc}). {why} "
+                    "The plan is in the job summary.",
                 )
             )
             return

@@ -58,6 +58,12 @@ class PullRequest:
     base_ref: str
     url: str
     head_sha: str = ""
+    head_repo: str = ""  # owner/name; empty when the fork it came from was deleted
+    base_repo: str = ""
+
+    @property
+    def from_fork(self) -> bool:
+        return bool(self.base_repo) and self.head_repo != self.base_repo
 
 
 class GitHubApi:
@@ -218,6 +224,12 @@ def _comment(item: dict[str, Any], path: str) -> Comment:
         raise GitHubError("GET", path, None, "a comment without an id") from None
 
 
+def _repo_name(side: Any) -> str:
+    """`head.repo.full_name` or `base.repo.full_name`; a deleted fork has a null repo."""
+    repo = side.get("repo") if isinstance(side, dict) else None
+    return str(repo.get("full_name", "")) if isinstance(repo, dict) else ""
+
+
 def _pull(item: dict[str, Any], path: str) -> PullRequest:
     try:
         return PullRequest(
@@ -229,6 +241,8 @@ def _pull(item: dict[str, Any], path: str) -> PullRequest:
             head_sha=str((item.get("head") or {}).get("sha", "")),
             base_ref=str((item.get("base") or {}).get("ref", "")),
             url=str(item.get("html_url", "")),
+            head_repo=_repo_name(item.get("head")),
+            base_repo=_repo_name(item.get("base")),
         )
     except (KeyError, TypeError, ValueError):
         raise GitHubError("GET", path, None, "a pull request without a number") from None

@@ -40,6 +40,7 @@ class Review:
     pull: PullRequest | None
     approved: Approved | None
     reason: str = ""
+    advice: str = ""  # how to get a reviewed plan, when there is a better way than the input
 
     @property
     def where(self) -> str:
@@ -80,6 +81,16 @@ def find_review(runner: Runner, working_directory: str, author: str = DEFAULT_AU
     except GitHubError as exc:
         return Review(None, None, f"the merged pull request could not be looked up: {exc}")
     sticky = find_sticky(comments, working_directory, author)
+    if sticky is None and pull.from_fork:
+        return Review(
+            pull,
+            None,
+            f"pull request #{pull.number} came from the fork {pull.head_repo or '(deleted)'}, "
+            "whose runs get no secrets and a read-only token, so no plan could be posted on it "
+            "to approve",
+            advice="have its changes reviewed from this repository: open a pull request from a "
+            "branch here (an empty commit will do), let the plan step comment it, and merge it",
+        )
     if sticky is None:
         return Review(
             pull,
@@ -114,7 +125,10 @@ def check_review(review: Review, plan: Plan, *, require_review: bool) -> str:
     now = plan_checksum(plan)
     if review.approved is None:
         if require_review:
-            raise NotReviewed(f"not applying: {review.reason}; {ALLOW_UNREVIEWED}")
+            advice = f"{review.advice}; or, " if review.advice else ""
+            raise NotReviewed(
+                f"not applying: {review.reason}. Nothing was applied: {advice}{ALLOW_UNREVIEWED}"
+            )
         return f"Applying without a reviewed plan (require-review is false): {review.reason}."
     if review.approved.checksum == now:
         return f"The plan is the one reviewed in {review.where} (checksum {now})."
