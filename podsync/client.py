@@ -119,8 +119,10 @@ class ZenMicClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.request_count = 0
+        self._answered = False  # any HTTP response at all, even an error
         self._key = _Secret((api_key or "").strip())
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
+        self._origin = _origin(self.base_url)
         self._sleep = sleep
         self._policy = RetryPolicy(
             max_retries=max_retries,
@@ -257,6 +259,7 @@ class ZenMicClient:
                 retry_after = None
                 failure = ApiError(method, full, None, self._redact(_network_message(exc)))
             else:
+                self._answered = True
                 if response.is_success:
                     return response
                 outcome = response.status_code
@@ -274,10 +277,12 @@ class ZenMicClient:
                     _unknown_outcome(path, failure),
                     outcome_unknown=True,
                 ) from None
-            delay = self._policy.delay(retry, retry_after)
+            delay = self._policy.delay(retry, retry_after, answered=self._answered)
             if delay is None:
-                if retry >= self._policy.max_retries:
+                if retry >= self._policy.retries(self._answered):
                     why = f"gave up after {retry + 1} attempts"
+                    if not self._answered:
+                        why += f"; {self._origin} never answered: is the API URL right?"
                 else:
                     why = f"the API asks to wait {retry_after:.0f}s; not waiting that long"
                 raise ApiError(method, full, failure.status, f"{failure.message} ({why})") from None
@@ -501,6 +506,13 @@ def _error_text(response: httpx.Response) -> str:
     reason = response.reason_phrase or "error"
     snippet = _snippet(response)
     return f"HTTP {response.status_code} {reason}" + (f": {snippet}" if snippet else "")
+
+
+def _origin(url: str) -> str:
+    """Scheme, host and port of ``url``, without any user or password in it."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}"
 
 
 def _network_message(exc: httpx.RequestError) -> str:

@@ -44,6 +44,9 @@ class RetryPolicy:
     # Nine attempts with this backoff ride out about a minute and a half of outage; at a 20%
     # fault rate one request in two million still fails, so a 1,000-request apply rarely does.
     max_retries: int = 8
+    # A server that has not answered once in this run is likelier a wrong URL than an outage:
+    # say so within seconds, not after a minute and a half of backoff.
+    unanswered_retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     retry_after_max: float = 300.0
@@ -63,13 +66,19 @@ class RetryPolicy:
             return outcome in UNACTED_STATUSES
         return isinstance(outcome, UNSENT_ERRORS)
 
-    def delay(self, retry: int, retry_after: float | None) -> float | None:
+    def retries(self, answered: bool) -> int:
+        """How many retries a request gets, by whether the server has answered this run."""
+        return self.max_retries if answered else min(self.unanswered_retries, self.max_retries)
+
+    def delay(
+        self, retry: int, retry_after: float | None, *, answered: bool = True
+    ) -> float | None:
         """Seconds to wait before retry number ``retry`` (0-based); None means give up.
 
         A server's Retry-After wins over our own backoff; one asking for more than
         ``retry_after_max`` is not worth blocking a CLI run for.
         """
-        if retry >= self.max_retries:
+        if retry >= self.retries(answered):
             return None
         if retry_after is not None:
             return retry_after if retry_after <= self.retry_after_max else None

@@ -560,6 +560,32 @@ def test_network_failure_after_retries_has_no_status() -> None:
     assert error.message.startswith("connection failed (ConnectError): [Errno 111]")
 
 
+def test_a_server_that_never_answered_gets_a_few_tries_and_a_hint() -> None:
+    """A refused connection at the start of a run is likelier a wrong URL than an outage."""
+    script = Script(httpx.ConnectError("[Errno 111] Connection refused"))
+    sleeps: list[float] = []
+    error = run_error(script, lambda c: c.list_shows(), sleeps=sleeps)
+    assert len(script.requests) == 4 and sleeps == [0.5, 1.0, 2.0]
+    assert error.message.endswith(
+        "(gave up after 4 attempts; https://zenmic.test never answered: "
+        "is the API URL right?)"
+    )
+
+
+def test_once_the_server_has_answered_a_lost_connection_gets_every_retry() -> None:
+    """A server that answered and then went away is restarting: ride it out."""
+    script = Script(ok([]), httpx.ConnectError("[Errno 111] Connection refused"))
+
+    async def list_twice(client: ZenMicClient) -> None:
+        await client.list_shows()
+        await client.list_shows()
+
+    sleeps: list[float] = []
+    error = run_error(script, list_twice, sleeps=sleeps)
+    assert len(script.requests) == 1 + 9 and len(sleeps) == 8
+    assert error.message.endswith("(gave up after 9 attempts)")
+
+
 def test_a_retry_after_beyond_reason_is_not_waited_for() -> None:
     script = Script(fail(429, "daily quota", {"Retry-After": "86400"}), ok([]))
     sleeps: list[float] = []
