@@ -36,6 +36,7 @@ from podsync.plan import (
 )
 
 DRIFT = "drift: changed outside podsync"
+DEFAULT_SAFETY = Safety()
 
 
 @dataclass
@@ -501,9 +502,17 @@ def _guard_mass_removal(b: _Builder, show_key: str, live_count: int, safety: Saf
         for c in (*b.episodes, *b.removals)
         if c.show == show_key and c.action in ("remove", "replace") and c.episode_id
     )
-    if live_count == 0 or live_count < safety.min_episodes:
-        return
-    if removed / live_count <= safety.max_removal_share:
+    if not _over_limit(removed, live_count, safety):
+        if _over_limit(removed, live_count, DEFAULT_SAFETY):
+            # podsync.yaml may loosen the guard in the very change it lets through: say so
+            b.warnings.append(
+                f"{removed} of the {live_count} live episodes of show '{show_key}' "
+                f"({removed / live_count:.0%}) would be removed or re-published in one run: "
+                f"the default safety limit of {DEFAULT_SAFETY.max_removal_share:.0%} would "
+                "refuse this, and podsync.yaml's safety: lets it through "
+                f"(max_removal_share {safety.max_removal_share:.0%}, min_episodes "
+                f"{safety.min_episodes})"
+            )
         return
     b.guard(
         "mass-removal",
@@ -514,6 +523,13 @@ def _guard_mass_removal(b: _Builder, show_key: str, live_count: int, safety: Saf
         "safety.max_removal_share): apply refuses this without --allow-mass-removal",
         "--allow-mass-removal",
     )
+
+
+def _over_limit(removed: int, live_count: int, safety: Safety) -> bool:
+    """Whether removing ``removed`` of ``live_count`` live episodes trips ``safety``."""
+    if live_count == 0 or live_count < safety.min_episodes:
+        return False
+    return removed / live_count > safety.max_removal_share
 
 
 def _plan_published(

@@ -75,23 +75,31 @@ def test_replaces_count_towards_the_share_as_they_remove_the_live_episode() -> N
 
 
 @pytest.mark.parametrize(
-    ("safety", "live", "removed", "trips"),
+    ("safety", "live", "removed", "trips", "let_through"),
     [
-        (Safety(max_removal_share=0.5), 10, 4, False),
-        (Safety(max_removal_share=0.5), 10, 6, True),
-        (Safety(min_episodes=3), 5, 2, True),
-        (Safety(min_episodes=20), 10, 9, False),
-        (Safety(max_removal_share=0.0, min_episodes=0), 1, 1, True),
+        (Safety(max_removal_share=0.5), 10, 4, False, True),
+        (Safety(max_removal_share=0.5), 10, 6, True, False),
+        (Safety(max_removal_share=0.5), 10, 3, False, False),
+        (Safety(min_episodes=3), 5, 2, True, False),
+        (Safety(min_episodes=20), 10, 9, False, True),
+        (Safety(min_episodes=20), 9, 9, False, False),
+        (Safety(max_removal_share=0.0, min_episodes=0), 1, 1, True, False),
     ],
 )
 def test_share_and_minimum_come_from_the_project_settings(
-    safety: Safety, live: int, removed: int, trips: bool
+    safety: Safety, live: int, removed: int, trips: bool, let_through: bool
 ) -> None:
+    """Settings looser than the default guard still let a reviewer see what they let through."""
     before = many(live)
     lock, state = published(before)
     after = replace(before, episodes=before.episodes[removed:])
     p = plan(Desired((after,), safety), lock, state)
     assert [g.kind for g in p.guards] == (["mass-removal"] if trips else [])
+    warned = [w for w in p.warnings if "podsync.yaml's safety: lets it through" in w]
+    assert len(warned) == let_through
+    if let_through:
+        assert warned[0].startswith(f"{removed} of the {live} live episodes of show 'tw'")
+        check_safe(p)
 
 
 def test_protected_episode_gone_from_the_manifest_is_refused_by_its_lock_record() -> None:
@@ -323,8 +331,11 @@ def test_share_setting_in_podsync_yaml(cli: Cli, emulator: Emulator, tmp_path: P
     root = published_project(cli, tmp_path, [ep(n) for n in range(10)])
     write_show(root, [ep(n) for n in range(4, 10)])
     (root / "podsync.yaml").write_text("safety:\n  max_removal_share: 0.5\n")
+    comment = cli("plan", str(root), "--format", "markdown")
+    assert "the default safety limit of 30% would refuse this" in comment.output
     applied = cli("apply", str(root), "--auto-approve")
     assert applied.exit_code == 0, applied.output
+    assert "podsync.yaml's safety: lets it through (max_removal_share 50%" in applied.output
     assert emulator.stats()["episodes"] == 6
 
 
