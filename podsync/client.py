@@ -38,6 +38,12 @@ LIST_KEYS = ("data", "items", "results", "podcasts", "shows", "episodes")
 PAGINATION_KEYS = ("next", "next_url", "next_page", "next_page_url", "next_cursor", "has_more")
 SNIPPET_CHARS = 200
 MAX_CONNECTIONS = 16
+# Connecting failed before any HTTP exchange: the signs of a wrong URL, or of a server down.
+UNREACHED_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
+
+# Origins that have answered at least once in this process. Plan and apply use separate clients,
+# and a server that answered the plan and then refuses apply is restarting, not misconfigured.
+_answered_origins: set[str] = set()
 
 T = TypeVar("T")
 
@@ -119,7 +125,6 @@ class ZenMicClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.request_count = 0
-        self._answered = False  # any HTTP response at all, even an error
         self._key = _Secret((api_key or "").strip())
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
         self._origin = _origin(self.base_url)
@@ -258,8 +263,12 @@ class ZenMicClient:
                 outcome: int | Exception = exc
                 retry_after = None
                 failure = ApiError(method, full, None, self._redact(_network_message(exc)))
+                answered = self._origin in _answered_origins or not isinstance(
+                    exc, UNREACHED_ERRORS
+                )
             else:
-                self._answered = True
+                _answered_origins.add(self._origin)
+                answered = True
                 if response.is_success:
                     return response
                 outcome = response.status_code
@@ -277,11 +286,11 @@ class ZenMicClient:
                     _unknown_outcome(path, failure),
                     outcome_unknown=True,
                 ) from None
-            delay = self._policy.delay(retry, retry_after, answered=self._answered)
+            delay = self._policy.delay(retry, retry_after, answered=answered)
             if delay is None:
-                if retry >= self._policy.retries(self._answered):
+                if retry >= self._policy.retries(answered):
                     why = f"gave up after {retry + 1} attempts"
-                    if not self._answered:
+                    if not answered:
                         why += f"; {self._origin} never answered: is the API URL right?"
                 else:
                     why = f"the API asks to wait {retry_after:.0f}s; not waiting that long"
@@ -511,8 +520,7 @@ def _error_text(response: httpx.Response) -> str:
 def _origin(url: str) -> str:
     """Scheme, host and port of ``url``, without any user or password in it."""
     parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname or ''}{port}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def _network_message(exc: httpx.RequestError) -> str:

@@ -41,11 +41,12 @@ class RetryPolicy:
     outcome is unknown and the caller must reconcile rather than risk paying twice.
     """
 
-    # Nine attempts with this backoff ride out about a minute and a half of outage; at a 20%
-    # fault rate one request in two million still fails, so a 1,000-request apply rarely does.
+    # Nine attempts with this backoff ride out an outage of up to ~90 s (~45 s typically: the
+    # jitter draws half its ceiling on average). At a 20% fault rate one request in two million
+    # still fails, so a 1,000-request apply rarely does.
     max_retries: int = 8
-    # A server that has not answered once in this run is likelier a wrong URL than an outage:
-    # say so within seconds, not after a minute and a half of backoff.
+    # A server this process has never reached is likelier a wrong URL than an outage: say so
+    # within seconds, not after a minute or more of backoff.
     unanswered_retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 30.0
@@ -67,7 +68,7 @@ class RetryPolicy:
         return isinstance(outcome, UNSENT_ERRORS)
 
     def retries(self, answered: bool) -> int:
-        """How many retries a request gets, by whether the server has answered this run."""
+        """How many retries a request gets, by whether the server has answered this process."""
         return self.max_retries if answered else min(self.unanswered_retries, self.max_retries)
 
     def delay(

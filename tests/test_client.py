@@ -19,6 +19,7 @@ import httpx
 import pytest
 import vcr
 
+from podsync import client as client_module
 from podsync.client import AudioStatus, ZenMicClient
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import Document, LiveEpisode, LiveShow, Source
@@ -60,6 +61,12 @@ class MaxRng(random.Random):
 
     def uniform(self, a: float, b: float) -> float:
         return b
+
+
+@pytest.fixture(autouse=True)
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a new podsync process would: no server has answered it yet."""
+    monkeypatch.setattr(client_module, "_answered_origins", set())
 
 
 def run(
@@ -584,6 +591,35 @@ def test_once_the_server_has_answered_a_lost_connection_gets_every_retry() -> No
     error = run_error(script, list_twice, sleeps=sleeps)
     assert len(script.requests) == 1 + 9 and len(sleeps) == 8
     assert error.message.endswith("(gave up after 9 attempts)")
+
+
+def test_a_server_that_answered_an_earlier_client_gets_every_retry() -> None:
+    """Plan and apply use separate clients: a refusal after the plan is a restart, not a typo."""
+    run(Script(ok([])), lambda c: c.list_shows())
+    script = Script(httpx.ConnectError("[Errno 111] Connection refused"))
+    error = run_error(script, lambda c: c.list_shows())
+    assert len(script.requests) == 9
+    assert error.message.endswith("(gave up after 9 attempts)")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("Server disconnected")],
+    ids=["read-timeout", "disconnected"],
+)
+def test_only_a_failure_to_connect_counts_as_never_answered(failure: Exception) -> None:
+    """A server that accepted the connection exists: a slow or dropped answer is an outage."""
+    script = Script(failure)
+    error = run_error(script, lambda c: c.list_shows())
+    assert len(script.requests) == 9
+    assert error.message.endswith("(gave up after 9 attempts)")
+
+
+def test_a_connect_timeout_counts_as_never_answered() -> None:
+    script = Script(httpx.ConnectTimeout("timed out"))
+    error = run_error(script, lambda c: c.list_shows())
+    assert len(script.requests) == 4
+    assert "never answered: is the API URL right?" in error.message
 
 
 def test_a_retry_after_beyond_reason_is_not_waited_for() -> None:
