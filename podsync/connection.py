@@ -46,6 +46,7 @@ def api_endpoint(project_dir: Path) -> Iterator[Endpoint]:
     url = os.environ.get(API_URL_ENV, "").strip() or DEFAULT_API_URL
     key = os.environ.get(API_KEY_ENV, "").strip()
     if url != LOCAL:
+        _check_url(url)
         if not key:
             raise PodsyncError(
                 f"{API_KEY_ENV} is not set: podsync needs a ZenMic API key to read {url} "
@@ -60,6 +61,20 @@ def api_endpoint(project_dir: Path) -> Iterator[Endpoint]:
     state_dir = emulator_state_dir(project_dir)
     with EmulatorServer(state_dir, job_seconds=job_seconds, faults=faults) as server:
         yield Endpoint(server.base_url, key or LOCAL_KEY)
+
+
+def _check_url(url: str) -> None:
+    """Refuse a URL no request could reach before any is sent, rather than after retrying."""
+    import httpx
+
+    wanted = f"an http(s) URL such as {DEFAULT_API_URL}, or {LOCAL!r} for the emulator"
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise PodsyncError(f"{API_URL_ENV} must be {wanted}: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        shown = str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
+        raise PodsyncError(f"{API_URL_ENV} must be {wanted}, not {shown!r}")
 
 
 def _job_seconds() -> float:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -61,6 +62,30 @@ def test_missing_api_key_is_a_clear_error(project: Path) -> None:
     result = CliRunner().invoke(main, ["plan", str(project)], env=env)
     assert result.exit_code == 1
     assert "ZENMIC_API_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("zenmic.com/api/v2", "not 'zenmic.com/api/v2'"),
+        ("ftp://me:hunter2@zenmic.com/", "not 'ftp://zenmic.com/'"),
+        ("https://", "not 'https://'"),
+        ("https://zenmic.com:api/v2", "Invalid port: 'api'"),
+    ],
+    ids=["no-scheme", "wrong-scheme", "no-host", "bad-port"],
+)
+def test_an_unusable_api_url_is_refused_before_any_request(
+    project: Path, url: str, expected: str
+) -> None:
+    env = {"ZENMIC_API_URL": url, "ZENMIC_API_KEY": TEST_KEY}
+    result = CliRunner().invoke(main, ["plan", str(project)], env=env)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: ZENMIC_API_URL must be an http(s) URL such as https://zenmic.com/api/v2, "
+        "or 'local' for the emulator"
+    )
+    assert expected in result.stderr
+    assert "hunter2" not in result.output and "Traceback" not in result.output
 
 
 def test_corrupt_lock_is_an_error_not_a_traceback(cli: Cli, project: Path) -> None:
