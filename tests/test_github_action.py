@@ -200,6 +200,13 @@ def test_a_fork_pull_request_without_secrets_plans_from_the_lock(
     assert "403" in run.output and "Resource not accessible by integration" in run.output
     assert "the apply refuses to publish until the changes come through a pull" in run.output
     assert "quantum" in run.summary and "not read" in run.summary
+    unreviewed = sim.step(
+        "plan",
+        sim.pull_request_event(PR, action="synchronize", branch="mallory-feature", fork=True),
+        env={"ZENMIC_API_KEY": None, "ZENMIC_API_URL": None, "PODSYNC_REQUIRE_REVIEW": "false"},
+    )
+    assert "::warning::could not post the plan comment" in unreviewed.output
+    assert "the apply refuses" not in unreviewed.output, "require-review false: it publishes"
     assert run.outputs["has-changes"] == "true"
     assert github.bodies(REPO, PR) == []
     assert_no_secrets(sim, run)

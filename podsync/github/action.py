@@ -88,7 +88,7 @@ OFFLINE_WARNING = (
 FORK_CANNOT_COMMENT = (
     "A pull request from a fork gets a read-only token, so its plan cannot be approved here: "
     "after the merge, the apply refuses to publish until the changes come through a pull "
-    "request from a branch of this repository (or require-review is false)."
+    "request from a branch of this repository."
 )
 
 
@@ -492,11 +492,12 @@ def _comment(
             )
     except GitHubError as exc:
         if exc.status == 403:
-            why = (
-                FORK_CANNOT_COMMENT
-                if pull is not None and pull.from_fork
-                else "Give the workflow `permissions: pull-requests: write`."
-            )
+            if pull is None or not pull.from_fork:
+                why = "Give the workflow `permissions: pull-requests: write`."
+            elif options.require_review:
+                why = FORK_CANNOT_COMMENT
+            else:
+                why = "A pull request from a fork gets a read-only token."
             say(
                 workflow_command(
                     "warning",

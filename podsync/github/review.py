@@ -20,7 +20,7 @@ from podsync.render.json import plan_checksum, plan_to_dict
 from podsync.saved_plan import change_labels, describe_label_difference
 
 ALLOW_UNREVIEWED = (
-    "to apply pushes that did not come through a reviewed pull request, set the action's "
+    "to apply pushes that do not come through a reviewed pull request, set the action's "
     "require-review input to false"
 )
 
@@ -82,14 +82,17 @@ def find_review(runner: Runner, working_directory: str, author: str = DEFAULT_AU
         return Review(None, None, f"the merged pull request could not be looked up: {exc}")
     sticky = find_sticky(comments, working_directory, author)
     if sticky is None and pull.from_fork:
+        fork = f"the fork {pull.head_repo}" if pull.head_repo else "a fork since deleted"
         return Review(
             pull,
             None,
-            f"pull request #{pull.number} came from the fork {pull.head_repo or '(deleted)'}, "
-            "whose runs get no secrets and a read-only token, so no plan could be posted on it "
-            "to approve",
-            advice="have its changes reviewed from this repository: open a pull request from a "
-            "branch here (an empty commit will do), let the plan step comment it, and merge it",
+            f"pull request #{pull.number} came from {fork}, whose runs get no secrets and a "
+            f"read-only token, so no plan comment by {author} could be posted on it to approve "
+            "(if plan comments are posted with another token, set the action's comment-author "
+            "input)",
+            advice="to publish its changes, have them reviewed from this repository: open a "
+            "pull request from a branch here (an empty commit will do), let the plan step "
+            "comment it, and merge it",
         )
     if sticky is None:
         return Review(
@@ -125,9 +128,9 @@ def check_review(review: Review, plan: Plan, *, require_review: bool) -> str:
     now = plan_checksum(plan)
     if review.approved is None:
         if require_review:
-            advice = f"{review.advice}; or, " if review.advice else ""
+            todo = f"{review.advice}; or, {ALLOW_UNREVIEWED}" if review.advice else ALLOW_UNREVIEWED
             raise NotReviewed(
-                f"not applying: {review.reason}. Nothing was applied: {advice}{ALLOW_UNREVIEWED}"
+                f"not applying: {review.reason}. Nothing was applied. {todo[0].upper()}{todo[1:]}."
             )
         return f"Applying without a reviewed plan (require-review is false): {review.reason}."
     if review.approved.checksum == now:
