@@ -38,12 +38,13 @@ LIST_KEYS = ("data", "items", "results", "podcasts", "shows", "episodes")
 PAGINATION_KEYS = ("next", "next_url", "next_page", "next_page_url", "next_cursor", "has_more")
 SNIPPET_CHARS = 200
 MAX_CONNECTIONS = 16
-# Connecting failed before any HTTP exchange: the signs of a wrong URL, or of a server down.
+# No connection was made: the signs of a wrong URL, or of a server down.
 UNREACHED_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
 
-# Origins that have answered at least once in this process. Plan and apply use separate clients,
-# and a server that answered the plan and then refuses apply is restarting, not misconfigured.
-_answered_origins: set[str] = set()
+# Origins reached at least once in this process (a connection made, even if no answer came).
+# Plan and apply use separate clients, and a server that answered the plan and then refuses
+# apply is restarting, not misconfigured.
+_reached_origins: set[str] = set()
 
 T = TypeVar("T")
 
@@ -263,12 +264,11 @@ class ZenMicClient:
                 outcome: int | Exception = exc
                 retry_after = None
                 failure = ApiError(method, full, None, self._redact(_network_message(exc)))
-                answered = self._origin in _answered_origins or not isinstance(
-                    exc, UNREACHED_ERRORS
-                )
+                # A pool timeout is this machine's queue, which says nothing about the server.
+                if not isinstance(exc, (*UNREACHED_ERRORS, httpx.PoolTimeout)):
+                    _reached_origins.add(self._origin)
             else:
-                _answered_origins.add(self._origin)
-                answered = True
+                _reached_origins.add(self._origin)
                 if response.is_success:
                     return response
                 outcome = response.status_code
@@ -286,12 +286,13 @@ class ZenMicClient:
                     _unknown_outcome(path, failure),
                     outcome_unknown=True,
                 ) from None
-            delay = self._policy.delay(retry, retry_after, answered=answered)
+            reached = self._origin in _reached_origins
+            delay = self._policy.delay(retry, retry_after, answered=reached)
             if delay is None:
-                if retry >= self._policy.retries(answered):
+                if retry >= self._policy.retries(reached):
                     why = f"gave up after {retry + 1} attempts"
-                    if not answered:
-                        why += f"; {self._origin} never answered: is the API URL right?"
+                    if not reached:
+                        why += f"; {self._origin} could not be reached: is the API URL right?"
                 else:
                     why = f"the API asks to wait {retry_after:.0f}s; not waiting that long"
                 raise ApiError(method, full, failure.status, f"{failure.message} ({why})") from None

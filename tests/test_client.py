@@ -66,7 +66,7 @@ class MaxRng(random.Random):
 @pytest.fixture(autouse=True)
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts as a new podsync process would: no server has answered it yet."""
-    monkeypatch.setattr(client_module, "_answered_origins", set())
+    monkeypatch.setattr(client_module, "_reached_origins", set())
 
 
 def run(
@@ -81,7 +81,7 @@ def run(
 
     async def go() -> tuple[Any, ZenMicClient]:
         client = ZenMicClient(
-            BASE,
+            options.pop("base_url", BASE),
             options.pop("api_key", KEY),
             transport=httpx.MockTransport(script),
             sleep=fake_sleep,
@@ -574,7 +574,7 @@ def test_a_server_that_never_answered_gets_a_few_tries_and_a_hint() -> None:
     error = run_error(script, lambda c: c.list_shows(), sleeps=sleeps)
     assert len(script.requests) == 4 and sleeps == [0.5, 1.0, 2.0]
     assert error.message.endswith(
-        "(gave up after 4 attempts; https://zenmic.test never answered: "
+        "(gave up after 4 attempts; https://zenmic.test could not be reached: "
         "is the API URL right?)"
     )
 
@@ -607,7 +607,7 @@ def test_a_server_that_answered_an_earlier_client_gets_every_retry() -> None:
     [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("Server disconnected")],
     ids=["read-timeout", "disconnected"],
 )
-def test_only_a_failure_to_connect_counts_as_never_answered(failure: Exception) -> None:
+def test_only_a_failure_to_connect_counts_as_unreached(failure: Exception) -> None:
     """A server that accepted the connection exists: a slow or dropped answer is an outage."""
     script = Script(failure)
     error = run_error(script, lambda c: c.list_shows())
@@ -615,11 +615,35 @@ def test_only_a_failure_to_connect_counts_as_never_answered(failure: Exception) 
     assert error.message.endswith("(gave up after 9 attempts)")
 
 
-def test_a_connect_timeout_counts_as_never_answered() -> None:
+def test_a_server_reached_but_silent_then_refusing_gets_every_retry() -> None:
+    """A read timeout proves the server was there: a refusal after it is a restart."""
+    script = Script(httpx.ReadTimeout("slow"), httpx.ConnectError("refused"))
+    error = run_error(script, lambda c: c.list_shows())
+    assert len(script.requests) == 9
+    assert error.message.endswith("(gave up after 9 attempts)")
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://zenmic.com/api/v2", "https://zenmic.com"),
+        ("https://me:p@ss@zenmic.test:8443/api/v2", "https://zenmic.test:8443"),
+        ("http://[::1]:9000/api", "http://[::1]:9000"),
+    ],
+    ids=["plain", "userinfo", "ipv6"],
+)
+def test_the_origin_in_the_hint_never_holds_a_password(url: str, origin: str) -> None:
+    script = Script(httpx.ConnectError("refused"))
+    error = run_error(script, lambda c: c.list_shows(), base_url=url)
+    assert f"; {origin} could not be reached: is the API URL right?)" in error.message
+    assert "p@ss" not in error.message
+
+
+def test_a_connect_timeout_counts_as_unreached() -> None:
     script = Script(httpx.ConnectTimeout("timed out"))
     error = run_error(script, lambda c: c.list_shows())
     assert len(script.requests) == 4
-    assert "never answered: is the API URL right?" in error.message
+    assert "could not be reached: is the API URL right?" in error.message
 
 
 def test_a_retry_after_beyond_reason_is_not_waited_for() -> None:
