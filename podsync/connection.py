@@ -7,6 +7,7 @@ and so that state survives between commands (it lives under the project's .podsy
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,16 +41,22 @@ def emulator_state_dir(project_dir: Path) -> Path:
     return project_dir / ".podsync" / "emulator"
 
 
+def local_mode() -> bool:
+    """Whether ZENMIC_API_URL asks for the embedded emulator."""
+    return os.environ.get(API_URL_ENV, "").strip().lower() == LOCAL
+
+
 @contextmanager
 def api_endpoint(project_dir: Path) -> Iterator[Endpoint]:
     """Yield the endpoint to talk to; in local mode the emulator runs for the block's duration."""
     url = os.environ.get(API_URL_ENV, "").strip() or DEFAULT_API_URL
     key = os.environ.get(API_KEY_ENV, "").strip()
-    if url != LOCAL:
+    if not local_mode():
         _check_url(url)
         if not key:
             raise PodsyncError(
-                f"{API_KEY_ENV} is not set: podsync needs a ZenMic API key to read {url} "
+                f"{API_KEY_ENV} is not set: podsync needs a ZenMic API key to read "
+                f"{shown_url(url)} "
                 f"(or set {API_URL_ENV}=local to use the embedded emulator)"
             )
         yield Endpoint(url.rstrip("/"), key)
@@ -67,14 +74,38 @@ def _check_url(url: str) -> None:
     """Refuse a URL no request could reach before any is sent, rather than after retrying."""
     import httpx
 
-    wanted = f"an http(s) URL such as {DEFAULT_API_URL}, or {LOCAL!r} for the emulator"
+    wanted = (
+        f"{API_URL_ENV} must be an http(s) URL such as {DEFAULT_API_URL}, "
+        f"or {LOCAL!r} for the embedded emulator"
+    )
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
-        raise PodsyncError(f"{API_URL_ENV} must be {wanted}: {exc}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        shown = str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
-        raise PodsyncError(f"{API_URL_ENV} must be {wanted}, not {shown!r}")
+        # httpx quotes the offending part, which may be a password typed without its "@".
+        reason = re.split(r"[:,]", str(exc), maxsplit=1)[0].lower()
+        raise PodsyncError(f"{wanted}; this one is not a valid URL ({reason})") from None
+    problem = ""
+    if parsed.scheme not in ("http", "https"):
+        problem = "the scheme is not http or https"
+    elif not parsed.host:
+        problem = "it names no host"
+    elif any(c.isspace() for c in url):
+        problem = "it holds a space"
+    elif parsed.port is not None and not 0 < parsed.port < 65536:
+        problem = f"port {parsed.port} does not exist"
+    if problem:
+        raise PodsyncError(f"{wanted}, not {shown_url(url)!r}: {problem}")
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may be printed: whatever precedes an ``@`` may be a user and password."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}{sep}{authority}{slash}{path}"
 
 
 def _job_seconds() -> float:

@@ -67,12 +67,27 @@ def test_missing_api_key_is_a_clear_error(project: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("zenmic.com/api/v2", "not 'zenmic.com/api/v2'"),
-        ("ftp://me:hunter2@zenmic.com/", "not 'ftp://zenmic.com/'"),
-        ("https://", "not 'https://'"),
-        ("https://zenmic.com:api/v2", "Invalid port: 'api'"),
+        ("zenmic.com/api/v2", ", not 'zenmic.com/api/v2': the scheme is not http or https"),
+        ("ftp://me:hunter2@zenmic.com/", ", not 'ftp://***@zenmic.com/': the scheme is not"),
+        ("me:hunter2@zenmic.com/api", ", not '***@zenmic.com/api': the scheme is not http"),
+        ("https://", ", not 'https://': it names no host"),
+        ("https://me:hunter2@/api", ", not 'https://***@/api': it names no host"),
+        ("https://zen mic.com/api", ": it holds a space"),
+        ("https://zenmic.com:99999/api", ": port 99999 does not exist"),
+        ("https://zenmic.com:api/v2", "; this one is not a valid URL (invalid port)"),
+        ("https://me:hunter2zenmic.com/", "; this one is not a valid URL (invalid port)"),
     ],
-    ids=["no-scheme", "wrong-scheme", "no-host", "bad-port"],
+    ids=[
+        "no-scheme",
+        "wrong-scheme",
+        "password-no-scheme",
+        "no-host",
+        "password-no-host",
+        "space",
+        "port-range",
+        "bad-port",
+        "password-missing-at",
+    ],
 )
 def test_an_unusable_api_url_is_refused_before_any_request(
     project: Path, url: str, expected: str
@@ -82,10 +97,18 @@ def test_an_unusable_api_url_is_refused_before_any_request(
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "Error: ZENMIC_API_URL must be an http(s) URL such as https://zenmic.com/api/v2, "
-        "or 'local' for the emulator"
+        "or 'local' for the embedded emulator"
     )
     assert expected in result.stderr
     assert "hunter2" not in result.output and "Traceback" not in result.output
+
+
+def test_a_missing_key_error_never_shows_the_urls_password(project: Path) -> None:
+    env = {"ZENMIC_API_URL": "https://me:hunter2@zenmic.test/api", "ZENMIC_API_KEY": ""}
+    result = CliRunner().invoke(main, ["plan", str(project)], env=env)
+    assert result.exit_code == 1
+    assert "needs a ZenMic API key to read https://***@zenmic.test/api" in result.stderr
+    assert "hunter2" not in result.output
 
 
 def test_corrupt_lock_is_an_error_not_a_traceback(cli: Cli, project: Path) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from podsync.connection import API_KEY_ENV, API_URL_ENV, LOCAL, Endpoint, api_endpoint
+from podsync.connection import API_KEY_ENV, Endpoint, api_endpoint, local_mode
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
 from podsync.git_base import load_base
@@ -126,9 +126,7 @@ class StepResult:
 
 def has_api_key() -> bool:
     """Whether a live plan is possible: a key, or the embedded emulator (which needs none)."""
-    return bool(os.environ.get(API_KEY_ENV, "").strip()) or (
-        os.environ.get(API_URL_ENV, "").strip() == LOCAL
-    )
+    return bool(os.environ.get(API_KEY_ENV, "").strip()) or local_mode()
 
 
 def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
