@@ -102,7 +102,8 @@ class FakeGitHub:
         head_repo: str | None = None,
     ) -> None:
         """Record that `sha` is the merge of pull request `number`, as GitHub does on merge;
-        `head_repo` is the fork it came from, if it did."""
+        `head_repo` is the fork it came from, if it did ("" for a fork since deleted, whose
+        repo GitHub gives as null)."""
         self.pulls.setdefault((repo, sha), []).append(
             {
                 "number": number,
@@ -110,7 +111,11 @@ class FakeGitHub:
                 "merged_at": "2026-01-02T03:04:05Z",
                 "merge_commit_sha": sha,
                 "html_url": f"https://github.com/{repo}/pull/{number}",
-                "head": {"ref": head, "sha": "0" * 40, "repo": {"full_name": head_repo or repo}},
+                "head": {
+                    "ref": head,
+                    "sha": "0" * 40,
+                    "repo": None if head_repo == "" else {"full_name": head_repo or repo},
+                },
                 "base": {"ref": base, "sha": "1" * 40, "repo": {"full_name": repo}},
             }
         )

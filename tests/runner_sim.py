@@ -135,9 +135,10 @@ class Sim:
     def open_pull_request(self, branch: str = "feature") -> None:
         git(self.work, "checkout", "--quiet", "-b", branch, "main")
 
-    def merge(self, number: int, branch: str = "feature", *, fork: bool = False) -> str:
+    def merge(self, number: int, branch: str = "feature", *, fork: str | None = None) -> str:
         """Merge the pull request on GitHub: a merge commit on main, pushed; the workspace is
-        then the push event's checkout of main."""
+        then the push event's checkout of main. `fork` is the repository the pull request came
+        from, if not this one ("" when that fork has since been deleted)."""
         git(self.work, "reset", "--quiet", "--hard")  # each job starts from a fresh checkout
         git(self.work, "checkout", "--quiet", "main")
         git(self.work, "pull", "--quiet", "--ff-only", "origin", "main")
@@ -153,7 +154,7 @@ class Sim:
         )
         git(self.work, "push", "--quiet", "origin", "main")
         sha = self.head()
-        self.github.merged(REPO, sha, number, branch, head_repo=FORK if fork else None)
+        self.github.merged(REPO, sha, number, branch, head_repo=fork)
         return sha
 
     def pull_request_event(

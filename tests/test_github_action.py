@@ -206,6 +206,9 @@ def test_a_fork_pull_request_without_secrets_plans_from_the_lock(
         env={"ZENMIC_API_KEY": None, "ZENMIC_API_URL": None, "PODSYNC_REQUIRE_REVIEW": "false"},
     )
     assert "::warning::could not post the plan comment" in unreviewed.output
+    assert "A pull request from a fork gets a read-only token. The plan is in" in (
+        unreviewed.output
+    )
     assert "the apply refuses" not in unreviewed.output, "require-review false: it publishes"
     assert run.outputs["has-changes"] == "true"
     assert github.bodies(REPO, PR) == []

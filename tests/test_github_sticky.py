@@ -5,11 +5,12 @@ full when the comment must cut it."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from podsync.github.comment import head_of, parse
 from tests.fake_github import FakeGitHub
-from tests.runner_sim import REPO, SHOW_FILE, Sim, git
+from tests.runner_sim import FORK, REPO, SHOW_FILE, Sim, git
 from tests.test_github_action import MARKER, PR, add_episode, comment_of, retitle
 
 MALLORY = {"login": "mallory", "id": 666, "type": "User"}
@@ -17,8 +18,13 @@ PAT = "ghp_PersonalToken0123456789abcdefABCD"
 CI_USER = {"login": "podcast-ci", "id": 4242, "type": "User"}
 
 
+@pytest.mark.parametrize(
+    ("fork", "named"),
+    [(FORK, "the fork mallory/podcasts"), ("", "a fork since deleted")],
+    ids=["fork", "deleted-fork"],
+)
 def test_a_forged_plan_comment_on_a_forks_pull_request_approves_nothing(
-    sim: Sim, github: FakeGitHub
+    sim: Sim, github: FakeGitHub, fork: str, named: str
 ) -> None:
     github.read_only = True  # a fork's pull request: no secrets, a read-only token
     sim.open_pull_request("mallory-feature")
@@ -35,12 +41,22 @@ def test_a_forged_plan_comment_on_a_forks_pull_request_approves_nothing(
     github.read_only = False
 
     before = sim.head("main", sim.origin)
-    merged = sim.merge(PR, "mallory-feature", fork=True)
+    merged = sim.merge(PR, "mallory-feature", fork=fork)
     account = sim.emulator.account()
     applied = sim.step("apply", sim.push_event(before, merged))
     assert applied.exit_code == 1, applied.output
-    assert f"pull request #{PR} came from the fork mallory/podcasts" in applied.output
-    assert "open a pull request from a branch here (an empty commit will do)" in applied.output
+    assert f"Error: not applying: pull request #{PR} came from {named}, whose runs get" in (
+        applied.output
+    )
+    assert "(if plan comments are posted with another token, set the action's comment-author" in (
+        applied.output
+    )
+    assert (
+        "Nothing was applied. To publish its changes, have them reviewed from this repository: "
+        "open a pull request from a branch here (an empty commit will do), let the plan step "
+        "comment it, and merge it; or, to apply pushes that do not come through a reviewed pull "
+        "request, set the action's require-review input to false."
+    ) in applied.output
     assert sim.emulator.account() == account, "nothing applied"
 
 
