@@ -30,6 +30,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from podsync.connection import shown_url
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import AUDIO_FINISHED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
@@ -149,7 +150,7 @@ class ZenMicClient:
         )
 
     def __repr__(self) -> str:
-        return f"ZenMicClient(base_url={self.base_url!r})"
+        return f"ZenMicClient(base_url={shown_url(self.base_url)!r})"
 
     async def __aenter__(self) -> ZenMicClient:
         return self

@@ -34,7 +34,7 @@ class Endpoint:
     api_key: str = ""
 
     def __repr__(self) -> str:
-        return f"Endpoint(url={self.url!r})"
+        return f"Endpoint(url={shown_url(self.url)!r})"
 
 
 def emulator_state_dir(project_dir: Path) -> Path:

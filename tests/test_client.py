@@ -21,6 +21,7 @@ import vcr
 
 from podsync import client as client_module
 from podsync.client import AudioStatus, ZenMicClient
+from podsync.connection import Endpoint
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import Document, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
@@ -753,6 +754,17 @@ def test_the_key_never_shows_in_errors_reprs_or_logs(
     ]
     assert caplog.records
     assert all(KEY not in text for text in shown)
+
+
+def test_reprs_never_show_a_password_in_the_api_url() -> None:
+    url = "https://me:hunter2@zenmic.test/api/v2"
+    shown = [repr(Endpoint(url, KEY))]
+    _, client = run(Script(ok([])), lambda c: c.list_shows(), base_url=url)
+    shown.append(repr(client))
+    assert shown == [
+        "Endpoint(url='https://***@zenmic.test/api/v2')",
+        "ZenMicClient(base_url='https://***@zenmic.test/api/v2')",
+    ]
 
 
 # --- cassettes: the exact documented bodies ----------------------------------------------------
