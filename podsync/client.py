@@ -288,7 +288,7 @@ class ZenMicClient:
                     outcome_unknown=True,
                 ) from None
             reached = self._origin in _reached_origins
-            delay = self._policy.delay(retry, retry_after, answered=reached)
+            delay = self._policy.delay(retry, retry_after, reached=reached)
             if delay is None:
                 if retry >= self._policy.retries(reached):
                     why = f"gave up after {retry + 1} attempts"

@@ -47,7 +47,7 @@ class RetryPolicy:
     max_retries: int = 8
     # A server this process has never reached is likelier a wrong URL than an outage: say so
     # within seconds, not after a minute or more of backoff.
-    unanswered_retries: int = 3
+    unreached_retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     retry_after_max: float = 300.0
@@ -67,19 +67,17 @@ class RetryPolicy:
             return outcome in UNACTED_STATUSES
         return isinstance(outcome, UNSENT_ERRORS)
 
-    def retries(self, answered: bool) -> int:
-        """How many retries a request gets, by whether the server has answered this process."""
-        return self.max_retries if answered else min(self.unanswered_retries, self.max_retries)
+    def retries(self, reached: bool) -> int:
+        """How many retries a request gets, by whether this process has reached the server."""
+        return self.max_retries if reached else min(self.unreached_retries, self.max_retries)
 
-    def delay(
-        self, retry: int, retry_after: float | None, *, answered: bool = True
-    ) -> float | None:
+    def delay(self, retry: int, retry_after: float | None, *, reached: bool = True) -> float | None:
         """Seconds to wait before retry number ``retry`` (0-based); None means give up.
 
         A server's Retry-After wins over our own backoff; one asking for more than
         ``retry_after_max`` is not worth blocking a CLI run for.
         """
-        if retry >= self.retries(answered):
+        if retry >= self.retries(reached):
             return None
         if retry_after is not None:
             return retry_after if retry_after <= self.retry_after_max else None

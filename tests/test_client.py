@@ -66,7 +66,7 @@ class MaxRng(random.Random):
 
 @pytest.fixture(autouse=True)
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts as a new podsync process would: no server has answered it yet."""
+    """Each test starts as a new podsync process would: it has reached no server yet."""
     monkeypatch.setattr(client_module, "_reached_origins", set())
 
 
