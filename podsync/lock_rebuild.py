@@ -315,5 +315,3 @@ def _missing_shows(rebuilt: Rebuilt) -> list[str]:
         "rebuild --force` again; otherwise the next apply creates a new show beside it."
     )
     return lines
-
-

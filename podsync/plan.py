@@ -133,5 +133,5 @@ class Plan:
 
 
 def counted(n: int, noun: str) -> str:
-    """"1 episode", "2 episodes": how every report counts things."""
+    """ "1 episode", "2 episodes": how every report counts things."""
     return f"{n} {noun}{'' if n == 1 else 's'}"

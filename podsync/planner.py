@@ -334,8 +334,6 @@ def _hint_at_renames(b: _Builder) -> None:
         )
 
 
-
-
 def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -> None:
     live_show = live.show(locked.show_id)
     if live_show is None:
@@ -574,9 +572,7 @@ def _episode_renames(
     keys is no evidence, so it is left to the usual remove + add."""
     desired = {e.key for e in show.episodes}
     gone = [
-        (key, r)
-        for key, r in locked_eps.items()
-        if key not in desired and r.episode_id in live_eps
+        (key, r) for key, r in locked_eps.items() if key not in desired and r.episode_id in live_eps
     ]
     new = [e.source.digest for e in show.episodes if e.key not in locked_eps]
     renames = {}

@@ -220,9 +220,7 @@ def _live_data(live: Live) -> Any:
                     "description": show.description,
                     "episodes": None
                     if show.episodes is None
-                    else sorted(
-                        [e.id, e.mic_id, e.title, e.description] for e in show.episodes
-                    ),
+                    else sorted([e.id, e.mic_id, e.title, e.description] for e in show.episodes),
                 }
                 for show in live.shows
             ),

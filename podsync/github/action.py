@@ -593,4 +593,3 @@ def _commit_lock(
     else:
         again = f" after {pushed.attempts - 1} rebase(s)" if pushed.attempts > 1 else ""
         say(f"Committed podsync.lock to {branch} ({pushed.commit[:12]}){again}.")
-

@@ -738,8 +738,6 @@ def _minutes(minutes: float | None) -> str:
     return f"≈ {round(minutes):,} min"
 
 
-
-
 __all__ = [
     "COMMENT_CHARS",
     "COMMENT_LIMIT",

@@ -171,8 +171,6 @@ def human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
-
-
 Paint = Callable[..., str]
 
 
