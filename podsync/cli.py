@@ -161,6 +161,8 @@ def main() -> None:
       ZENMIC_API_KEY   your ZenMic API key (never printed or written anywhere)
       ZENMIC_API_URL   default https://zenmic.com/api/v2; "local" runs the
                        embedded emulator with its state in PROJECT/.podsync/
+      ZENMIC_EMULATOR_QUIRKS  legal ways the local emulator differs from its
+                       defaults, e.g. delete_no_content=true
       ZENMIC_EMULATOR_FAULTS  faults the local emulator injects, e.g.
                        "throttle=0.1,unavailable=0.1,drop=0.02,seed=7"
                        (names as podsync emulator --fault-*)
@@ -181,8 +183,6 @@ def validate(project: Path) -> None:
     shows = len(inputs.desired.shows)
     episodes = sum(len(s.episodes) for s in inputs.desired.shows)
     click.echo(f"{counted(shows, 'show')}, {counted(episodes, 'episode')}: valid.")
-
-
 
 
 @main.command(short_help="Show what apply would change.")
@@ -551,6 +551,14 @@ def _fault_options(func: F) -> F:
     show_default=True,
     help="Seed of the fault decisions: the same requests get the same faults.",
 )
+@click.option(
+    "--quirk",
+    "quirk_specs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Behave in a legal way a real server may differ from the emulator, e.g. "
+    "delete_no_content=true (repeatable; names in podsync/emulator/quirks.py).",
+)
 @reports_errors
 def emulator(
     host: str,
@@ -558,6 +566,7 @@ def emulator(
     state_dir: Path | None,
     job_seconds: float,
     fault_seed: int,
+    quirk_specs: tuple[str, ...],
     **fault_settings: float,
 ) -> None:
     """Run a local ZenMic-compatible API server.
@@ -566,10 +575,11 @@ def emulator(
     state with ZENMIC_API_URL=local. The --fault-* options make a share of API requests
     fail the ways a real API and network do, to see podsync recover.
     """
-    from podsync.emulator import Faults, serve_forever
+    from podsync.emulator import Faults, Quirks, serve_forever
 
     settings = {name.removeprefix("fault_"): value for name, value in fault_settings.items()}
     faults = Faults(**settings, seed=fault_seed)  # type: ignore[arg-type]
+    quirks = Quirks.parse(",".join(quirk_specs))
     directory = state_dir or emulator_state_dir(Path("."))
 
     def ready(url: str) -> None:
@@ -577,6 +587,8 @@ def emulator(
         click.echo(f"Point podsync at it: ZENMIC_API_URL={url} (any API key is accepted).")
         if faults.active:
             click.echo(f"Injecting faults: {faults.describe()}")
+        if quirks.active:
+            click.echo(f"Quirks: {quirks.describe()}")
         click.echo("Ctrl-C stops it.")
 
     serve_forever(
@@ -586,6 +598,7 @@ def emulator(
         job_seconds=job_seconds,
         api_key=None,
         faults=faults,
+        quirks=quirks,
         on_ready=ready,
     )
 

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 from podsync.errors import PodsyncError
 
 if TYPE_CHECKING:
-    from podsync.emulator import Faults
+    from podsync.emulator import Faults, Quirks
 
 API_URL_ENV = "ZENMIC_API_URL"
 API_KEY_ENV = "ZENMIC_API_KEY"
 JOB_SECONDS_ENV = "ZENMIC_EMULATOR_JOB_SECONDS"
 FAULTS_ENV = "ZENMIC_EMULATOR_FAULTS"
+QUIRKS_ENV = "ZENMIC_EMULATOR_QUIRKS"
 DEFAULT_API_URL = "https://zenmic.com/api/v2"
 LOCAL = "local"
 LOCAL_KEY = "local-emulator"
@@ -65,8 +66,9 @@ def api_endpoint(project_dir: Path) -> Iterator[Endpoint]:
 
     job_seconds = _job_seconds()
     faults = _faults()
+    quirks = _quirks()
     state_dir = emulator_state_dir(project_dir)
-    with EmulatorServer(state_dir, job_seconds=job_seconds, faults=faults) as server:
+    with EmulatorServer(state_dir, job_seconds=job_seconds, faults=faults, quirks=quirks) as server:
         yield Endpoint(server.base_url, key or LOCAL_KEY)
 
 
@@ -129,3 +131,13 @@ def _faults() -> Faults:
         return Faults.parse(os.environ.get(FAULTS_ENV, ""))
     except PodsyncError as exc:
         raise PodsyncError(f"{FAULTS_ENV}: {exc}") from None
+
+
+def _quirks() -> Quirks:
+    """How the local emulator departs from its defaults: ZENMIC_EMULATOR_QUIRKS."""
+    from podsync.emulator import Quirks
+
+    try:
+        return Quirks.parse(os.environ.get(QUIRKS_ENV, ""))
+    except PodsyncError as exc:
+        raise PodsyncError(f"{QUIRKS_ENV}: {exc}") from None

@@ -14,6 +14,7 @@ Extras outside ``/api/v2`` (no auth): ``GET /_emulator/stats`` -> ``{"requests":
 
 ``Faults`` (faults.py) injects throttling, outages, ambiguous 500s, dropped connections, latency
 and failed jobs, deterministically under a seed, so podsync's recovery can be tested for real.
+``Quirks`` (quirks.py) makes it behave in the legal ways a real server may differ from it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from podsync.emulator.app import DEFAULT_PUBLIC_URL, MAX_DOCUMENT_BYTES, create_app
 from podsync.emulator.faults import JOB_FAILURE_REASON, Faults
 from podsync.emulator.jobs import FAIL_MARKER
+from podsync.emulator.quirks import Quirks
 from podsync.emulator.server import EmulatorServer, serve_forever
 from podsync.emulator.store import StateError, Store
 
@@ -31,6 +33,7 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "EmulatorServer",
     "Faults",
+    "Quirks",
     "StateError",
     "Store",
     "create_app",

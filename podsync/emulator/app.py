@@ -39,6 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from podsync.emulator.faults import FaultGate, FaultLog, Faults, injected_job_failure
 from podsync.emulator.jobs import Progress, Script, failure_for, progress, write_script
+from podsync.emulator.quirks import Quirks
 from podsync.emulator.store import AudioJob, EpisodeRecord, NotFound, ShowRecord, Store
 
 API_PREFIX = "/api/v2"
@@ -137,10 +138,12 @@ def create_app(
     public_url: str | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
     faults: Faults | None = None,
+    quirks: Quirks | None = None,
 ) -> Starlette:
     """The emulator as an ASGI app; ``api_key=None`` accepts any non-empty bearer token."""
     faults = faults if faults is not None else Faults()
-    api = _Api(store, (public_url or DEFAULT_PUBLIC_URL).rstrip("/"), max_document_bytes)
+    quirks = quirks if quirks is not None else Quirks()
+    api = _Api(store, (public_url or DEFAULT_PUBLIC_URL).rstrip("/"), max_document_bytes, quirks)
     stats = Stats()
     p = API_PREFIX
     routes = [
@@ -177,6 +180,7 @@ def create_app(
     app.state.stats = stats
     app.state.store = store
     app.state.faults = faults
+    app.state.quirks = quirks
     return app
 
 
@@ -227,10 +231,13 @@ class _ApiGate:
 class _Api:
     """The /api/v2 handlers plus the public CDN-like paths, bound to one store."""
 
-    def __init__(self, store: Store, public_url: str, max_document_bytes: int) -> None:
+    def __init__(
+        self, store: Store, public_url: str, max_document_bytes: int, quirks: Quirks
+    ) -> None:
         self.store = store
         self.public_url = public_url
         self.max_document_bytes = max_document_bytes
+        self.quirks = quirks
 
     async def create_script(self, request: Request) -> Response:
         if _media_type(request) in FORM_TYPES:
@@ -308,7 +315,7 @@ class _Api:
 
     async def delete_show(self, request: Request) -> Response:
         self.store.delete_show(request.path_params["show_id"])
-        return _ok({"deleted": True})
+        return self._deleted()
 
     async def list_episodes(self, request: Request) -> Response:
         episodes = self.store.list_episodes(request.path_params["show_id"])
@@ -337,6 +344,11 @@ class _Api:
     async def delete_episode(self, request: Request) -> Response:
         params = request.path_params
         self.store.delete_episode(params["show_id"], params["episode_id"])
+        return self._deleted()
+
+    def _deleted(self) -> Response:
+        if self.quirks.delete_no_content:
+            return Response(status_code=204)
         return _ok({"deleted": True})
 
     async def audio_file(self, request: Request) -> Response:

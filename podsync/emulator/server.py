@@ -13,6 +13,7 @@ import uvicorn
 from podsync.emulator.app import API_PREFIX, MAX_DOCUMENT_BYTES, create_app
 from podsync.emulator.background import BackgroundServer, listen, root_url, uvicorn_config
 from podsync.emulator.faults import Faults
+from podsync.emulator.quirks import Quirks
 from podsync.emulator.store import Store
 
 NAME = "the ZenMic emulator"
@@ -32,6 +33,7 @@ class EmulatorServer:
         public_url: str | None = None,
         max_document_bytes: int = MAX_DOCUMENT_BYTES,
         faults: Faults | None = None,
+        quirks: Quirks | None = None,
     ) -> None:
         self.store = Store(Path(state_dir), job_seconds=job_seconds)
         self.app = create_app(
@@ -40,6 +42,7 @@ class EmulatorServer:
             public_url=public_url,
             max_document_bytes=max_document_bytes,
             faults=faults,
+            quirks=quirks,
         )
         self._background = BackgroundServer(self.app, name=NAME, host=host, port=port)
         self.host = host
@@ -92,6 +95,7 @@ def serve_forever(
     public_url: str | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
     faults: Faults | None = None,
+    quirks: Quirks | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve in the foreground until Ctrl-C (or SIGTERM); ``on_ready`` gets the base URL once the
@@ -103,6 +107,7 @@ def serve_forever(
         public_url=public_url,
         max_document_bytes=max_document_bytes,
         faults=faults,
+        quirks=quirks,
     )
     sock = listen(host, port, NAME)
     try:
