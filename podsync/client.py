@@ -34,10 +34,12 @@ from podsync.connection import shown_url
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import AUDIO_FINISHED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
+from podsync.safe_text import cut, valid_unicode
 
 LIST_KEYS = ("data", "items", "results", "podcasts", "shows", "episodes")
 PAGINATION_KEYS = ("next", "next_url", "next_page", "next_page_url", "next_cursor", "has_more")
 SNIPPET_CHARS = 200
+ERROR_CHARS = 500  # of the API's own error message: a server may send pages of it
 MAX_CONNECTIONS = 16
 # No connection was made: the signs of a wrong URL, or of a server down.
 UNREACHED_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
@@ -428,7 +430,7 @@ def _parse_show(item: Any) -> LiveShow:
     if show_id is None:
         raise _Malformed("a show has no show_id")
     return LiveShow(
-        show_id=str(show_id),
+        show_id=_str(show_id),
         title=_text(item.get("title")),
         description=_text(item.get("description")),
         feed_url=_optional_text(item.get("feed_url")),
@@ -442,7 +444,7 @@ def _parse_episode(item: Any) -> LiveEpisode:
     if episode_id is None:
         raise _Malformed("an episode has no id")
     return LiveEpisode(
-        id=str(episode_id),
+        id=_str(episode_id),
         mic_id=_text(item.get("mic_id")),
         title=_text(item.get("title")),
         description=_text(item.get("description")),
@@ -457,7 +459,7 @@ def _parse_audio(data: Any, retry_after: float | None, mic_id: str | None = None
     if job_id is None and mic_id is None:
         raise _Malformed("the audio job has no id")
     return AudioStatus(
-        id=str(job_id if job_id is not None else mic_id),
+        id=_str(job_id if job_id is not None else mic_id),
         status=_text(data.get("status")).strip().lower() or "unknown",
         audio_url=_optional_text(data.get("audio_url")),
         audio_page_url=_optional_text(data.get("audio_page_url")),
@@ -473,9 +475,9 @@ def _parse_dialogue(data: Any) -> tuple[tuple[str, str], ...]:
     parsed = []
     for line in lines:
         if isinstance(line, (list, tuple)) and len(line) == 2:
-            parsed.append((str(line[0]), str(line[1])))
+            parsed.append((_str(line[0]), _str(line[1])))
         elif isinstance(line, dict) and "speaker" in line and "text" in line:
-            parsed.append((str(line["speaker"]), str(line["text"])))
+            parsed.append((_str(line["speaker"]), _str(line["text"])))
         else:
             raise _Malformed(f"unreadable dialogue line: {line!r}"[:SNIPPET_CHARS])
     return tuple(parsed)
@@ -500,7 +502,7 @@ def _error_field(payload: Mapping[str, Any]) -> str | None:
         if isinstance(value, dict):
             value = value.get("message") or value.get("detail")
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            return cut(valid_unicode(value.strip()), ERROR_CHARS)
     return None
 
 
@@ -543,12 +545,19 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _str(value: Any) -> str:
+    """A value from the server as text that can be encoded: a JSON string may hold a lone
+    surrogate (legal JSON, half an emoji), which no UTF-8 output could write, so it becomes
+    U+FFFD here; control and bidi characters are kept as data and escaped where shown."""
+    return valid_unicode(str(value))
+
+
 def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else _str(value)
 
 
 def _optional_text(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
+    return None if value is None or value == "" else _str(value)
 
 
 def _unknown_outcome(path: str, failure: ApiError) -> str:

@@ -41,17 +41,22 @@ from podsync.emulator.faults import FaultGate, FaultLog, Faults, injected_job_fa
 from podsync.emulator.jobs import Progress, Script, failure_for, progress, write_script
 from podsync.emulator.quirks import Quirks
 from podsync.emulator.store import AudioJob, EpisodeRecord, NotFound, ShowRecord, Store
+from podsync.limits import (
+    MAX_DIALOGUE_LINES,
+    MAX_DURATION_MINUTES,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+)
 
 API_PREFIX = "/api/v2"
 DEFAULT_PUBLIC_URL = "https://emulator.zenmic.invalid"
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_JSON_BYTES = 5 * 1024 * 1024
-MAX_DURATION_MINUTES = 60
-MAX_TITLE_CHARS = 255
-MAX_TEXT_CHARS = 20_000
-MAX_DIALOGUE_LINES = 2_000
 MAX_TEXT_READ = 200_000
 SPEAKERS = ("male", "female")
+# What the odd_text quirk appends: legal JSON text that a JavaScript client cutting an emoji in
+# half, a prankster or a runaway script could leave in a real account.
+ODD_TEXT = " \ud83d \u202eevil\u202c \x1b[31mred\x07\r\n" + "~" * 10_000
 DOCUMENT_TYPES = {
     ".pdf": ("application/pdf",),
     ".jpg": ("image/jpeg",),
@@ -432,11 +437,14 @@ class _Api:
     def _audio_url(self, audio_id: str) -> str:
         return f"{self.public_url}/cdn/{audio_id}.mp3"
 
+    def _odd(self, text: str) -> str:
+        return text + ODD_TEXT if self.quirks.odd_text else text
+
     def _show_json(self, show: ShowRecord) -> dict[str, Any]:
         return {
             "id": show.id,
             "show_id": show.show_id,
-            "title": show.title,
+            "title": self._odd(show.title),
             "description": show.description,
             "episode_count": self.store.episode_count(show.show_id),
             "feed_url": f"{self.public_url}/cdn/podcast/{show.show_id}/feed.xml",
@@ -447,7 +455,7 @@ class _Api:
         return {
             "id": episode.id,
             "mic_id": episode.mic_id,
-            "title": episode.title,
+            "title": self._odd(episode.title),
             "description": episode.description,
             "audio_url": self._audio_url(episode.mic_id),
             "created_at": _plain_time(episode.created_at),
@@ -568,17 +576,31 @@ def _raise_if(problems: list[str]) -> None:
         raise ApiFailure(400, "; ".join(problems))
 
 
+class _Json(JSONResponse):
+    """JSON as Starlette writes it, except that strings holding a lone surrogate (which a
+    client may send, and a real server stores and returns) are written as `\\ud83d` escapes,
+    as JSON allows, instead of failing to encode as UTF-8."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def _ok(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"success": True, "data": data}, status_code=status, headers=headers)
+    return _Json({"success": True, "data": data}, status_code=status, headers=headers)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"success": False, "error": message}, status_code=status, headers=headers)
+    return _Json({"success": False, "error": message}, status_code=status, headers=headers)
 
 
 async def _failure_response(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiFailure)
-    return _error(exc.status, exc.message, exc.headers)
+    quirks: Quirks = request.app.state.quirks
+    message = exc.message + ODD_TEXT if quirks.odd_text else exc.message
+    return _error(exc.status, message, exc.headers)
 
 
 async def _http_exception_response(request: Request, exc: Exception) -> Response:

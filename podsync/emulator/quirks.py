@@ -30,6 +30,10 @@ class Quirks:
     # DELETE answers 204 No Content with an empty body instead of 200 {"deleted": true}.
     delete_no_content: bool = False
 
+    # Titles of shows and episodes in every answer, and error messages, carry odd text: a lone
+    # surrogate, a bidi override, control characters and a 10,000-character tail (see app.py).
+    odd_text: bool = False
+
     @classmethod
     def parse(cls, spec: str) -> Quirks:
         """``"delete_no_content=true,..."``: comma-separated NAME=VALUE; names may use ``-``."""
