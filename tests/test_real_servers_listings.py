@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from podsync.cli import main
 from podsync.emulator import EmulatorServer, Quirks
 from podsync.lock import read_lock
-from tests.conftest import Cli, Emulator
+from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.stdlib_zenmic import ZenMicFake
 
 SECOND_SHOW = {
     "show": "second",
@@ -221,3 +224,27 @@ def test_a_succeeded_job_without_audio_url_is_failed_and_never_published(
         (project / "podsync.lock").write_text(json.dumps(raw))
         planned = json.loads(cli("plan", str(project), "--format", "json").stdout)
         assert planned["summary"]["audio"] == {"generate": 4, "reuse": 0}
+
+
+def test_apply_then_plan_against_a_stdlib_zenmic_written_from_the_api_page(
+    project: Path,
+) -> None:
+    """The honest check: a server podsync's authors did not write beside the client (Link pages
+    of two, 204 deletes) holds the example project once, and the next plan has nothing to do."""
+    fake = ZenMicFake().start()
+    env = {"ZENMIC_API_URL": fake.url, "ZENMIC_API_KEY": TEST_KEY, "NO_COLOR": "1"}
+    try:
+        applied = CliRunner().invoke(
+            main, ["apply", str(project), "--auto-approve", "--poll-interval=0.05"], env=env
+        )
+        planned = CliRunner().invoke(main, ["plan", str(project), "--detailed-exitcode"], env=env)
+    finally:
+        fake.stop()
+    assert applied.exit_code == 0, applied.output
+    assert planned.exit_code == 0, planned.output
+    assert "No changes" in planned.output
+    assert [s["title"] for s in fake.shows.values()] == ["Acme Tech Weekly"]
+    (episodes,) = fake.episodes.values()
+    titles = [e["title"] for e in episodes]
+    assert len(titles) == 4 and len(set(titles)) == 4
+    assert len(fake.jobs) == 4
