@@ -303,7 +303,7 @@ class ZenMicClient:
                 )
             if str(following) in visited:
                 raise refuse(f"the next page ({_shown_path(following)}) was read already: loop")
-            url, full = following, _shown_path(following)
+            url, full = following, self._redact(_shown_path(following))
         else:
             raise ApiError(
                 "GET", full, None, f"the listing goes on past {MAX_LIST_PAGES} pages; refused"
@@ -335,7 +335,7 @@ class ZenMicClient:
         """Send with retries; returns a 2xx response or raises ApiError. ``url``, a listing's
         next page, replaces ``path`` as the target."""
         self._checked_key()
-        full = self._full(path) if url is None else _shown_path(url)
+        full = self._full(path) if url is None else self._redact(_shown_path(url))
         retry = 0
         while True:
             self.request_count += 1

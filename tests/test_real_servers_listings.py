@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from podsync.cli import main
 from podsync.emulator import EmulatorServer, Quirks
+from podsync.errors import PodsyncError
 from podsync.lock import read_lock
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.stdlib_zenmic import ZenMicFake
@@ -248,3 +249,13 @@ def test_apply_then_plan_against_a_stdlib_zenmic_written_from_the_api_page(
     titles = [e["title"] for e in episodes]
     assert len(titles) == 4 and len(set(titles)) == 4
     assert len(fake.jobs) == 4
+
+
+def test_the_listing_quirks_parse_and_refuse_nonsense() -> None:
+    assert Quirks.parse("pagination=cursor,page-size=3,empty_audio_url=yes") == Quirks(
+        pagination="cursor", page_size=3, empty_audio_url=True
+    )
+    with pytest.raises(PodsyncError, match="one of none, link, envelope, cursor"):
+        Quirks.parse("pagination=pages")
+    with pytest.raises(PodsyncError, match="page_size=0: at least 1"):
+        Quirks.parse("page_size=0")
