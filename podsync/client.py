@@ -729,14 +729,15 @@ def _optional_text(value: Any) -> str | None:
 def _empty_answer(method: str, full: str, status: int) -> str:
     """Why an empty success is not enough for a request whose answer podsync must read."""
     empty = f"the API answered {status} with an empty body"
-    if method != "POST":
-        return f"{empty}; podsync needs the data it asked for"
-    if full.rstrip("/").endswith("/audios"):
+    endpoint = full.rstrip("/").rpartition("/")[2]
+    if method == "POST" and endpoint == "audios":
         return (
             f"{empty}, without the audio job's id: a job may have been created (and billed) "
             "that podsync cannot poll or publish"
         )
-    return f"{empty}, without what it created: it may exist now unknown to podsync.lock"
+    if method == "POST" and endpoint in ("podcasts", "episodes"):
+        return f"{empty}, without what it created: it may exist now unknown to podsync.lock"
+    return f"{empty}; podsync needs the data it asked for"
 
 
 def _unknown_outcome(path: str, failure: ApiError) -> str:

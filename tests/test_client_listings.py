@@ -262,6 +262,15 @@ def test_an_empty_answer_to_a_create_is_a_clear_error(call: Any, path: str) -> N
     assert not error.outcome_unknown
 
 
+def test_an_empty_answer_to_a_read_is_a_clear_error() -> None:
+    error = run_error(Script(httpx.Response(200)), lambda c: c.get_show("s1"))
+    assert (error.method, error.path, error.status) == ("GET", "/api/v2/podcasts/s1", 200)
+    assert (
+        error.message
+        == "the API answered 200 with an empty body; podsync needs the data it asked for"
+    )
+
+
 def test_an_empty_answer_to_an_audio_job_says_it_may_be_billed() -> None:
     from podsync.model import Source
 
