@@ -6,6 +6,7 @@ reads only the first page, takes an empty success for an error, or publishes a j
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -19,9 +20,12 @@ import yaml
 from click.testing import CliRunner
 
 from podsync.cli import main
+from podsync.client import NO_AUDIO_URL, ZenMicClient
 from podsync.emulator import EmulatorServer, Quirks
 from podsync.errors import PodsyncError
+from podsync.executor import Outcome, PollPolicy
 from podsync.lock import read_lock
+from podsync.workflow import Planned, execute, load_inputs, make_plan
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.stdlib_zenmic import ZenMicFake
 
@@ -259,3 +263,38 @@ def test_the_listing_quirks_parse_and_refuse_nonsense() -> None:
         Quirks.parse("pagination=pages")
     with pytest.raises(PodsyncError, match="page_size=0: at least 1"):
         Quirks.parse("page_size=0")
+
+
+def test_a_cached_job_without_audio_url_is_asked_about_again_not_published(
+    tmp_path: Path, project: Path
+) -> None:
+    """The executor's side: a plan that reuses a cached job (the account said succeeded when
+    it was made) whose lock entry has no audio_url asks the account again before publishing."""
+    state, lock_path = tmp_path / "state", project / "podsync.lock"
+    with served(state) as (emulator, cli):
+        assert cli("apply", str(project), "--auto-approve").exit_code == 0
+        raw = json.loads(lock_path.read_text())
+        for entry in raw["audio"].values():
+            entry.pop("audio_url")
+        lock_path.write_text(json.dumps(raw))
+        locked = read_lock(lock_path).shows["tech-weekly"]
+        with emulator.api() as api:
+            gone = f"/podcasts/{locked.show_id}/episodes/{locked.episodes['ai-health'].episode_id}"
+            assert api.delete(gone).status_code == 200
+
+        async def plan_now() -> Planned:
+            async with ZenMicClient(emulator.url, TEST_KEY) as client:
+                return await make_plan(load_inputs(project), client)
+
+        planned = asyncio.run(plan_now())
+        assert planned.plan.summary()["audio"] == {"generate": 0, "reuse": 1}
+    with served(state, empty_audio_url=True) as (emulator, _):
+
+        async def apply_now() -> Outcome:
+            async with ZenMicClient(emulator.url, TEST_KEY) as client:
+                return await execute(planned, client, poll=PollPolicy(first=0.01))
+
+        outcome = asyncio.run(apply_now())
+        assert [label for label, _ in outcome.failed] == ["episode tech-weekly/ai-health"]
+        assert NO_AUDIO_URL in outcome.failed[0][1]
+        assert emulator.account()["episodes"] == 3

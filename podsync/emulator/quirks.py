@@ -37,7 +37,8 @@ class Quirks:
     pagination: str = "none"
     page_size: int = 2
     # Broken pagination, for tests that podsync refuses it: "loop" (the last page's next link
-    # leads back to the first page), or an origin ("http://host:port") every next link points at.
+    # leads back to the first page), or an origin ("http://host:port") that Link headers (with
+    # pagination=link) point at instead of the emulator's own.
     next_link: str = ""
     # The envelope's total, and each show's episode_count, are off by this many (stale counts).
     total_skew: int = 0
