@@ -527,10 +527,16 @@ class _Pages:
 
         next_keys = ("next", "next_page", "next_url", "next_page_url", "next_cursor")
         nxt = first(*next_keys[:-1])
+        if isinstance(nxt, dict):  # JSON:API's link object
+            nxt = nxt.get("href")
+        next_url = nxt if isinstance(nxt, str) and not nxt.strip().isdigit() else None
+        next_page = None if next_url else _count(nxt)
+        if nxt not in (None, False) and next_url is None and next_page is None:
+            raise _Malformed(f"the listing names a next page podsync cannot read: {nxt!r}"[:99])
         more = first("has_more")
         return cls(
-            next_url=nxt if isinstance(nxt, str) and not nxt.strip().isdigit() else None,
-            next_page=_count(nxt) if not isinstance(nxt, str) or nxt.strip().isdigit() else None,
+            next_url=next_url,
+            next_page=next_page,
             next_cursor=_optional_text(first("next_cursor")),
             cursor=_optional_text(first("cursor")),
             has_more=more if isinstance(more, bool) else None,
@@ -544,11 +550,14 @@ class _Pages:
 def _next_page(response: httpx.Response, pages: _Pages, read: int, items: bool) -> httpx.URL | None:
     """The URL of the page after this one, None after the last; ``read`` items so far."""
     current = response.request.url
-    link = response.links.get("next", {}).get("url")
+    link = response.links.get("next", {}).get("url") or pages.next_url
     if link:
-        return current.join(link)
-    if pages.next_url:
-        return current.join(pages.next_url)
+        try:
+            return current.join(link)
+        except httpx.InvalidURL:
+            raise _Malformed(
+                f"the next page's link is not a URL: {link!r}"[:SNIPPET_CHARS]
+            ) from None
     if pages.next_page is not None:
         return current.copy_set_param("page", pages.next_page)
     cursor = pages.next_cursor or (pages.cursor if pages.has_more else None)
@@ -570,7 +579,10 @@ def _count(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # digits int() does not take ('²'), or too many of them
+            return None
     return None
 
 

@@ -85,6 +85,7 @@ def test_link_pages_are_followed_with_relative_urls_and_retries_per_page() -> No
             f"{FIRST}?page=2",
         ),
         ({"data": [show(1)], "links": {"next": f"{FIRST}?page=2"}}, f"{FIRST}?page=2"),
+        ({"data": [show(1)], "links": {"next": {"href": "?page=2"}}}, f"{FIRST}?page=2"),
         (
             {"data": [show(1)], "meta": {"next_cursor": "c2", "has_more": True}},
             f"{FIRST}?cursor=c2",
@@ -103,6 +104,7 @@ def test_link_pages_are_followed_with_relative_urls_and_retries_per_page() -> No
         "next_page-text",
         "next_page_url-in-links",
         "json-api-links",
+        "json-api-link-object",
         "next_cursor-in-meta",
         "cursor-has_more",
         "total_pages",
@@ -123,6 +125,7 @@ def test_every_common_envelope_leads_to_the_next_page(first: Any, second_url: st
         ({"data": [show(1)], "meta": {"next_cursor": "c2", "has_more": False}}, "has_more-false"),
         ({"data": [show(1)], "pagination": {"cursor": "c1"}}, "echoed-cursor"),
         ({"data": [show(1)], "page": 1, "total_pages": 1}, "last-page"),
+        ({"data": [show(1)], "next": False}, "next-false"),
     ],
 )
 def test_a_last_page_ends_the_listing(first: Any, ends: str) -> None:
@@ -181,6 +184,14 @@ def with_next(items: list[dict[str, Any]], url: str) -> httpx.Response:
             {FIRST: body({"data": [show(1)], "meta": {"has_more": True}})},
             "the listing says has_more but names no next page or cursor",
         ),
+        (
+            {FIRST: with_next([show(1)], "http://[::1")},
+            "unexpected response: the next page's link is not a URL: 'http://[::1'",
+        ),
+        (
+            {FIRST: body({"data": [show(1)], "total": "²", "next_page": "9" * 5000})},
+            "the listing names a next page podsync cannot read: '9999",
+        ),
     ],
     ids=[
         "other-host",
@@ -192,6 +203,8 @@ def with_next(items: list[dict[str, Any]], url: str) -> httpx.Response:
         "total",
         "empty-page-short-of-total",
         "has_more-alone",
+        "bad-link",
+        "odd-digits",
     ],
 )
 def test_a_listing_that_cannot_be_read_completely_is_refused(
