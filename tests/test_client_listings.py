@@ -312,3 +312,13 @@ def test_a_succeeded_job_with_an_http_audio_url_stays_succeeded() -> None:
     data = {"id": "m1", "status": "succeeded", "audio_url": "http://cdn.zenmic.test/m1.mp3"}
     status, _ = run(Script(ok(data)), lambda c: c.get_audio("m1"))
     assert (status.status, status.error) == ("succeeded", None)
+
+
+def test_a_next_link_carrying_the_key_is_shown_redacted() -> None:
+    answers = {
+        FIRST: with_next([show(1)], f"?page=2&token={KEY}"),
+        f"{FIRST}?page=2&token={KEY}": fail(400, "bad page"),
+    }
+    error = run_error(Script(pages(answers)), lambda c: c.list_shows())
+    assert error.path == "/api/v2/podcasts?page=2&token=***"
+    assert KEY not in str(error)
