@@ -281,7 +281,7 @@ class _Api:
         state = self._progress(job)
         data: dict[str, Any] = {"id": job.id, "status": state.status}
         if state.status == "succeeded":
-            data["audio_url"] = self._audio_url(job.id)
+            data["audio_url"] = "" if self.quirks.empty_audio_url else self._audio_url(job.id)
             data["audio_format"] = "mp3"
         data["title"] = job.title
         data["created_at"] = _iso(job.created_at)
@@ -292,7 +292,7 @@ class _Api:
         return _ok(data, headers=headers)
 
     async def list_shows(self, request: Request) -> Response:
-        return _ok([self._show_json(show) for show in self.store.list_shows()])
+        return self._listing(request, [self._show_json(show) for show in self.store.list_shows()])
 
     async def create_show(self, request: Request) -> Response:
         body = await _json_object(request)
@@ -324,7 +324,45 @@ class _Api:
 
     async def list_episodes(self, request: Request) -> Response:
         episodes = self.store.list_episodes(request.path_params["show_id"])
-        return _ok([self._episode_json(e) for e in episodes])
+        return self._listing(request, [self._episode_json(e) for e in episodes])
+
+    def _listing(self, request: Request, items: list[dict[str, Any]]) -> Response:
+        """The whole list, or one page of it in the quirks' pagination style."""
+        style, size = self.quirks.pagination, self.quirks.page_size
+        if style == "none":
+            return _ok(items)
+        key = "cursor" if style == "cursor" else "page"
+        number = request.query_params.get(key, "0" if style == "cursor" else "1")
+        if not number.isdigit() or (style != "cursor" and int(number) < 1):
+            raise ApiFailure(400, f"{key} must be a whole number")
+        start = int(number) if style == "cursor" else (int(number) - 1) * size
+        chunk = items[start : start + size]
+        after: int | None = start + size if start + size < len(items) else None
+        if after is None and self.quirks.next_link == "loop":
+            after = 0
+        if style == "cursor":
+            more = {
+                "next_cursor": None if after is None else str(after),
+                "has_more": after is not None,
+            }
+            return JSONResponse({"success": True, "data": chunk, "pagination": more})
+        page = after // size + 1 if after is not None else None
+        if style == "envelope":
+            envelope = {
+                "success": True,
+                "data": chunk,
+                "total": len(items) + self.quirks.total_skew,
+                "page": int(number),
+                "per_page": size,
+                "next_page": page,
+            }
+            return JSONResponse(envelope)
+        headers = {}
+        if page is not None:
+            origin = self.quirks.next_link if "://" in self.quirks.next_link else ""
+            query = "" if after == 0 else f"?page={page}"  # a loop leads to the very first URL
+            headers["Link"] = f'<{origin}{request.url.path}{query}>; rel="next"'
+        return _ok(chunk, headers=headers)
 
     async def add_episode(self, request: Request) -> Response:
         show_id = request.path_params["show_id"]
@@ -446,7 +484,8 @@ class _Api:
             "show_id": show.show_id,
             "title": self._odd(show.title),
             "description": show.description,
-            "episode_count": self.store.episode_count(show.show_id),
+            "episode_count": self.store.episode_count(show.show_id)
+            + self.quirks.episode_count_skew,
             "feed_url": f"{self.public_url}/cdn/podcast/{show.show_id}/feed.xml",
             "created_at": _plain_time(show.created_at),
         }
