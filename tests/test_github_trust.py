@@ -10,8 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from podsync.github import preview
 from podsync.github.comment import previewed_in
+from podsync.github.push_gate import RewrittenHistory, check_push
+from podsync.github.runner import Runner
 from podsync.lock import CachedAudio, read_lock
 from podsync.manifest import load_project
 from tests.fake_github import FakeGitHub
@@ -295,3 +299,29 @@ def test_an_unreadable_comment_never_pays_again_without_review(
     assert rerun.exit_code == 0, rerun.output
     assert "Reusing 1 audio job generated for review in pull request #7" in rerun.output
     assert sim.emulator.account()["audios"] == account["audios"], "the previewed job reused"
+
+
+def test_a_shallow_checkout_is_deepened_to_see_a_fast_forward(sim: Sim) -> None:
+    """actions/checkout fetches one commit unless told otherwise: the merge's parent is then
+    not in the checkout, and a fast-forward must not look like a forced push."""
+    before = sim.head("main", sim.origin)
+    sim.edit_show(add_quantum)
+    after = sim.commit("Add a quantum episode")
+    git(sim.work, "push", "--quiet", "origin", "main")
+    shallow = sim.root / "shallow"
+    git(sim.root, "clone", "--quiet", "--depth=1", f"file://{sim.origin}", str(shallow))
+    assert git(shallow, "rev-parse", "--is-shallow-repository") == "true"
+    runner = Runner(
+        event_name="push",
+        event=sim.push_event(before, after),
+        repository=REPO,
+        sha=after,
+        ref="refs/heads/main",
+        output_path=None,
+        summary_path=None,
+        temp_dir=sim.root,
+    )
+    assert check_push(runner, shallow / PROJECT_DIR) is None
+    rewound = Runner(**{**vars(runner), "event": sim.push_event(after, before), "sha": before})
+    with pytest.raises(RewrittenHistory, match=f"main was force-pushed from {after[:12]}"):
+        check_push(rewound, shallow / PROJECT_DIR)

@@ -578,7 +578,7 @@ def _comment_failure(runner: Runner, options: ActionOptions, error: PodsyncError
                 options.working_directory,
                 pull.head_sha,
                 _problems(error),
-                previewed=_trusted_preview(api, sticky, options, pull.number, say),
+                previewed=_carried_on(api, sticky, options, pull.number, say),
             )
             posted = post_sticky(
                 api,
@@ -594,6 +594,24 @@ def _comment_failure(runner: Runner, options: ActionOptions, error: PodsyncError
         say(workflow_command("warning", f"could not mark the plan comment as failed: {exc}"))
         return
     _said_posted(posted, say)
+
+
+def _carried_on(
+    api: GitHubApi, sticky: Comment, options: ActionOptions, number: int, say: Say
+) -> Previewed:
+    """The previewed jobs a failed plan's comment keeps; when GitHub cannot say who edited the
+    comment, none (warned): the failure must replace the plan whatever happens."""
+    try:
+        return _trusted_preview(api, sticky, options, number, say)
+    except GitHubError as exc:
+        say(
+            workflow_command(
+                "warning",
+                f"could not check who last edited the plan comment ({exc}): the audio it says "
+                "earlier previews paid for is not carried on",
+            )
+        )
+        return {}
 
 
 def _problems(error: PodsyncError) -> list[str]:
