@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 from podsync.github import preview
-from podsync.github.comment import previewed_in
+from podsync.github.api import Comment, GitHubApi
+from podsync.github.comment import EditedByOther, previewed_in, verified_body
 from podsync.github.push_gate import RewrittenHistory, check_push
 from podsync.github.runner import Runner
-from podsync.lock import CachedAudio, read_lock
+from podsync.lock import CachedAudio, Lock, read_lock
 from podsync.manifest import load_project
 from tests.fake_github import FakeGitHub
-from tests.runner_sim import PROJECT_DIR, REPO, Run, Sim, git
+from tests.runner_sim import GH_TOKEN, PROJECT_DIR, REPO, Run, Sim, git
 from tests.test_github_tip import add_quantum
 
 PREVIEW: dict[str, str | None] = {"PODSYNC_PREVIEW": "true"}
@@ -325,3 +326,54 @@ def test_a_shallow_checkout_is_deepened_to_see_a_fast_forward(sim: Sim) -> None:
     rewound = Runner(**{**vars(runner), "event": sim.push_event(after, before), "sha": before})
     with pytest.raises(RewrittenHistory, match=f"main was force-pushed from {after[:12]}"):
         check_push(rewound, shallow / PROJECT_DIR)
+
+
+def test_the_comment_keeps_earlier_jobs_within_its_bound_the_plans_first() -> None:
+    """Bounded: the plan's own jobs always, then earlier previews' jobs, most recent first,
+    while PREVIEW_MARKER_CHARS has room; never a failed one or one the branch's lock names."""
+
+    def digest(n: int) -> str:
+        return f"sha256:{n:064x}"
+
+    page = "https://emulator.zenmic.invalid/audio/" + "p" * 120
+    jobs = {
+        digest(n): CachedAudio(f"now{n:04}", "succeeded", audio_page_url=page) for n in range(10)
+    }
+    older = {
+        digest(n): CachedAudio(f"old{n:04}", "succeeded", audio_page_url=page)
+        for n in range(999, 10, -1)  # as the comment had them: the most recent first
+    }
+    committed = Lock().with_audio(digest(999), CachedAudio("old0999", "succeeded"))
+    older[digest(5)] = CachedAudio("now0005", "succeeded")  # a source the plan uses again
+    older[digest(998)] = CachedAudio("old0998", "failed")
+    history = preview.earlier(older, jobs, committed)
+    assert digest(999) not in history and digest(998) not in history and digest(5) not in history
+
+    line, kept = preview.encode(jobs, history)
+    assert len(line) <= preview.PREVIEW_MARKER_CHARS
+    assert jobs.items() <= kept.items(), "every job the plan uses"
+    kept_older = [d for d in kept if d not in jobs]
+    assert 50 < len(kept_older) < len(history)
+    assert kept_older == list(history)[: len(kept_older)], "the most recent first"
+    assert list(preview.decode(line.split()[2])) == list(kept), "the order survives the marker"
+
+
+def test_only_the_bot_as_graphql_names_it_is_the_comment_author(github: FakeGitHub) -> None:
+    """GraphQL spells the bot `github-actions` (typename Bot): a person who took that login
+    is not it; a personal token's user is its own author."""
+    impostor = {"login": "github-actions", "id": 7, "type": "User"}
+    alice = {"login": "alice", "id": 8, "type": "User"}
+    github.collaborators.add("github-actions")
+    with GitHubApi(GH_TOKEN, api_url=github.url) as api:
+        comment = api.create_issue_comment(REPO, 7, "first")
+        assert verified_body(api, comment, "github-actions[bot]") == "first", "never edited"
+        api.update_issue_comment(REPO, comment.id, "second")
+        assert verified_body(api, comment, "github-actions[bot]") == "second", "by the bot"
+        github.edit_comment(REPO, 7, "third", user=impostor)
+        with pytest.raises(EditedByOther, match="last edited by github-actions"):
+            verified_body(api, comment, "github-actions[bot]")
+        mine = Comment(**{**vars(comment), "author": "alice", "author_is_bot": False})
+        github.edit_comment(REPO, 7, "fourth", user=alice)
+        assert verified_body(api, mine, "alice") == "fourth"
+        with pytest.raises(EditedByOther):
+            verified_body(api, comment, "github-actions[bot]")

@@ -97,6 +97,8 @@ def _rewritten(branch: str, before: str, after: str) -> RewrittenHistory:
 def _fast_forward(project: Path, runner: Runner, before: str, after: str) -> bool:
     """Whether `before` is an ancestor of `after`, fetching what the checkout lacks; a
     checkout without git (commit-lock false) has only the payload's word."""
+    if not project.is_dir():
+        return True  # start_at_tip says what is wrong with the folder
     probe = Git(project)
     if probe.call("rev-parse", "--show-toplevel").returncode != 0:
         return True
