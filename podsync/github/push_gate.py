@@ -83,14 +83,20 @@ def _what(ref: str) -> str:
 
 
 def _rewritten(branch: str, before: str, after: str) -> RewrittenHistory:
-    start = "nothing (the push created it)" if set(before) <= _NO_COMMIT else before[:12]
+    if set(before) <= _NO_COMMIT:
+        what = (
+            f"this push created {branch} at {after[:12]}, so nothing shows that it follows "
+            "what was applied before"
+        )
+    else:
+        what = f"{branch} was force-pushed from {before[:12]} to {after[:12]}"
     return RewrittenHistory(
-        f"not applying: {branch} was force-pushed from {start} to {after[:12]}. A reviewed "
+        f"not applying: {what}. A reviewed "
         f"plan is applied only by the push that merges its pull request into {branch}, "
         "never by one that rewrites its history (which would apply an old approval again, "
         "from an older podsync.lock). Nothing was applied. podsync.lock on "
-        f"{branch} may now be behind the ZenMic account: restore the commits the forced push "
-        "dropped, or run `podsync plan` and `podsync lock rebuild` before the next merge."
+        f"{branch} may now be behind the ZenMic account: restore the commits the push dropped, "
+        "or run `podsync plan` and `podsync lock rebuild` before the next merge."
     )
 
 
