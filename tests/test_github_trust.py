@@ -14,8 +14,7 @@ import pytest
 
 from podsync.github import preview
 from podsync.github.api import Comment, GitHubApi
-from podsync.github.comment import EditedByOther, previewed_in, verified_body
-from podsync.github.push_gate import RewrittenHistory, check_push
+from podsync.github.comment import previewed_in
 from podsync.github.runner import Runner
 from podsync.lock import CachedAudio, Lock, read_lock
 from podsync.manifest import load_project
@@ -127,6 +126,26 @@ def test_a_branch_or_tag_at_an_applied_merge_stands_down(sim: Sim, github: FakeG
         spent_nothing(sim, account, requests)
         assert len(github.requests) == asked
         assert git(sim.origin, "rev-parse", ref) == first, "nothing committed there"
+
+
+def test_apply_on_a_pull_request_event_stands_down(sim: Sim, github: FakeGitHub) -> None:
+    """A workflow that runs the apply step on pull requests too: today, with require-review
+    false, it publishes the unmerged changes and pushes them, with the lock, onto main."""
+    sim.open_pull_request()
+    sim.edit_show(add_quantum)
+    sim.commit("Add a quantum episode")
+    main = sim.head("main", sim.origin)
+    account, requests = sim.emulator.account(), sim.emulator.stats()["requests"]
+    run = sim.step(
+        "apply", sim.pull_request_event(7, action="opened"), env={"PODSYNC_REQUIRE_REVIEW": "false"}
+    )
+    assert run.exit_code == 0, run.output
+    assert (
+        "::warning::podsync apply stood down: this run is for refs/pull/7/merge, not a push to "
+        "a branch; podsync applies only what is merged into main" in run.output
+    )
+    spent_nothing(sim, account, requests)
+    assert sim.head("main", sim.origin) == main, "nothing pushed to main"
 
 
 def test_an_approval_is_recorded_in_the_lock_and_never_applied_twice(
@@ -305,6 +324,8 @@ def test_an_unreadable_comment_never_pays_again_without_review(
 def test_a_shallow_checkout_is_deepened_to_see_a_fast_forward(sim: Sim) -> None:
     """actions/checkout fetches one commit unless told otherwise: the merge's parent is then
     not in the checkout, and a fast-forward must not look like a forced push."""
+    from podsync.github.push_gate import RewrittenHistory, check_push
+
     before = sim.head("main", sim.origin)
     sim.edit_show(add_quantum)
     after = sim.commit("Add a quantum episode")
@@ -361,6 +382,8 @@ def test_the_comment_keeps_earlier_jobs_within_its_bound_the_plans_first() -> No
 def test_only_the_bot_as_graphql_names_it_is_the_comment_author(github: FakeGitHub) -> None:
     """GraphQL spells the bot `github-actions` (typename Bot): a person who took that login
     is not it; a personal token's user is its own author."""
+    from podsync.github.comment import EditedByOther, verified_body
+
     impostor = {"login": "github-actions", "id": 7, "type": "User"}
     alice = {"login": "alice", "id": 8, "type": "User"}
     github.collaborators.add("github-actions")
