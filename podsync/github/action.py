@@ -6,8 +6,10 @@ travel in the comment, see podsync.github.preview), then publish the plan as Mar
 job summary and in one sticky PR comment that carries the plan's checksum, and write the step
 outputs. A plan that fails replaces the comment with what went wrong.
 
-apply (on a push to the default branch): find the pull request the push merged and the checksum
-its comment approved, plan again (reusing the audio its previews paid for), and apply only if
+apply (on a push to the default branch): stand down for any other ref and refuse a push that
+rewrote the branch (podsync.github.push_gate); find the pull request the push merged and the
+checksum its comment approved, as the bot last wrote it and not yet applied (the lock records
+each approval applied), plan again (reusing the audio its previews paid for), and apply only if
 the plan is still that one; then commit the updated podsync.lock back to the branch.
 
 Both only orchestrate: planning, guards, execution and rendering are podsync.workflow's and
