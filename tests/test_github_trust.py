@@ -400,3 +400,6 @@ def test_only_the_bot_as_graphql_names_it_is_the_comment_author(github: FakeGitH
         assert verified_body(api, mine, "alice") == "fourth"
         with pytest.raises(EditedByOther):
             verified_body(api, comment, "github-actions[bot]")
+        github.comments[(REPO, 7)][0]["editor"] = None  # alice deleted her account
+        with pytest.raises(EditedByOther, match="last edited by an account since deleted"):
+            verified_body(api, comment, "github-actions[bot]")

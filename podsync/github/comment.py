@@ -108,6 +108,8 @@ def verified_body(api: GitHubApi, comment: Comment, author: str) -> str:
     editor is the action holds only what it wrote. The body is the one that same answer gave:
     an edit between two requests cannot slip in."""
     edited = api.edited(comment)
+    if edited.editor is None and edited.last_edited_at is not None:
+        raise EditedByOther("an account since deleted")  # GraphQL's editor is then null
     if edited.editor is not None and not _same_actor(edited, author):
         raise EditedByOther(edited.editor)
     return edited.body
