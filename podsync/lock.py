@@ -86,12 +86,22 @@ class UnconfirmedJob:
 
 
 @dataclass(frozen=True)
+class AppliedApproval:
+    """A pull request's reviewed plan that the GitHub Action applied, keyed in the lock by the
+    pull request's number: an approval is used once (podsync.github.review)."""
+
+    checksum: str
+    merge_commit: str
+
+
+@dataclass(frozen=True)
 class Lock:
     """Immutable: every `with_*` returns a new Lock, so the planner can trust its input."""
 
     shows: dict[str, LockedShow] = field(default_factory=dict)
     audio: dict[str, CachedAudio] = field(default_factory=dict)
     unconfirmed: dict[str, UnconfirmedJob] = field(default_factory=dict)
+    applied: dict[str, AppliedApproval] = field(default_factory=dict)
 
     def with_show(self, key: str, show: LockedShow) -> Lock:
         return replace(self, shows={**self.shows, key: show})
@@ -129,6 +139,9 @@ class Lock:
     def with_unconfirmed(self, digest: str, job: UnconfirmedJob) -> Lock:
         return replace(self, unconfirmed={**self.unconfirmed, digest: job})
 
+    def with_applied(self, pull_request: int, approval: AppliedApproval) -> Lock:
+        return replace(self, applied={**self.applied, str(pull_request): approval})
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": LOCK_VERSION,
@@ -150,6 +163,7 @@ class Lock:
                 if self.unconfirmed
                 else {}
             ),
+            **({"applied": {n: vars(a) for n, a in self.applied.items()}} if self.applied else {}),
         }
 
     @classmethod
@@ -168,7 +182,8 @@ class Lock:
         unconfirmed = {
             digest: UnconfirmedJob(**u) for digest, u in data.get("unconfirmed", {}).items()
         }
-        return cls(shows=shows, audio=audio, unconfirmed=unconfirmed)
+        applied = {n: AppliedApproval(**a) for n, a in data.get("applied", {}).items()}
+        return cls(shows=shows, audio=audio, unconfirmed=unconfirmed, applied=applied)
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
