@@ -46,7 +46,7 @@ from podsync.github.comment import (
 from podsync.github.git_auth import GitAuth
 from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
-from podsync.github.review import Review, check_review, find_review
+from podsync.github.review import Review, check_review, find_review, review_checksum
 from podsync.github.runner import Runner, workflow_command
 from podsync.github.tip import Start, start_at_tip
 from podsync.lock import LOCK_NAME, CachedAudio, Lock, read_lock
@@ -54,7 +54,7 @@ from podsync.model import Desired
 from podsync.plan import counted
 from podsync.project_lock import hold_project
 from podsync.render import render
-from podsync.render.json import plan_checksum, plan_to_dict
+from podsync.render.json import plan_to_dict
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
 from podsync.workflow import (
@@ -141,9 +141,10 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         say(render(planned.plan, "text"))
         project = options.project
         base = load_base(project, pull.base_sha) if pull is not None and pull.base_sha else None
-        summary = _markdown(planned, base)
+        checksum = review_checksum(planned.plan, previewed)
+        summary = _markdown(planned, base, checksum=checksum)
         runner.add_summary(summary)
-        _write_outputs(runner, planned, options)
+        _write_outputs(runner, planned, options, checksum)
     except PodsyncError as exc:
         with contextlib.suppress(PodsyncError):  # the summary may be what failed
             runner.add_summary(failure_markdown(pull.head_sha if pull else "", _problems(exc)))
@@ -152,9 +153,13 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         raise
     if commenting and pull is not None:
         body = compose(
-            lambda room: summary if len(summary) <= room else _markdown(planned, base, room),
+            lambda room: (
+                summary
+                if len(summary) <= room
+                else _markdown(planned, base, room, checksum=checksum)
+            ),
             working_directory=options.working_directory,
-            checksum=plan_checksum(planned.plan),
+            checksum=checksum,
             labels=change_labels(plan_to_dict(planned.plan)),
             head_sha=pull.head_sha,
             previewed=previewed,
@@ -200,8 +205,11 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         with api_endpoint(project) as endpoint:
             planned = _plan(inputs, endpoint, options)
             say(render(planned.plan, "text"))
-            markdown = _markdown(planned, None)
-            _write_outputs(runner, planned, options)
+            checksum = review_checksum(
+                planned.plan, review.approved.previewed if review.approved else {}
+            )
+            markdown = _markdown(planned, None, checksum=checksum)
+            _write_outputs(runner, planned, options, checksum)
             if not planned.plan.has_changes:
                 prune_lock(planned)
                 runner.add_summary(markdown)
@@ -397,21 +405,28 @@ def _earlier_preview(runner: Runner, options: ActionOptions, say: Say) -> Previe
     return previewed_in(sticky.body) if sticky is not None else {}
 
 
-def _markdown(planned: Planned, base: Desired | None, max_chars: int | None = None) -> str:
+def _markdown(
+    planned: Planned, base: Desired | None, max_chars: int | None = None, *, checksum: str
+) -> str:
     """The plan in Markdown within `max_chars`; by default for the job summary, whole in
     practice and within GitHub's byte limit whatever the characters."""
     pages = audio_pages(planned.plan, planned.inputs.lock)
-    if max_chars is not None:
-        return render_markdown(planned.plan, base=base, audio_pages=pages, max_chars=max_chars)
-    text = render_markdown(planned.plan, base=base, audio_pages=pages, max_chars=SUMMARY_CHARS)
-    if len(text.encode("utf-8")) > SUMMARY_LIMIT * 7 // 8:
-        text = render_markdown(
-            planned.plan, base=base, audio_pages=pages, max_chars=SUMMARY_LIMIT // 4
+
+    def markdown(room: int) -> str:
+        plan = planned.plan
+        return render_markdown(
+            plan, base=base, audio_pages=pages, max_chars=room, checksum=checksum
         )
+
+    if max_chars is not None:
+        return markdown(max_chars)
+    text = markdown(SUMMARY_CHARS)
+    if len(text.encode("utf-8")) > SUMMARY_LIMIT * 7 // 8:
+        text = markdown(SUMMARY_LIMIT // 4)
     return text
 
 
-def _write_outputs(runner: Runner, planned: Planned, options: ActionOptions) -> None:
+def _write_outputs(runner: Runner, planned: Planned, options: ActionOptions, checksum: str) -> None:
     plan = planned.plan
     plan_file = _plan_file(runner, options)
     write_saved_plan(plan_file, planned, options.project, {"no_delete": False})
@@ -420,7 +435,7 @@ def _write_outputs(runner: Runner, planned: Planned, options: ActionOptions) -> 
             "has-changes": _flag(plan.has_changes),
             "has-deletes": _flag(plan.has_deletes),
             "audio-to-generate": str(sum(1 for job in plan.audio if job.action == "generate")),
-            "plan-checksum": plan_checksum(plan),
+            "plan-checksum": checksum,
             "plan-file": str(plan_file),
         }
     )
