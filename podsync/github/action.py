@@ -29,7 +29,7 @@ from typing import Literal
 from podsync.connection import API_KEY_ENV, Endpoint, api_endpoint, local_mode
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
-from podsync.git_base import load_base
+from podsync.git_base import commit_time, load_base, lock_at, merge_base, parents
 from podsync.github import preview
 from podsync.github.api import GitHubApi, GitHubError
 from podsync.github.comment import (
@@ -46,6 +46,14 @@ from podsync.github.comment import (
 from podsync.github.git_auth import GitAuth
 from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
+from podsync.github.lock_review import (
+    UNVOUCHED_ADVICE,
+    UnverifiedAudio,
+    describe,
+    hand_added_audio,
+    lock_edits,
+    unvouched,
+)
 from podsync.github.review import Review, check_review, find_review, review_checksum
 from podsync.github.runner import Runner, workflow_command
 from podsync.github.tip import Start, start_at_tip
@@ -138,6 +146,8 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
     commenting = _wants_comment(options.comment, runner, say) and pull is not None
     try:
         planned, previewed = _plan_pull_request(options, runner, say, result)
+        if pull is not None:
+            planned = _with_lock_edits(planned, options.project, pull.base_sha, pull.head_sha)
         say(render(planned.plan, "text"))
         project = options.project
         base = load_base(project, pull.base_sha) if pull is not None and pull.base_sha else None
@@ -214,7 +224,8 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
                 prune_lock(planned)
                 runner.add_summary(markdown)
             else:
-                _check_before_apply(review, planned, options, runner, markdown, say)
+                unvouched = _unvouched_audio(planned, project, runner)
+                _check_before_apply(review, planned, options, runner, markdown, say, unvouched)
                 try:
                     applied = _apply(planned, endpoint, options, say)
                 finally:  # whatever happened, the lock records what was done and paid for
@@ -290,11 +301,18 @@ def _check_before_apply(
     runner: Runner,
     markdown: str,
     say: Say,
+    unvouched: list[str] | None = None,
 ) -> None:
-    """The reviewed checksum and the safety guards, before anything changes; a refusal is in
-    the job summary too, beside the plan it refused."""
+    """The reviewed checksum, the audio set by hand in the lock and the safety guards, before
+    anything changes; a refusal is in the job summary too, beside the plan it refused."""
     try:
         say(check_review(review, planned.plan, require_review=options.require_review))
+        if unvouched:
+            raise UnverifiedAudio(
+                "not applying: "
+                + "\n".join(unvouched)
+                + f"\nNothing was applied. {UNVOUCHED_ADVICE}"
+            )
         check_safe(
             planned.plan,
             allow_destroy=options.allow_destroy,
@@ -303,6 +321,49 @@ def _check_before_apply(
     except PodsyncError as exc:
         runner.add_summary(f"{markdown}\n**Not applied.**\n\n```\n{exc}\n```\n")
         raise
+
+
+def _with_lock_edits(planned: Planned, project: Path, base_sha: str, head_sha: str) -> Planned:
+    """The plan with a warning for each change the pull request makes to podsync.lock, and for
+    each job set by hand there that apply would refuse to reuse (see lock_review)."""
+    head = lock_at(project, "HEAD")
+    fork = merge_base(project, base_sha, "HEAD") if base_sha else None
+    base = lock_at(project, fork) if fork else None
+    if head is None or base is None:
+        notes = [
+            "podsync.lock could not be compared with the pull request's base commit (check "
+            "out with fetch-depth: 0), so edits to it are not listed; the apply after the merge "
+            "checks every reused job with the account"
+        ]
+    else:
+        branched = merge_base(project, base_sha, head_sha) if head_sha else None
+        since = commit_time(project, branched) if branched else None
+        added = hand_added_audio(base, head)
+        notes = describe(lock_edits(base, head), planned.plan) + [
+            f"{problem}: the apply after the merge refuses it"
+            for problem in unvouched(planned.plan, planned.live, added, base, since)
+        ]
+    if not notes:
+        return planned
+    warnings = (*notes, *planned.plan.warnings)
+    return replace(planned, plan=replace(planned.plan, warnings=warnings))
+
+
+def _unvouched_audio(planned: Planned, project: Path, runner: Runner) -> list[str]:
+    """The reused jobs the merged pull request set in podsync.lock by hand that the account
+    does not vouch for. The pull request's edits are the merge commit's lock against the lock
+    before the push; when that cannot be read, every reused job of the lock is checked."""
+    before = str(runner.event.get("before") or "")
+    base = lock_at(project, before)
+    head = lock_at(project, runner.sha)
+    since = None
+    if base is None or head is None:
+        base, head = Lock(), read_lock(planned.inputs.lock_path)
+    else:
+        merged = parents(project, runner.sha) or ()
+        branched = merge_base(project, merged[0], merged[1]) if len(merged) == 2 else None
+        since = commit_time(project, branched) if branched else None
+    return unvouched(planned.plan, planned.live, hand_added_audio(base, head), base, since)
 
 
 def _plan(inputs: Inputs, endpoint: Endpoint, options: ActionOptions) -> Planned:
@@ -410,7 +471,7 @@ def _markdown(
 ) -> str:
     """The plan in Markdown within `max_chars`; by default for the job summary, whole in
     practice and within GitHub's byte limit whatever the characters."""
-    pages = audio_pages(planned.plan, planned.inputs.lock)
+    pages = audio_pages(planned.plan, planned.live)
 
     def markdown(room: int) -> str:
         plan = planned.plan

@@ -521,8 +521,8 @@ class _Context:
             default = " (default length)" if uses_default_length(job.source) else ""
             return f"new job{length}{default}"
         if job.action == "resume":
-            return "submitted earlier, no new cost"
-        return "generated earlier, no cost"
+            return f"submitted earlier, no new cost (job {job.mic_id})"
+        return f"generated earlier, no cost (job {job.mic_id})"
 
     def new_audio(self, change: EpisodeChange) -> AudioJob | None:
         """The job behind an episode whose audio changes (not a re-publish or a removal)."""
