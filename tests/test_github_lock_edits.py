@@ -5,9 +5,16 @@ runner, with the fake GitHub and the emulator."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
+import pytest
+
+from podsync.github.lock_review import LockEdit, hand_added_audio, lock_edits, unvouched
+from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.manifest import load_project
+from podsync.model import Live, LiveJob, Source
+from podsync.plan import AudioJob, EpisodeChange, Plan
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import PROJECT_DIR, REPO, Sim
 
@@ -49,9 +56,12 @@ def published_titles(sim: Sim) -> list[str]:
     return sorted(e["title"] for e in episodes)
 
 
+@pytest.mark.parametrize("history", ["fetched", "shallow"])
 def test_a_lock_edit_that_points_a_new_episode_at_another_episodes_audio_is_refused(
-    sim: Sim, github: FakeGitHub
+    sim: Sim, github: FakeGitHub, history: str
 ) -> None:
+    """`shallow`: the lock before the push cannot be read (a push event whose `before` the
+    checkout lacks), so every reused job of the lock is checked, and this one still fails."""
     sim.open_pull_request()
     sim.edit_show(add_quantum("Episode 5 - Quantum"))
     digest = quantum_digest(sim)
@@ -81,7 +91,7 @@ def test_a_lock_edit_that_points_a_new_episode_at_another_episodes_audio_is_refu
     assert "is titled 'Episode 1 - AI in Medicine', not 'Episode 5 - Quantum'" in body
 
     live = published_titles(sim)
-    before = sim.head("main", sim.origin)
+    before = sim.head("main", sim.origin) if history == "fetched" else "f" * 40
     applied = sim.step("apply", sim.push_event(before, sim.merge(PR)))
     assert applied.exit_code == 1, applied.output
     assert f"podsync.lock points the audio of episode 'tech-weekly/quantum' at job {stolen}" in (
@@ -130,3 +140,42 @@ def test_audio_the_account_vouches_for_is_reused_and_linked_from_the_account(
     assert title in published_titles(sim)
     assert sim.emulator.account()["audios"] == jobs, "the vouched-for job was reused"
     assert f"{PROJECT_DIR}/podsync.lock" in sim.origin_log()[0]["files"]
+
+
+def _plan_reusing(mic_id: str, title: str) -> tuple[Plan, str]:
+    source = Source(kind="topic", topic="Quantum computing for everyone")
+    job = AudioJob("reuse", source.digest, "tw", "quantum", title, source, mic_id)
+    add = EpisodeChange("add", "tw", "quantum", "new", title=title, digest=source.digest)
+    return Plan(audio=(job,), episodes=(add,)), source.digest
+
+
+def test_lock_edits_and_the_accounts_word_as_plain_data() -> None:
+    plan, digest = _plan_reusing("j2", "Quantum")
+    base = Lock(
+        shows={
+            "tw": LockedShow("s1", "T", "D", {"a": LockedEpisode("e1", "j1", "sha256:x", "A", "")})
+        }
+    )
+    head = base.with_audio(digest, CachedAudio("j2", "succeeded", audio_page_url=EVIL))
+    head = head.with_protection("tw", "a", True)
+    assert lock_edits(base, head) == [
+        LockEdit("episode", "tw/a", "protected", "false", "true"),
+        LockEdit("audio", digest, "added", None, "job j2"),
+    ]
+    added = hand_added_audio(base, head)
+    assert set(added) == {digest}
+    since = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    good = Live(shows=(), jobs={"j2": LiveJob("succeeded", "Quantum", "2026-01-02T00:00:00Z")})
+    assert unvouched(plan, good, added, base, since) == []
+    old = Live(shows=(), jobs={"j2": LiveJob("queued", "Quantum", "2025-12-31T00:00:00Z")})
+    (problem,) = unvouched(plan, old, added, base, since)
+    assert "its status is 'queued'" in problem and "before the pull request's branch" in problem
+    theirs = Live(shows=(), jobs={"j1": LiveJob("succeeded", "Quantum", "2026-01-02T00:00:00Z")})
+    stolen = base.with_audio(digest, CachedAudio("j1", "succeeded"))
+    plan_j1, _ = _plan_reusing("j1", "Quantum")
+    (problem,) = unvouched(plan_j1, theirs, hand_added_audio(base, stolen), base, None)
+    assert "the base's podsync.lock has it already, for episode 'tw/a'" in problem
+    assert unvouched(plan, Live(shows=()), added, base, None) == [
+        "podsync.lock points the audio of episode 'tw/quantum' at job j2 by hand, and ZenMic "
+        "does not vouch for it: the account was not read for it"
+    ]
