@@ -67,6 +67,7 @@ def test_log_safe_text_is_no_command_and_annotations_still_are() -> None:
         assert commands_in(log_safe(text)) == [], text
         assert commands_in(log_safe("title: " + text)) == [], text
     assert log_safe("Episode 5 - Quantum: a primer") == "Episode 5 - Quantum: a primer"
+    assert log_safe("a\n\u2060 ::add-mask::x ##[") == "a\n\u2060 :\\:add-mask::x #\\#["
     annotation = workflow_command("error", "bad ##[add-mask]x\n::error::y", file="a:b,c", line=3)
     (found,) = commands_in(annotation)
     assert (found.name, found.data) == ("error", "bad ##[add-mask]x\n::error::y")

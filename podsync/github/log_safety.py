@@ -24,8 +24,13 @@ from collections.abc import Callable
 
 # What the runner ends a line at (\r, \n), and more that Python would (harmless to include).
 _LINE_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-# Whitespace .NET's TrimStart removes before looking for `::`, plus look-alikes, generously.
-_SPACE = r"[^\S\r\n]|[\u180e\u200b\ufeff]"
+# Whitespace .NET's TrimStart removes before looking for `::`, and the characters its
+# culture-aware StartsWith ignores (Unicode's default ignorables), generously.
+_SPACE = (
+    r"[^\S\r\n]|[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb"
+    r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 _LEADING_COMMAND = re.compile(rf"(^|[{_LINE_BREAKS}])((?:{_SPACE})*)::")
 _LEGACY_COMMAND = "##["
 
