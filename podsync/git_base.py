@@ -5,6 +5,10 @@ manifests before the change. `git archive` exports the project folder (which may
 of the repository) at that commit, documents and dialogue files included, into a temporary
 folder that load_project reads like any project.
 
+It also reads podsync.lock at a commit, and where and when a branch forked, so the action can
+tell a pull request's own edits to the lock (podsync.github.lock_review); a lock that cannot
+be had there is None, and the caller decides what that means.
+
 Everything here is best effort: a base that cannot be had (no git, an unknown ref, the project
 not there yet, manifests that did not validate then) is None, never an error, because the PR's
 own plan must not fail over its base.
@@ -81,7 +85,8 @@ def merge_base(project: Path, first: str, second: str) -> str | None:
     if located is None or not all(_is_commit(located[0], located[1], r) for r in (first, second)):
         return None
     found = _git(located[0], located[1], "merge-base", first, second)
-    return found.decode("ascii", "replace").strip() or None if found else None
+    sha = found.decode("ascii", "replace").strip() if found else ""
+    return sha or None
 
 
 def parents(project: Path, ref: str) -> tuple[str, ...] | None:

@@ -326,9 +326,9 @@ def _check_before_apply(
 def _with_lock_edits(planned: Planned, project: Path, base_sha: str, head_sha: str) -> Planned:
     """The plan with a warning for each change the pull request makes to podsync.lock, and for
     each job set by hand there that apply would refuse to reuse (see lock_review)."""
-    head = lock_at(project, "HEAD")
-    fork = merge_base(project, base_sha, "HEAD") if base_sha else None
-    base = lock_at(project, fork) if fork else None
+    head = lock_at(project, "HEAD")  # on GitHub, the pull request merged into base_sha
+    since_base = merge_base(project, base_sha, "HEAD") if base_sha else None
+    base = lock_at(project, since_base) if since_base else None
     if head is None or base is None:
         notes = [
             "podsync.lock could not be compared with the pull request's base commit (check "
@@ -339,9 +339,10 @@ def _with_lock_edits(planned: Planned, project: Path, base_sha: str, head_sha: s
         branched = merge_base(project, base_sha, head_sha) if head_sha else None
         since = commit_time(project, branched) if branched else None
         added = hand_added_audio(base, head)
+        refused = unvouched(planned.plan, planned.live, added, base, since)
         notes = describe(lock_edits(base, head), planned.plan) + [
             f"{problem}: the apply after the merge refuses it"
-            for problem in unvouched(planned.plan, planned.live, added, base, since)
+            for problem in (refused if planned.plan.live_read else [])  # apply asks, offline
         ]
     if not notes:
         return planned
@@ -474,9 +475,8 @@ def _markdown(
     pages = audio_pages(planned.plan, planned.live)
 
     def markdown(room: int) -> str:
-        plan = planned.plan
         return render_markdown(
-            plan, base=base, audio_pages=pages, max_chars=room, checksum=checksum
+            planned.plan, base=base, audio_pages=pages, max_chars=room, checksum=checksum
         )
 
     if max_chars is not None:
