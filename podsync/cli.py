@@ -68,9 +68,10 @@ project_argument = click.argument(
 )
 
 
-def reports_errors(func: F) -> F:
+def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
     """Turn every PodsyncError into its message and exit code 1: users never see tracebacks
-    for their own mistakes or the API's refusals."""
+    for their own mistakes or the API's refusals. `clean` makes the text safe where it goes
+    (the Actions runner's log, for `podsync action`)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -78,14 +79,14 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ManifestError as exc:
             for problem in exc.problems:
-                _say(str(problem), err=True)
+                _say(str(problem), err=True, clean=clean)
             count = len(exc.problems)
             click.echo(
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was sent.", err=True
             )
             sys.exit(1)
         except PodsyncError as exc:
-            _say(f"Error: {exc}", err=True)
+            _say(f"Error: {exc}", err=True, clean=clean)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("\nInterrupted. Run `podsync plan` to see where things stand.", err=True)
@@ -94,10 +95,11 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _say(text: str, err: bool = False) -> None:
+def _say(text: str, err: bool = False, clean: Callable[[str], str] = str) -> None:
     """Echo a message that may carry the API's words (an error, a title): control and bidi
-    characters are shown as escapes, so they cannot move the cursor or reorder the line."""
-    click.echo(safe_text.message(text), err=err)
+    characters are shown as escapes, so they cannot move the cursor or reorder the line;
+    `clean` then fits it to where it goes (the Actions runner's log)."""
+    click.echo(clean(safe_text.message(text)), err=err)
 
 
 def use_color(choice: str) -> bool:
@@ -705,9 +707,16 @@ def _action_options(func: F) -> F:
     return func
 
 
+def _reports_errors_in_log(func: F) -> F:
+    """reports_errors for the runner's log, where user text must not read as a command."""
+    from podsync.github.log_safety import log_safe
+
+    return reports_errors(func, log_safe)
+
+
 @action_group.command("plan", short_help="Plan, comment on the pull request, write outputs.")
 @_action_options
-@reports_errors
+@_reports_errors_in_log
 def action_plan(**options: Any) -> None:
     """Plan the project in --working-directory for the pull request that started this job:
     the plan goes to a sticky PR comment and to the job summary, its checksum and counts to
@@ -719,7 +728,7 @@ def action_plan(**options: Any) -> None:
 
 @action_group.command("apply", short_help="Apply the reviewed plan, commit podsync.lock.")
 @_action_options
-@reports_errors
+@_reports_errors_in_log
 def action_apply(**options: Any) -> None:
     """Apply the plan approved on the pull request this push merged, only if the plan is still
     exactly that one (same checksum), then commit and push podsync.lock."""
@@ -730,11 +739,12 @@ def action_apply(**options: Any) -> None:
 
 def _run_action(step: Callable[..., Any], options: dict[str, Any]) -> None:
     from podsync.github.action import ActionOptions
+    from podsync.github.log_safety import safe_say
     from podsync.github.runner import Runner, error_annotations, workflow_command
 
     settings = ActionOptions(**{**options, "comment": options["comment"].lower()})
     try:
-        result = step(settings, Runner.from_env(os.environ), click.echo)
+        result = step(settings, Runner.from_env(os.environ), safe_say(click.echo))
     except PodsyncError as exc:
         for line in error_annotations(exc):
             click.echo(line)

@@ -67,6 +67,8 @@ class AudioStatus:
     audio_page_url: str | None
     error: str | None
     retry_after: float | None
+    title: str | None = None  # the title the job was submitted with
+    created_at: str | None = None  # when it was submitted, as the API wrote it (ISO 8601)
 
     @property
     def done(self) -> bool:
@@ -646,6 +648,8 @@ def _parse_audio(data: Any, retry_after: float | None, mic_id: str | None = None
         audio_page_url=_optional_text(data.get("audio_page_url")),
         error=error,
         retry_after=retry_after,
+        title=_optional_text(data.get("title")),
+        created_at=_optional_text(data.get("created_at")),
     )
 
 

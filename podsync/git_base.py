@@ -5,6 +5,10 @@ manifests before the change. `git archive` exports the project folder (which may
 of the repository) at that commit, documents and dialogue files included, into a temporary
 folder that load_project reads like any project.
 
+It also reads podsync.lock at a commit, and where and when a branch forked, so the action can
+tell a pull request's own edits to the lock (podsync.github.lock_review); a lock that cannot
+be had there is None, and the caller decides what that means.
+
 Everything here is best effort: a base that cannot be had (no git, an unknown ref, the project
 not there yet, manifests that did not validate then) is None, never an error, because the PR's
 own plan must not fail over its base.
@@ -16,9 +20,11 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 from podsync.errors import PodsyncError
+from podsync.lock import LOCK_NAME, Lock, read_lock
 from podsync.manifest import load_project
 from podsync.model import Desired
 
@@ -49,6 +55,81 @@ def load_base(project: Path, ref: str) -> Desired | None:
             return load_project(root)
         except (PodsyncError, OSError):
             return None
+
+
+def lock_at(project: Path, ref: str) -> Lock | None:
+    """podsync.lock of `project` as committed at `ref`: an empty lock when the commit has none,
+    None when it cannot be had (no git, an unknown ref, a lock that does not read)."""
+    located = _locate(project)
+    if located is None or not _is_commit(located[0], located[1], ref):
+        return None
+    git, repo, inside = located
+    path = f"{inside}/{LOCK_NAME}" if inside != "." else LOCK_NAME
+    if _git(git, repo, "cat-file", "-e", f"{ref}:{path}") is None:
+        return Lock()
+    text = _git(git, repo, "show", f"{ref}:{path}")
+    if text is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="podsync-base-lock-") as tmp:
+        copy = Path(tmp) / LOCK_NAME
+        copy.write_bytes(text)
+        try:
+            return read_lock(copy)
+        except PodsyncError:
+            return None
+
+
+def merge_base(project: Path, first: str, second: str) -> str | None:
+    """The commit where `second` branched off `first` (git merge-base), or None."""
+    located = _locate(project)
+    if located is None or not all(_is_commit(located[0], located[1], r) for r in (first, second)):
+        return None
+    found = _git(located[0], located[1], "merge-base", first, second)
+    sha = found.decode("ascii", "replace").strip() if found else ""
+    return sha or None
+
+
+def parents(project: Path, ref: str) -> tuple[str, ...] | None:
+    """The parents of commit `ref` (two for a merge commit), or None when unknown."""
+    located = _locate(project)
+    if located is None or not _is_commit(located[0], located[1], ref):
+        return None
+    line = _git(located[0], located[1], "rev-list", "--parents", "-n", "1", ref)
+    return tuple(line.decode("ascii", "replace").split()[1:]) if line else None
+
+
+def commit_time(project: Path, ref: str) -> datetime | None:
+    """When commit `ref` was committed, or None when unknown."""
+    located = _locate(project)
+    if located is None or not _is_commit(located[0], located[1], ref):
+        return None
+    stamp = _git(located[0], located[1], "log", "-1", "--format=%ct", ref)
+    try:
+        return datetime.fromtimestamp(int(stamp or b""), timezone.utc)
+    except ValueError:
+        return None
+
+
+def _locate(project: Path) -> tuple[str, Path, str] | None:
+    """git, the repository's top folder and `project` inside it, or None outside a checkout."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    folder = project.resolve()
+    top = _git(git, folder, "rev-parse", "--show-toplevel")
+    if top is None:
+        return None
+    repo = Path(top.decode("utf-8", "replace").strip()).resolve()
+    try:
+        return git, repo, folder.relative_to(repo).as_posix()
+    except ValueError:
+        return None
+
+
+def _is_commit(git: str, repo: Path, ref: str) -> bool:
+    if not ref or ref.startswith("-"):
+        return False
+    return _git(git, repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") is not None
 
 
 def _export(git: str, repo: Path, ref: str, inside: str, target: Path) -> bool:

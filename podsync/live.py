@@ -14,7 +14,7 @@ from typing import TypeVar
 from podsync.client import ZenMicClient
 from podsync.errors import ApiError
 from podsync.lock import Lock
-from podsync.model import AUDIO_MISSING, Live, LiveEpisode, LiveShow
+from podsync.model import AUDIO_MISSING, Live, LiveEpisode, LiveJob, LiveShow
 
 T = TypeVar("T")
 ShowSelector = Callable[[list[LiveShow]], Collection[str]]
@@ -85,20 +85,34 @@ async def read_audio_statuses(
 ) -> dict[str, str]:
     """The status of each cached audio job the plan relies on; ``missing`` when the account
     answers 404, as it does for a lock written against another account or the emulator."""
+    jobs = await read_audio_jobs(client, mic_ids, concurrency=concurrency, name=name)
+    return {mic_id: job.status for mic_id, job in jobs.items()}
+
+
+async def read_audio_jobs(
+    client: ZenMicClient,
+    mic_ids: Collection[str],
+    *,
+    concurrency: int = 8,
+    name: Callable[[str], str] = lambda mic_id: f"cached audio {mic_id}",
+) -> dict[str, LiveJob]:
+    """Each cached audio job the plan relies on as the account reports it (status ``missing``
+    on a 404): its status, and the title, creation time and page the lock cannot vouch for."""
     gate = asyncio.Semaphore(concurrency)
     ordered = sorted(mic_ids)
 
-    async def status_of(mic_id: str) -> str:
+    async def job_of(mic_id: str) -> LiveJob:
         async with gate:
             try:
-                return (await client.get_audio(mic_id)).status
+                job = await client.get_audio(mic_id)
             except ApiError as exc:
                 if exc.status == 404:
-                    return AUDIO_MISSING
+                    return LiveJob(AUDIO_MISSING)
                 raise exc.for_target(name(mic_id)) from None
+            return LiveJob(job.status, job.title, job.created_at, job.audio_page_url)
 
-    statuses = await _gather_or_cancel(status_of(m) for m in ordered)
-    return dict(zip(ordered, statuses, strict=True))
+    jobs = await _gather_or_cancel(job_of(m) for m in ordered)
+    return dict(zip(ordered, jobs, strict=True))
 
 
 def live_from_lock(lock: Lock) -> Live:

@@ -145,6 +145,17 @@ class LiveShow:
 
 
 @dataclass(frozen=True)
+class LiveJob:
+    """A cached audio job as the account reports it now (GET /audios/{id}): what a reviewer's
+    "listen" link and a check of audio named in a pull request's lock edit rely on."""
+
+    status: str
+    title: str | None = None
+    created_at: str | None = None
+    audio_page_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Live:
     """What the ZenMic account holds right now; `read` is False when it was not consulted.
 
@@ -154,6 +165,7 @@ class Live:
     shows: tuple[LiveShow, ...]
     read: bool = True
     audio: Mapping[str, str] = field(default_factory=dict)
+    jobs: Mapping[str, LiveJob] = field(default_factory=dict)  # the same jobs, in full
 
     def show(self, show_id: str) -> LiveShow | None:
         return next((s for s in self.shows if s.show_id == show_id), None)

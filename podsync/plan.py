@@ -85,6 +85,19 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class GuardSettings:
+    """What decides the guards besides the changes: podsync.yaml's `safety:` and every
+    `protect: true` in force, in the manifests and as recorded in podsync.lock ("show" or
+    "show/episode", sorted). Part of the checksum: loosening any of them after a review
+    changes what apply refuses, so it must change the plan that was approved."""
+
+    max_removal_share: float = 0.3
+    min_episodes: int = 10
+    protected_in_manifests: tuple[str, ...] = ()
+    protected_in_lock: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     shows: tuple[ShowChange, ...] = ()
     audio: tuple[AudioJob, ...] = ()
@@ -99,6 +112,7 @@ class Plan:
     # (show key, episode key or None, protected): `protect:` values apply records in the lock,
     # with no request, once the show or episode is there
     protect: tuple[tuple[str, str | None, bool], ...] = ()
+    settings: GuardSettings = GuardSettings()
 
     @property
     def has_changes(self) -> bool:

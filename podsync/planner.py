@@ -29,6 +29,7 @@ from podsync.plan import (
     EpisodeChange,
     Guard,
     GuardKind,
+    GuardSettings,
     Plan,
     ShowChange,
     Unmanaged,
@@ -189,6 +190,26 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
         forget=tuple(b.forget),
         guards=tuple(b.guards),
         protect=tuple(b.protect),
+        settings=guard_settings(desired, lock),
+    )
+
+
+def guard_settings(desired: Desired, lock: Lock) -> GuardSettings:
+    """The settings the guards were decided by, for the checksum (see GuardSettings)."""
+    in_manifests = [s.key for s in desired.shows if s.protect] + [
+        f"{s.key}/{e.key}" for s in desired.shows for e in s.episodes if e.protect
+    ]
+    in_lock = [key for key, s in lock.shows.items() if s.protected] + [
+        f"{key}/{e_key}"
+        for key, s in lock.shows.items()
+        for e_key, e in s.episodes.items()
+        if e.protected
+    ]
+    return GuardSettings(
+        max_removal_share=desired.safety.max_removal_share,
+        min_episodes=desired.safety.min_episodes,
+        protected_in_manifests=tuple(sorted(in_manifests)),
+        protected_in_lock=tuple(sorted(in_lock)),
     )
 
 

@@ -24,7 +24,7 @@ from podsync import __version__
 from podsync.errors import PodsyncError
 from podsync.lock import serialize
 from podsync.model import AUDIO_UNSUCCESSFUL, Desired, Live
-from podsync.render.json import changes_checksum, plan_checksum, plan_to_dict
+from podsync.render.json import document_checksum, plan_checksum, plan_to_dict
 from podsync.workflow import Planned
 
 SAVED_FORMAT = "podsync-saved-plan"
@@ -128,7 +128,7 @@ def read_saved_plan(path: Path) -> SavedPlan:
             plan=dict(document["plan"]),
             podsync_version=str(document.get("podsync_version", "")),
         )
-        intact = changes_checksum(list(saved.plan["changes"])) == saved.checksum
+        intact = document_checksum(saved.plan) == saved.checksum
     except (KeyError, TypeError, ValueError):
         raise PodsyncError(f"{path} is a damaged saved plan; make the plan again") from None
     if not intact:

@@ -20,10 +20,10 @@ from podsync.executor import (
     forget_stale,
     record_protection,
 )
-from podsync.live import live_from_lock, read_audio_statuses, read_live
+from podsync.live import live_from_lock, read_audio_jobs, read_live
 from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
 from podsync.manifest import load_project
-from podsync.model import Desired, Live, LiveShow
+from podsync.model import AUDIO_SUCCEEDED, Desired, Live, LiveShow
 from podsync.plan import Plan
 from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
 
@@ -76,10 +76,8 @@ async def make_plan(
     live = await read_live(client, wanted, concurrency=concurrency, name=names.show)
     mic_ids = audio_to_verify(inputs.desired, inputs.lock, live, no_delete=no_delete)
     if mic_ids:
-        statuses = await read_audio_statuses(
-            client, mic_ids, concurrency=concurrency, name=names.audio
-        )
-        live = replace(live, audio=statuses)
+        jobs = await read_audio_jobs(client, mic_ids, concurrency=concurrency, name=names.audio)
+        live = replace(live, audio={m: job.status for m, job in jobs.items()}, jobs=jobs)
     return Planned(inputs, live, plan(inputs.desired, inputs.lock, live, no_delete=no_delete))
 
 
@@ -207,14 +205,16 @@ async def preview(
     return await executor.run_audio()
 
 
-def audio_pages(plan: Plan, lock: Lock) -> dict[str, str]:
-    """digest -> audio_page_url of the plan's finished audio that the lock holds a page for
-    (after a preview, say): where a reviewer can listen to an episode before it is published."""
+def audio_pages(plan: Plan, live: Live) -> dict[str, str]:
+    """digest -> audio page of the plan's finished audio (after a preview, say): where a
+    reviewer can listen to an episode before it is published. The page is the one the account
+    gives for the job now, never one the lock or a plan comment names: a pull request can edit
+    those to send a reviewer to any site, and to make any job look like the episode's."""
     pages = {}
     for job in plan.audio:
-        cached = lock.audio.get(job.digest)
-        if cached is not None and cached.succeeded and cached.audio_page_url:
-            pages[job.digest] = cached.audio_page_url
+        found = live.jobs.get(job.mic_id or "")
+        if found is not None and found.status == AUDIO_SUCCEEDED and found.audio_page_url:
+            pages[job.digest] = found.audio_page_url
     return pages
 
 

@@ -812,6 +812,8 @@ def test_cassette_get_audio_succeeded() -> None:
         "https://zenmic.com/audio/abcd",
         None,
         None,
+        title="AI in Medicine",
+        created_at="2026-03-01T10:00:00Z",
     )
     assert status.done
 

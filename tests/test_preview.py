@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -146,10 +147,11 @@ def test_preview_from_python_and_the_pages_a_comment_links(
             outcome = await preview(planned, client)
             assert outcome.ok
             assert len(outcome.done) == 4
-            lock = read_lock(inputs.lock_path)
-            pages = audio_pages(planned.plan, lock)
+            previewed = await make_plan(replace(inputs, lock=read_lock(inputs.lock_path)), client)
+            pages = audio_pages(previewed.plan, previewed.live)
             assert set(pages) == {j.digest for j in planned.plan.audio}
             assert all(url.startswith("http") for url in pages.values())
+            assert audio_pages(planned.plan, planned.live) == {}, "nothing to hear before"
             with pytest.raises(PodsyncError, match="an offline plan cannot be previewed"):
                 await preview(make_offline_plan(inputs), client)
 

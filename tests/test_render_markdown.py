@@ -161,10 +161,11 @@ def test_episode_table_says_why_in_plain_words_and_what_audio_costs() -> None:
     assert "| add | `moon` | Moon | New episode | new job, ≈ 5 min (default length) |" in lines
     assert (
         "| add | `back` | Back | Deleted by hand in ZenMic (drift), published again "
-        "| generated earlier, no cost |"
+        "| generated earlier, no cost (job mic\\_1) |"
     ) in lines
     assert (
-        "| replace | `doc` | Doc | Source changed: new audio | submitted earlier, no new cost |"
+        "| replace | `doc` | Doc | Source changed: new audio "
+        "| submitted earlier, no new cost (job mic\\_2) |"
     ) in lines
     assert (
         "| re-publish | `same` | Same | Title changed; description changed | same audio, no cost |"
@@ -279,7 +280,7 @@ def test_lock_only_unmanaged_checksum_and_listen_links() -> None:
     markdown = render_markdown(plan, audio_pages=pages)
     lines = markdown.splitlines()
     assert (
-        "| add | `back` | Back | New episode | generated earlier, no cost · "
+        "| add | `back` | Back | New episode | generated earlier, no cost (job mic\\_1) · "
         "[listen](https://zenmic.example/audio/x%20%281%29) |"
     ) in lines
     assert "### Recorded in podsync.lock only" in lines

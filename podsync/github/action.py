@@ -31,7 +31,7 @@ from typing import Literal
 from podsync.connection import API_KEY_ENV, Endpoint, api_endpoint, local_mode
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
-from podsync.git_base import load_base
+from podsync.git_base import commit_time, load_base, lock_at, merge_base, parents
 from podsync.github import preview
 from podsync.github.api import Comment, GitHubApi, GitHubError
 from podsync.github.comment import (
@@ -50,8 +50,16 @@ from podsync.github.comment import (
 from podsync.github.git_auth import GitAuth
 from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
+from podsync.github.lock_review import (
+    UNVOUCHED_ADVICE,
+    UnverifiedAudio,
+    describe,
+    hand_added_audio,
+    lock_edits,
+    unvouched,
+)
 from podsync.github.push_gate import RewrittenHistory, check_push
-from podsync.github.review import Review, check_review, find_review, unspent
+from podsync.github.review import Review, check_review, find_review, review_checksum, unspent
 from podsync.github.runner import Runner, workflow_command
 from podsync.github.tip import start_at_tip
 from podsync.lock import LOCK_NAME, AppliedApproval, CachedAudio, Lock, LockStore, read_lock
@@ -59,7 +67,7 @@ from podsync.model import Desired
 from podsync.plan import counted
 from podsync.project_lock import hold_project
 from podsync.render import render
-from podsync.render.json import plan_checksum, plan_to_dict
+from podsync.render.json import plan_to_dict
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
 from podsync.workflow import (
@@ -143,12 +151,15 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
     commenting = _wants_comment(options.comment, runner, say) and pull is not None
     try:
         planned, previewed = _plan_pull_request(options, runner, say, result)
+        if pull is not None:
+            planned = _with_lock_edits(planned, options.project, pull.base_sha, pull.head_sha)
         say(render(planned.plan, "text"))
         project = options.project
         base = load_base(project, pull.base_sha) if pull is not None and pull.base_sha else None
-        summary = _markdown(planned, base)
+        checksum = review_checksum(planned.plan, previewed)
+        summary = _markdown(planned, base, checksum=checksum)
         runner.add_summary(summary)
-        _write_outputs(runner, planned, options)
+        _write_outputs(runner, planned, options, checksum)
     except PodsyncError as exc:
         with contextlib.suppress(PodsyncError):  # the summary may be what failed
             runner.add_summary(failure_markdown(pull.head_sha if pull else "", _problems(exc)))
@@ -157,9 +168,13 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         raise
     if commenting and pull is not None:
         body = compose(
-            lambda room: summary if len(summary) <= room else _markdown(planned, base, room),
+            lambda room: (
+                summary
+                if len(summary) <= room
+                else _markdown(planned, base, room, checksum=checksum)
+            ),
             working_directory=options.working_directory,
-            checksum=plan_checksum(planned.plan),
+            checksum=checksum,
             labels=change_labels(plan_to_dict(planned.plan)),
             head_sha=pull.head_sha,
             previewed=previewed,
@@ -216,13 +231,17 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         with api_endpoint(project) as endpoint:
             planned = _plan(inputs, endpoint, options)
             say(render(planned.plan, "text"))
-            markdown = _markdown(planned, None)
-            _write_outputs(runner, planned, options)
+            checksum = review_checksum(
+                planned.plan, review.approved.previewed if review.approved else {}
+            )
+            markdown = _markdown(planned, None, checksum=checksum)
+            _write_outputs(runner, planned, options, checksum)
             if not planned.plan.has_changes:
                 prune_lock(planned)
                 runner.add_summary(markdown)
             else:
-                _check_before_apply(review, planned, options, runner, markdown, say)
+                unvouched = _unvouched_audio(planned, project, runner)
+                _check_before_apply(review, planned, options, runner, markdown, say, unvouched)
                 try:
                     applied = _apply(planned, endpoint, options, say)
                     _record_approval(review, planned, runner, applied, say)
@@ -316,11 +335,18 @@ def _check_before_apply(
     runner: Runner,
     markdown: str,
     say: Say,
+    unvouched: list[str] | None = None,
 ) -> None:
-    """The reviewed checksum and the safety guards, before anything changes; a refusal is in
-    the job summary too, beside the plan it refused."""
+    """The reviewed checksum, the audio set by hand in the lock and the safety guards, before
+    anything changes; a refusal is in the job summary too, beside the plan it refused."""
     try:
         say(check_review(review, planned.plan, require_review=options.require_review))
+        if unvouched:
+            raise UnverifiedAudio(
+                "not applying: "
+                + "\n".join(unvouched)
+                + f"\nNothing was applied. {UNVOUCHED_ADVICE}"
+            )
         check_safe(
             planned.plan,
             allow_destroy=options.allow_destroy,
@@ -329,6 +355,50 @@ def _check_before_apply(
     except PodsyncError as exc:
         runner.add_summary(f"{markdown}\n**Not applied.**\n\n```\n{exc}\n```\n")
         raise
+
+
+def _with_lock_edits(planned: Planned, project: Path, base_sha: str, head_sha: str) -> Planned:
+    """The plan with a warning for each change the pull request makes to podsync.lock, and for
+    each job set by hand there that apply would refuse to reuse (see lock_review)."""
+    head = lock_at(project, "HEAD")  # on GitHub, the pull request merged into base_sha
+    since_base = merge_base(project, base_sha, "HEAD") if base_sha else None
+    base = lock_at(project, since_base) if since_base else None
+    if head is None or base is None:
+        notes = [
+            "podsync.lock could not be compared with the pull request's base commit (check "
+            "out with fetch-depth: 0), so edits to it are not listed; the apply after the merge "
+            "checks every reused job with the account"
+        ]
+    else:
+        branched = merge_base(project, base_sha, head_sha) if head_sha else None
+        since = commit_time(project, branched) if branched else None
+        added = hand_added_audio(base, head)
+        refused = unvouched(planned.plan, planned.live, added, base, since)
+        notes = describe(lock_edits(base, head), planned.plan) + [
+            f"{problem}: the apply after the merge refuses it"
+            for problem in (refused if planned.plan.live_read else [])  # apply asks, offline
+        ]
+    if not notes:
+        return planned
+    warnings = (*notes, *planned.plan.warnings)
+    return replace(planned, plan=replace(planned.plan, warnings=warnings))
+
+
+def _unvouched_audio(planned: Planned, project: Path, runner: Runner) -> list[str]:
+    """The reused jobs the merged pull request set in podsync.lock by hand that the account
+    does not vouch for. The pull request's edits are the merge commit's lock against the lock
+    before the push; when that cannot be read, every reused job of the lock is checked."""
+    before = str(runner.event.get("before") or "")
+    base = lock_at(project, before)
+    head = lock_at(project, runner.sha)
+    since = None
+    if base is None or head is None:
+        base, head = Lock(), read_lock(planned.inputs.lock_path)
+    else:
+        merged = parents(project, runner.sha) or ()
+        branched = merge_base(project, merged[0], merged[1]) if len(merged) == 2 else None
+        since = commit_time(project, branched) if branched else None
+    return unvouched(planned.plan, planned.live, hand_added_audio(base, head), base, since)
 
 
 def _plan(inputs: Inputs, endpoint: Endpoint, options: ActionOptions) -> Planned:
@@ -452,21 +522,27 @@ def _trusted_preview(
         return {}
 
 
-def _markdown(planned: Planned, base: Desired | None, max_chars: int | None = None) -> str:
+def _markdown(
+    planned: Planned, base: Desired | None, max_chars: int | None = None, *, checksum: str
+) -> str:
     """The plan in Markdown within `max_chars`; by default for the job summary, whole in
     practice and within GitHub's byte limit whatever the characters."""
-    pages = audio_pages(planned.plan, planned.inputs.lock)
-    if max_chars is not None:
-        return render_markdown(planned.plan, base=base, audio_pages=pages, max_chars=max_chars)
-    text = render_markdown(planned.plan, base=base, audio_pages=pages, max_chars=SUMMARY_CHARS)
-    if len(text.encode("utf-8")) > SUMMARY_LIMIT * 7 // 8:
-        text = render_markdown(
-            planned.plan, base=base, audio_pages=pages, max_chars=SUMMARY_LIMIT // 4
+    pages = audio_pages(planned.plan, planned.live)
+
+    def markdown(room: int) -> str:
+        return render_markdown(
+            planned.plan, base=base, audio_pages=pages, max_chars=room, checksum=checksum
         )
+
+    if max_chars is not None:
+        return markdown(max_chars)
+    text = markdown(SUMMARY_CHARS)
+    if len(text.encode("utf-8")) > SUMMARY_LIMIT * 7 // 8:
+        text = markdown(SUMMARY_LIMIT // 4)
     return text
 
 
-def _write_outputs(runner: Runner, planned: Planned, options: ActionOptions) -> None:
+def _write_outputs(runner: Runner, planned: Planned, options: ActionOptions, checksum: str) -> None:
     plan = planned.plan
     plan_file = _plan_file(runner, options)
     write_saved_plan(plan_file, planned, options.project, {"no_delete": False})
@@ -475,7 +551,7 @@ def _write_outputs(runner: Runner, planned: Planned, options: ActionOptions) -> 
             "has-changes": _flag(plan.has_changes),
             "has-deletes": _flag(plan.has_deletes),
             "audio-to-generate": str(sum(1 for job in plan.audio if job.action == "generate")),
-            "plan-checksum": plan_checksum(plan),
+            "plan-checksum": checksum,
             "plan-file": str(plan_file),
         }
     )

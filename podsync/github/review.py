@@ -8,7 +8,7 @@ the account by hand since), applying it would publish something nobody reviewed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from podsync.errors import PodsyncError
@@ -22,7 +22,7 @@ from podsync.github.comment import (
     verified_body,
 )
 from podsync.github.runner import Runner
-from podsync.lock import Lock
+from podsync.lock import CachedAudio, Lock
 from podsync.plan import Plan
 from podsync.render.json import plan_checksum, plan_to_dict
 from podsync.saved_plan import change_labels, describe_label_difference
@@ -169,10 +169,16 @@ def merged_pull(pulls: Sequence[PullRequest], sha: str) -> PullRequest | None:
     return merged[0] if len(merged) == 1 else None
 
 
+def review_checksum(plan: Plan, previewed: Mapping[str, CachedAudio]) -> str:
+    """The checksum a plan comment approves: the plan's, and the preview jobs the comment
+    carries to the apply after the merge (so the jobs are part of what was reviewed)."""
+    return plan_checksum(plan, {digest: audio.mic_id for digest, audio in previewed.items()})
+
+
 def check_review(review: Review, plan: Plan, *, require_review: bool) -> str:
     """Raise unless `plan` is the approved one (or no review is required); return a line that
     says what was checked, for the log."""
-    now = plan_checksum(plan)
+    now = review_checksum(plan, review.approved.previewed if review.approved else {})
     if review.approved is None:
         if require_review:
             todo = f"{review.advice}; or, {ALLOW_UNREVIEWED}" if review.advice else ALLOW_UNREVIEWED

@@ -17,6 +17,7 @@ from typing import Any
 from podsync.errors import ManifestError, PodsyncError
 from podsync.github.api import DEFAULT_API_URL
 from podsync.github.git_auth import DEFAULT_SERVER_URL
+from podsync.github.log_safety import Annotation
 
 PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
 ALLOW_PULL_REQUEST_TARGET = "PODSYNC_ALLOW_PULL_REQUEST_TARGET"
@@ -145,12 +146,13 @@ class Runner:
             _append(self.summary_path, markdown if markdown.endswith("\n") else markdown + "\n")
 
 
-def workflow_command(command: str, message: str, **properties: str | int) -> str:
+def workflow_command(command: str, message: str, **properties: str | int) -> Annotation:
     """A line the runner turns into an annotation (`warning`, `error`, `notice`), escaped so a
-    multi-line message stays one annotation; `properties` such as file= and line= place it."""
+    multi-line message stays one annotation; `properties` such as file= and line= place it.
+    Marked as podsync's own, so the action's log prints it as it is (log_safety)."""
     escaped = _escape(message)
     where = ",".join(f"{k}={_escape(str(v), property=True)}" for k, v in properties.items())
-    return f"::{command} {where}::{escaped}" if where else f"::{command}::{escaped}"
+    return Annotation(f"::{command} {where}::{escaped}" if where else f"::{command}::{escaped}")
 
 
 def _escape(text: str, *, property: bool = False) -> str:
@@ -158,7 +160,7 @@ def _escape(text: str, *, property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
-def error_annotations(error: PodsyncError) -> list[str]:
+def error_annotations(error: PodsyncError) -> list[Annotation]:
     """The error as annotations on the run: one per manifest problem, at its file and line."""
     if isinstance(error, ManifestError):
         return [

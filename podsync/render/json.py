@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from podsync.model import Source
@@ -18,6 +19,7 @@ from podsync.plan import (
     AudioJob,
     EpisodeChange,
     Guard,
+    GuardSettings,
     Plan,
     ShowChange,
     Unmanaged,
@@ -41,9 +43,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         + [_audio(j) for j in plan.audio]
         + [_episode(e) for e in plan.episodes]
     )
-    return {
+    document = {
         "format_version": FORMAT_VERSION,
-        "checksum": changes_checksum(changes),
         "summary": plan.summary(),
         "changes": changes,
         "unmanaged": [_unmanaged(u) for u in plan.unmanaged],
@@ -54,26 +55,44 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             {"show": show, "episode": episode, "protect": protect}
             for show, episode, protect in plan.protect
         ],
+        "settings": _settings(plan.settings),
     }
+    return {**document, "checksum": document_checksum(document)}
 
 
-def plan_checksum(plan: Plan) -> str:
-    """The sha256 of the plan's changes, as octoDNS's --checksum: it binds an apply to the
-    changes a reviewer approved, whatever else (warnings, wording) the report says."""
-    return str(plan_to_dict(plan)["checksum"])
+def plan_checksum(plan: Plan, carried: Mapping[str, str] | None = None) -> str:
+    """The checksum of what apply will do, as octoDNS's --checksum: it binds an apply to the
+    plan a reviewer approved. `carried` (digest -> job id) is the audio a pull request's
+    previews paid for, which the apply after the merge takes from the plan comment."""
+    return document_checksum(plan_to_dict(plan), carried)
 
 
-def changes_checksum(changes: list[dict[str, Any]]) -> str:
-    """The checksum of a plan document's `changes`. A recorded job that finished between plan
-    and apply turns `resume` into `reuse`: both cost nothing and wait on the same mic_id, so
-    they count as one and the reviewed plan stays valid."""
+def document_checksum(document: Mapping[str, Any], carried: Mapping[str, str] | None = None) -> str:
+    """The checksum of a plan document: every change (with the job id of each reused audio),
+    the guards apply would refuse, the settings that decided them (podsync.yaml's `safety:`,
+    every `protect:` in force, the `protect:` values to record) and the carried preview jobs.
+    Data only, never a sentence: rewording a message or a reason keeps the checksum.
+
+    A recorded job that finished between plan and apply turns `resume` into `reuse`: both
+    cost nothing and wait on the same mic_id, so they count as one and the reviewed plan
+    stays valid."""
     settled = [
         {**c, "action": "reuse", "reason": AUDIO_REASONS["reuse"]}
         if c.get("type") == "audio" and c.get("action") == "resume"
         else c
-        for c in changes
+        for c in document["changes"]
     ]
-    canonical = json.dumps(settled, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    decided = {
+        "changes": settled,
+        "guards": [
+            {"kind": g["kind"], "target": g["target"], "flag": g["flag"]}
+            for g in document["guards"]
+        ],
+        "protect": document["protect"],
+        "settings": document["settings"],
+        "carried": dict(sorted((carried or {}).items())),
+    }
+    canonical = json.dumps(decided, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -138,6 +157,15 @@ def _guard(guard: Guard) -> dict[str, Any]:
         "target": guard.target,
         "message": guard.message,
         "flag": guard.flag,
+    }
+
+
+def _settings(settings: GuardSettings) -> dict[str, Any]:
+    return {
+        "max_removal_share": settings.max_removal_share,
+        "min_episodes": settings.min_episodes,
+        "protected_in_manifests": list(settings.protected_in_manifests),
+        "protected_in_lock": list(settings.protected_in_lock),
     }
 
 

@@ -133,13 +133,15 @@ def render_markdown(
     base: Desired | None = None,
     audio_pages: Mapping[str, str] | None = None,
     max_chars: int = COMMENT_CHARS,
+    checksum: str | None = None,
 ) -> str:
     """The plan as one Markdown document ending in a single newline, at most `max_chars` long.
 
     `base` (the manifests at the pull request's base) adds the changed dialogue lines and
     what a changed field was; `audio_pages` (digest -> audio page URL) adds a "listen" link
-    to each episode whose audio can already be heard."""
-    context = _Context(plan, base, dict(audio_pages or {}))
+    to each episode whose audio can already be heard; `checksum` is the one to show when it
+    covers more than the plan (the preview jobs a pull request's comment carries)."""
+    context = _Context(plan, base, dict(audio_pages or {}), checksum)
     text = _render(context.build(_Budget(None, *_DETAIL[0])))
     if len(text) <= max_chars:
         return text
@@ -242,13 +244,19 @@ class _Context:
     """Builds the template's values, under one budget at a time; what does not depend on the
     budget is worked out once, because a long plan is rendered several times."""
 
-    def __init__(self, plan: Plan, base: Desired | None, pages: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        base: Desired | None,
+        pages: Mapping[str, str],
+        checksum: str | None = None,
+    ) -> None:
         self.plan = plan
         self.base = base
         self.pages = pages
         self.budget = _Budget(None, *_DETAIL[0])
         self.rows_left: int | None = None
-        self.checksum = plan_checksum(plan) if plan.has_changes else None
+        self.checksum = (checksum or plan_checksum(plan)) if plan.has_changes else None
         self.jobs: dict[str, AudioJob] = {}
         for job in plan.audio:  # one job per digest, as the planner makes them
             self.jobs.setdefault(job.digest, job)
@@ -520,8 +528,8 @@ class _Context:
             default = " (default length)" if uses_default_length(job.source) else ""
             return f"new job{length}{default}"
         if job.action == "resume":
-            return "submitted earlier, no new cost"
-        return "generated earlier, no cost"
+            return f"submitted earlier, no new cost (job {job.mic_id})"
+        return f"generated earlier, no cost (job {job.mic_id})"
 
     def new_audio(self, change: EpisodeChange) -> AudioJob | None:
         """The job behind an episode whose audio changes (not a re-publish or a removal)."""
