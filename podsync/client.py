@@ -322,11 +322,12 @@ class ZenMicClient:
                     why = (
                         f"the API asks to wait {retry_after:.0f}s"
                         if retry_after is not None
-                        else f"gave up after {retry + 1} attempts in {elapsed:.0f}s"
+                        else f"gave up after {retry + 1} attempts in {_seconds(elapsed)}"
                     )
                     why += (
-                        f": one request may take {deadline:g}s, each attempt waiting up to "
-                        f"{read:g}s for an answer; set {TIMEOUT_ENV}=SECONDS to wait longer"
+                        f": one request may take {_seconds(deadline)}, each attempt waiting up "
+                        f"to {_seconds(read)} for an answer; set {TIMEOUT_ENV}=SECONDS to wait "
+                        "longer"
                     )
                 elif retry >= self._policy.retries(reached):
                     why = f"gave up after {retry + 1} attempts"
@@ -569,7 +570,11 @@ async def _within(seconds: float, request: Awaitable[httpx.Response]) -> httpx.R
     try:
         return await asyncio.wait_for(request, seconds)
     except asyncio.TimeoutError:
-        raise httpx.ReadTimeout(f"no complete answer within {seconds:g}s") from None
+        raise httpx.ReadTimeout(f"no complete answer within {_seconds(seconds)}") from None
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 1):g}s"
 
 
 def _network_message(exc: httpx.RequestError, limits: httpx.Timeout) -> str:
@@ -583,7 +588,7 @@ def _network_message(exc: httpx.RequestError, limits: httpx.Timeout) -> str:
     }
     for kind, (what, seconds) in waited.items():
         if isinstance(exc, kind):
-            return f"timed out ({name}): {what} within {seconds or 0:g}s"
+            return f"timed out ({name}): {what} within {_seconds(seconds or 0)}"
     detail = str(exc) or name
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({name}): {detail}"
