@@ -324,3 +324,14 @@ def test_a_hanging_server_fails_plan_within_the_deadline_saying_what_it_waited_f
         r"waiting up to 0\.3s for an answer; set PODSYNC_TIMEOUT=SECONDS to wait longer\)",
         done.stderr,
     ), done.stderr
+
+
+@pytest.mark.parametrize("value", ["soon", "read=-1", "deadline=0", "wait=5"])
+def test_a_bad_podsync_timeout_is_a_clear_error_before_any_request(
+    emulator: Emulator, tmp_path: Path, value: str
+) -> None:
+    project = one_show(tmp_path / "project")
+    result = run_cli(emulator, value, "plan", str(project))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: bad PODSYNC_TIMEOUT"), result.output
+    assert emulator.stats()["requests"] == 0
