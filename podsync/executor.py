@@ -47,6 +47,8 @@ class Outcome:
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_started: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False  # stopped by Ctrl-C: the rest of the plan was not started
+    # what the user should know although nothing failed (a create that may have landed twice)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -305,7 +307,7 @@ class Executor:
         because no such show or episode existed, so one that has appeared since is ours.
         """
         unknown: ApiError | None = None
-        for _ in range(CREATE_ATTEMPTS):
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 return await create()
             except ApiError as exc:
@@ -325,11 +327,15 @@ class Executor:
             if found is not None:
                 self.report(f"  ({what} was created although the API reported a failure)")
                 return found
-            if unknown.unanswered:
+            if unknown.unanswered and attempt < CREATE_ATTEMPTS:
                 self.report(
                     f"  ({what} is not in the account {settle:g}s after its request got no "
                     "answer: sending it again; if that first request still takes effect, a "
                     "duplicate may exist, and the next plan names it)"
+                )
+                self.outcome.warnings.append(
+                    f"{what} was sent again after a request that got no answer: if that "
+                    "request took effect late, a duplicate exists; the next plan names it"
                 )
         assert unknown is not None
         raise unknown

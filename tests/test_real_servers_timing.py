@@ -131,6 +131,11 @@ def test_a_create_still_missing_after_the_settle_delay_is_resent_and_reported(
     )
     assert applied.exit_code == 0, applied.output
     assert applied.output.count("a duplicate may exist, and the next plan names it") == 1
+    assert applied.output.endswith(
+        "Apply finished: 1 done, 0 failed, 0 not started.\n  warning      show 'Slow Show' was "
+        "sent again after a request that got no answer: if that request took effect late, a "
+        "duplicate exists; the next plan names it\n"
+    )
     with slow.api() as api:
         for _ in range(50):  # until the re-sent request has landed too
             shows = api.get("/podcasts").json()["data"]
