@@ -8,6 +8,10 @@ seam (``transport=``). Every failure leaves it as one exception type:
         status=None                   network failure after retries, or a POST whose outcome is
                                       unknown (a re-run of plan reconciles it)
 
+Every request has a deadline (timeouts.py): retries stop when it passes, and the error says
+what was waited for. A POST keeps its connection for the first answer longer than a read does,
+since giving up on it leaves its outcome unknown.
+
 The API documentation is silent on list shapes, pagination and status values, so parsing is
 tolerant of shape (a bare list or an object wrapping one list; int or str ids; missing
 descriptions; any 2xx, with an empty body where nothing needs to come back) but strict about
@@ -23,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,6 +43,7 @@ from podsync.errors import ApiError, PodsyncError
 from podsync.model import AUDIO_FINISHED, AUDIO_SUCCEEDED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
 from podsync.safe_text import cut, valid_unicode
+from podsync.timeouts import TIMEOUT_ENV, Timeouts
 
 LIST_KEYS = ("data", "items", "results", "podcasts", "shows", "episodes")
 PAGINATION_PLACES = ("meta", "links", "pagination")
@@ -129,8 +135,9 @@ class ZenMicClient:
         max_retries: int = RetryPolicy.max_retries,
         backoff_base: float = RetryPolicy.backoff_base,
         backoff_max: float = RetryPolicy.backoff_max,
-        timeout: float = 30.0,
+        timeouts: Timeouts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
@@ -140,6 +147,9 @@ class ZenMicClient:
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
         self._origin = _origin(self.base_url)
         self._sleep = sleep
+        self._clock = clock
+        # read here, not in the CLI, so every command and the GitHub Action honour it alike
+        self.timeouts = timeouts if timeouts is not None else Timeouts.from_env()
         self._policy = RetryPolicy(
             max_retries=max_retries,
             backoff_base=backoff_base,
@@ -149,7 +159,7 @@ class ZenMicClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             transport=transport,
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(self.timeouts.read, connect=self.timeouts.connect),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
@@ -336,25 +346,40 @@ class ZenMicClient:
     async def _send(
         self, method: str, path: str, body: _Body, *, url: httpx.URL | None = None
     ) -> httpx.Response:
-        """Send with retries; returns a 2xx response or raises ApiError. ``url``, a listing's
-        next page, replaces ``path`` as the target."""
+        """Send with retries until the request's deadline; returns a 2xx response or raises
+        ApiError. ``url``, a listing's next page, replaces ``path`` as the target."""
         self._checked_key()
         full = self._full(path) if url is None else self._redact(_shown_path(url))
+        limits = self.timeouts
+        read = limits.read_for(method, path)
+        deadline = limits.deadline_for(method, path)
+        started = self._clock()
         retry = 0
         while True:
             self.request_count += 1
+            remaining = max(deadline - (self._clock() - started), 0.001)
+            attempt = httpx.Timeout(
+                connect=min(limits.connect, remaining),
+                read=min(read, remaining),
+                write=min(limits.write_for(method, path), remaining),
+                pool=remaining,
+            )
             try:
-                response = await self._http.request(
-                    method,
-                    url if url is not None else path.lstrip("/"),
-                    json=body.json,
-                    data=body.data,
-                    files=body.files,
+                response = await _within(
+                    remaining,
+                    self._http.request(
+                        method,
+                        url if url is not None else path.lstrip("/"),
+                        json=body.json,
+                        data=body.data,
+                        files=body.files,
+                        timeout=attempt,
+                    ),
                 )
             except httpx.RequestError as exc:
                 outcome: int | Exception = exc
                 retry_after = None
-                failure = ApiError(method, full, None, self._redact(_network_message(exc)))
+                failure = ApiError(method, full, None, self._redact(_network_message(exc, attempt)))
                 # A pool timeout is this machine's queue, which says nothing about the server.
                 if not isinstance(exc, (*UNREACHED_ERRORS, httpx.PoolTimeout)):
                     _reached_origins.add(self._origin)
@@ -376,11 +401,24 @@ class ZenMicClient:
                     failure.status,
                     _unknown_outcome(path, failure),
                     outcome_unknown=True,
+                    unanswered=isinstance(outcome, httpx.TimeoutException) or outcome == 504,
                 ) from None
             reached = self._origin in _reached_origins
             delay = self._policy.delay(retry, retry_after, reached=reached)
-            if delay is None:
-                if retry >= self._policy.retries(reached):
+            elapsed = self._clock() - started
+            if delay is None or elapsed + delay >= deadline:
+                if delay is not None:
+                    why = (
+                        f"the API asks to wait {retry_after:.0f}s"
+                        if retry_after is not None
+                        else f"gave up after {retry + 1} attempts in {_seconds(elapsed)}"
+                    )
+                    why += (
+                        f": one request may take {_seconds(deadline)}, each attempt waiting up "
+                        f"to {_seconds(read)} for an answer; set {TIMEOUT_ENV}=SECONDS to wait "
+                        "longer"
+                    )
+                elif retry >= self._policy.retries(reached):
                     why = f"gave up after {retry + 1} attempts"
                     if not reached:
                         why += f"; {self._origin} could not be reached: is the API URL right?"
@@ -718,11 +756,35 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
-def _network_message(exc: httpx.RequestError) -> str:
-    detail = str(exc) or type(exc).__name__
+async def _within(seconds: float, request: Awaitable[httpx.Response]) -> httpx.Response:
+    """The answer, or ReadTimeout once ``seconds`` pass: httpx times each read, so a server
+    that trickles bytes would otherwise outlast any deadline."""
+    try:
+        return await asyncio.wait_for(request, seconds)
+    except asyncio.TimeoutError:
+        raise httpx.ReadTimeout(f"no complete answer within {_seconds(seconds)}") from None
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 1):g}s"
+
+
+def _network_message(exc: httpx.RequestError, limits: httpx.Timeout) -> str:
+    """What failed, and for a timeout what was waited for and how long."""
+    name = type(exc).__name__
+    waited = {
+        httpx.ConnectTimeout: ("could not connect", limits.connect),
+        httpx.ReadTimeout: ("no answer", limits.read),
+        httpx.WriteTimeout: ("could not send the request", limits.write),
+        httpx.PoolTimeout: ("no free connection", limits.pool),
+    }
+    for kind, (what, seconds) in waited.items():
+        if isinstance(exc, kind):
+            return f"timed out ({name}): {what} within {_seconds(seconds or 0)}"
+    detail = str(exc) or name
     if isinstance(exc, httpx.TimeoutException):
-        return f"timed out ({type(exc).__name__}): {detail}"
-    return f"connection failed ({type(exc).__name__}): {detail}"
+        return f"timed out ({name}): {detail}"
+    return f"connection failed ({name}): {detail}"
 
 
 def _snippet(response: httpx.Response) -> str:
@@ -771,6 +833,10 @@ def _unknown_outcome(path: str, failure: ApiError) -> str:
         consequence = (
             "an audio job may have been created (and billed) without podsync learning its id; "
             "the API cannot list jobs, so the next apply submits it again"
+        )
+    elif failure.status is None or failure.status == 504:
+        consequence = (
+            "it may have taken effect, or may still; podsync checks the account before trying again"
         )
     else:
         consequence = "it may have taken effect; podsync checks the account before trying again"

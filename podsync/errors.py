@@ -87,6 +87,7 @@ class ApiError(PodsyncError):
         target: str | None = None,
         *,
         outcome_unknown: bool = False,
+        unanswered: bool = False,
     ):
         self.method = method
         self.path = path
@@ -95,6 +96,8 @@ class ApiError(PodsyncError):
         self.target = target
         # a request that creates something may have taken effect although it failed
         self.outcome_unknown = outcome_unknown
+        # no answer came in time: the server may still be acting on the request
+        self.unanswered = unanswered
         where = f" (for {target})" if target else ""
         code = f" -> {status}" if status is not None else ""
         super().__init__(f"{method} {path}{code}{where}: {message}")
@@ -108,4 +111,5 @@ class ApiError(PodsyncError):
             self.message,
             target,
             outcome_unknown=self.outcome_unknown,
+            unanswered=self.unanswered,
         )

@@ -10,6 +10,7 @@ One failure does not stop the rest: apply finishes what it can and reports what 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -27,7 +28,7 @@ from podsync.lock import (
     UnconfirmedJob,
 )
 from podsync.model import Live, LiveEpisode, LiveShow
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange
+from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, counted
 
 Report = Callable[[str], None]
 T = TypeVar("T")
@@ -46,6 +47,8 @@ class Outcome:
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_started: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False  # stopped by Ctrl-C: the rest of the plan was not started
+    # what the user should know although nothing failed (a create that may have landed twice)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -55,12 +58,22 @@ class Outcome:
 @dataclass(frozen=True)
 class PollPolicy:
     """How often to ask about an audio job: backoff from `first` to `most`, unless the API
-    says when to come back (Retry-After), which wins."""
+    says when to come back (Retry-After). Either way a pause lies between `floor` (or `first`,
+    if shorter: a caller asked for that) and `ceiling`: a Retry-After of 0 must not turn a job
+    that never ends into a flood of requests, nor one of a day keep a one-second job waiting."""
 
     first: float = 2.0
     most: float = 30.0
     factor: float = 1.5
-    give_up_after: float = 30 * 60  # seconds of waiting on one job within one apply
+    give_up_after: float = 30 * 60  # wall-clock seconds of waiting on one job within one apply
+    floor: float = 1.0
+    ceiling: float = 60.0
+    progress_every: float = 30.0  # a line on how many jobs are still running, this often
+
+    def pause(self, retry_after: float | None, backoff: float) -> float:
+        """Seconds until the next poll: the API's wish, else the backoff, within the bounds."""
+        wanted = backoff if retry_after is None else retry_after
+        return min(max(wanted, min(self.floor, self.first)), self.ceiling)
 
 
 def forget_stale(store: LockStore, plan: Plan) -> None:
@@ -149,6 +162,7 @@ class Executor:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         outcome: Outcome | None = None,
         live: Live | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.client = client
         self.store = store
@@ -157,6 +171,7 @@ class Executor:
         self.poll = poll or PollPolicy()
         self.report = report or (lambda _line: None)
         self.sleep = sleep
+        self.clock = clock
         # given by a caller that must still report it when this run is interrupted
         self.outcome = outcome if outcome is not None else Outcome()
         # What the account held when the plan was made: nothing in it can be a show or episode
@@ -174,6 +189,8 @@ class Executor:
         self._show_ids: dict[str, str] = {k: s.show_id for k, s in store.lock.shows.items()}
         self._broken_shows: dict[str, str] = {}
         self._protected = protected_keys(store.lock, plan)  # as before this run changed any
+        self._waiting: dict[str, tuple[str, float]] = {}  # mic_id -> (label, waiting since)
+        self._progress_at: float | None = None  # when the last progress line was due
 
     async def run(self) -> Outcome:
         return await self._stopping_on_lock_errors(self._run_all)
@@ -290,17 +307,36 @@ class Executor:
         because no such show or episode existed, so one that has appeared since is ours.
         """
         unknown: ApiError | None = None
-        for _ in range(CREATE_ATTEMPTS):
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 return await create()
             except ApiError as exc:
                 if not exc.outcome_unknown:
                     raise
                 unknown = exc
+            settle = self.client.timeouts.settle
+            if unknown.unanswered:
+                # No answer yet: the server may still be working on it. Give it time to land
+                # before looking, or the look misses it and the create is sent twice.
+                self.report(
+                    f"  ({what}: no answer in time; looking for it in the account in "
+                    f"{settle:g}s before sending it again)"
+                )
+                await self.sleep(settle)
             found = await find()
             if found is not None:
                 self.report(f"  ({what} was created although the API reported a failure)")
                 return found
+            if unknown.unanswered and attempt < CREATE_ATTEMPTS:
+                self.report(
+                    f"  ({what} is not in the account {settle:g}s after its request got no "
+                    "answer: sending it again; if that first request still takes effect, a "
+                    "duplicate may exist, and the next plan names it)"
+                )
+                self.outcome.warnings.append(
+                    f"{what} was sent again after a request that got no answer: if that "
+                    "request took effect late, a duplicate exists; the next plan names it"
+                )
         assert unknown is not None
         raise unknown
 
@@ -375,9 +411,10 @@ class Executor:
                     self.report(f"$ submitted {label} ({status.id})")
                     self.outcome.done.append(f"submit {label}")
                     mic_id = status.id
+                    submitted: AudioStatus | None = status
                 else:
-                    mic_id = job.mic_id or ""
-                final = await self._wait(job.digest, mic_id)
+                    mic_id, submitted = job.mic_id or "", None
+                final = await self._wait(job, mic_id, submitted)
             except ApiError as exc:
                 if exc.outcome_unknown and job.action == "generate":
                     self._record_unconfirmed(job.digest, exc)
@@ -389,25 +426,69 @@ class Executor:
         self.report(f"♪ audio ready for {job.show}/{job.episode} ({mic_id})")
         return self.store.lock.audio[job.digest]
 
-    async def _wait(self, digest: str, mic_id: str) -> AudioStatus:
-        delay, waited = self.poll.first, 0.0
-        while True:
-            status = await self.client.get_audio(mic_id)
-            failpoints.reached("audio-polled")
-            self._record(digest, status)
-            if status.done:
-                return status
-            if self._stopping:
-                raise AudioFailed(f"apply stopped; audio job {mic_id} stays recorded in the lock")
-            if waited >= self.poll.give_up_after:
-                raise AudioFailed(
-                    f"audio job {mic_id} is still {status.status} after {waited / 60:.0f} "
-                    "minutes; it stays recorded in podsync.lock and the next apply waits on it"
-                )
-            pause = status.retry_after if status.retry_after is not None else delay
-            await self.sleep(pause)
-            waited += pause
-            delay = min(delay * self.poll.factor, self.poll.most)
+    async def _wait(self, job: AudioJob, mic_id: str, submitted: AudioStatus | None) -> AudioStatus:
+        """Poll until the job ends or `give_up_after` seconds of wall time have passed (the
+        pauses asked for are no measure: a server may answer slowly). A job just submitted is
+        first given a pause: it cannot have finished yet."""
+        started = self.clock()
+        if self._progress_at is None:
+            self._progress_at = started
+        self._waiting[mic_id] = (f"{job.show}/{job.episode}", started)
+        delay = self.poll.first
+        try:
+            status = submitted or await self._poll(job.digest, mic_id)
+            while not status.done:
+                if self._stopping:
+                    raise AudioFailed(
+                        f"apply stopped; audio job {mic_id} stays recorded in the lock"
+                    )
+                waited = self.clock() - started
+                if waited >= self.poll.give_up_after:
+                    raise AudioFailed(
+                        f"audio job {mic_id} is still {status.status} after {_took(waited)}; "
+                        "it stays recorded in podsync.lock and the next apply waits on it"
+                    )
+                pause = self.poll.pause(status.retry_after, delay)
+                await self._pause(min(pause, self.poll.give_up_after - waited))
+                delay = min(delay * self.poll.factor, self.poll.most)
+                status = await self._poll(job.digest, mic_id)
+            return status
+        finally:
+            self._waiting.pop(mic_id, None)
+            if not self._waiting:
+                self._progress_at = None
+
+    async def _poll(self, digest: str, mic_id: str) -> AudioStatus:
+        status = await self.client.get_audio(mic_id)
+        failpoints.reached("audio-polled")
+        self._record(digest, status)
+        return status
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep between polls; every `progress_every` seconds one of the waiting jobs says
+        how many are still running, so a long wait is never silent."""
+        if self.poll.progress_every <= 0:
+            await self.sleep(seconds)
+            return
+        left = seconds
+        while left > 0:
+            due = (self._progress_at or self.clock()) + self.poll.progress_every - self.clock()
+            if due <= 0:
+                self._report_progress()
+                continue
+            step = min(left, due)
+            await self.sleep(step)
+            left -= step
+
+    def _report_progress(self) -> None:
+        now = self.clock()
+        self._progress_at = now
+        since = sorted(self._waiting.values(), key=lambda item: item[1])
+        names = ", ".join(label for label, _ in since[:3]) + (", ..." if len(since) > 3 else "")
+        self.report(
+            f"… {counted(len(since), 'audio job')} still running, the longest for "
+            f"{_took(now - since[0][1])}: {names}"
+        )
 
     def _record_unconfirmed(self, digest: str, exc: ApiError) -> None:
         at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -553,3 +634,9 @@ class Executor:
     def _fail(self, label: str, exc: Exception) -> None:
         self.outcome.failed.append((label, str(exc)))
         self.report(f"! failed {label}: {exc}")
+
+
+def _took(seconds: float) -> str:
+    """A wait as people say it: "45s", "2m 30s"."""
+    whole = round(seconds)
+    return f"{whole}s" if whole < 60 else f"{whole // 60}m {whole % 60:02d}s"

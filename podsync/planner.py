@@ -160,6 +160,7 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
     claimed = {s.show_id for s in lock.shows.values()} | {
         s.show_id for s in desired.shows if s.show_id
     }
+    managed: list[tuple[Show, LiveShow]] = []
     for show in desired.shows:
         own = lock.shows.get(show.key)
         source = renames.get(show.key)
@@ -169,11 +170,13 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
         live_show, locked = _plan_show(b, show, locked, source, live, claimed)
         if live_show is not None:
             claimed.add(live_show.show_id)
+            managed.append((show, live_show))
         b.record_protect(show.key, None, show.protect, locked.protected if locked else False)
         _plan_episodes(b, show, locked, live_show, desired.safety)
     for key, locked_show in sorted(lock.shows.items()):
         if key not in desired_keys and key not in renames.values():
             _plan_show_deletion(b, key, locked_show, live)
+    _warn_about_duplicate_shows(b, managed, live, claimed)
     _hint_at_renames(b)
     if b.held_back:
         b.warnings.append(
@@ -505,12 +508,46 @@ def _plan_episodes(
     for live_episode in live_eps.values():
         if live_episode.id not in claimed:
             b.unmanaged.append(Unmanaged(show.key, live_episode.id, live_episode.title))
+    _warn_about_duplicate_episodes(b, show, live_eps, claimed)
     live_order = list(live_eps)
     if not b.live_read:  # the lock does not record the feed's order: assume the manifest's
         positions = {e.key: n for n, e in enumerate(show.episodes)}
         live_order = [i for i, _ in sorted(kept, key=lambda pair: positions[pair[1]])]
     _warn_about_order(b, show, live_order, kept)
     _guard_mass_removal(b, show.key, len(live_eps), safety)
+
+
+def _warn_about_duplicate_shows(
+    b: _Builder, managed: list[tuple[Show, LiveShow]], live: Live, claimed: set[str]
+) -> None:
+    """A live show podsync does not manage, titled like one it does, may be a second copy made
+    by a create whose answer was lost: name it, since nothing else in the plan would."""
+    for show, live_show in managed:
+        titles = {show.title, live_show.title}
+        for other in live.shows:
+            if other.show_id not in claimed and other.title in titles:
+                b.warnings.append(
+                    f"possible duplicate of show '{show.key}': live show '{other.title}', id "
+                    f"{other.show_id}, not managed by podsync; if an apply created it twice, "
+                    "delete the extra one by hand"
+                )
+
+
+def _warn_about_duplicate_episodes(
+    b: _Builder, show: Show, live_eps: Mapping[str, LiveEpisode], claimed: set[str]
+) -> None:
+    """The same for an episode in a managed show: one podsync does not manage, with the title
+    or the audio (mic_id) of one it does."""
+    mine = [live_eps[i] for i in claimed if i in live_eps]
+    titles = {e.title for e in show.episodes} | {e.title for e in mine}
+    mic_ids = {e.mic_id for e in mine if e.mic_id}
+    for other in live_eps.values():
+        if other.id not in claimed and (other.title in titles or other.mic_id in mic_ids):
+            b.warnings.append(
+                f"possible duplicate in show '{show.key}': live episode '{other.title}', id "
+                f"{other.id}, not managed by podsync; if an apply published it twice, remove "
+                "the extra one by hand"
+            )
 
 
 def _guard_mass_removal(b: _Builder, show_key: str, live_count: int, safety: Safety) -> None:

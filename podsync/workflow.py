@@ -325,9 +325,10 @@ def outcome_report(
         f"{what} {ended}: {len(outcome.done)} done, {len(outcome.failed)} failed, "
         f"{len(outcome.not_started)} not started{rest}."
     )
+    warnings = [f"  warning      {text}" for text in outcome.warnings]
     if outcome.ok:
-        return headline, []
-    details = [f"  done         {label}" for label in outcome.done]
+        return headline, warnings
+    details = warnings + [f"  done         {label}" for label in outcome.done]
     details += [f"  failed       {label}: {reason}" for label, reason in outcome.failed]
     details += [f"  not started  {label}: {reason}" for label, reason in outcome.not_started]
     details.append(

@@ -25,6 +25,7 @@ from podsync.connection import Endpoint
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import Document, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
+from podsync.timeouts import Timeouts
 
 BASE = "https://zenmic.test/api/v2"
 KEY = "zm-live-SECRET-7f3a9c"
@@ -869,3 +870,74 @@ def test_cassettes_hold_no_credentials() -> None:
         assert "authorization" not in text
         assert "bearer" not in text
         assert KEY.lower() not in text
+
+
+# --- time limits (issue 9) -------------------------------------------------------------------
+
+
+def test_a_hang_ends_at_the_requests_deadline_counted_in_wall_time() -> None:
+    """Each attempt that hangs costs its read timeout: the deadline, not the attempt count,
+    ends the request, and the error says what was waited for."""
+    now = [0.0]
+
+    def hang(request: httpx.Request) -> httpx.Response:
+        now[0] += request.extensions["timeout"]["read"]
+        raise httpx.ReadTimeout("slow")
+
+    async def tick(seconds: float) -> None:
+        now[0] += seconds
+
+    async def go() -> None:
+        async with ZenMicClient(
+            BASE,
+            KEY,
+            transport=httpx.MockTransport(Script(hang)),
+            timeouts=Timeouts(read=15, deadline=90),
+            sleep=tick,
+            clock=lambda: now[0],
+            rng=MaxRng(),
+        ) as client:
+            await client.list_shows()
+
+    with pytest.raises(ApiError) as info:
+        asyncio.run(go())
+    assert info.value.message == (
+        "timed out (ReadTimeout): no answer within 15s (gave up after 5 attempts in 82.5s: one "
+        "request may take 90s, each attempt waiting up to 15s for an answer; set "
+        "PODSYNC_TIMEOUT=SECONDS to wait longer)"
+    )
+
+
+def test_each_request_gets_the_read_timeout_that_suits_it() -> None:
+    seen: dict[str, float] = {}
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen[f"{request.method} {request.url.path}"] = request.extensions["timeout"]["read"]
+        if request.url.path.endswith("/audios"):
+            return ok(QUEUED, 202)
+        return ok(SHOW, 201) if request.method == "POST" else ok([])
+
+    async def calls(client: ZenMicClient) -> None:
+        await client.list_shows()
+        await client.create_show("t", "d")
+        await client.submit_audio(Source(kind="topic", topic="x"), "T")
+
+    run(Script(record), calls, timeouts=Timeouts(read=1, create=2, work=3))
+    assert seen == {
+        "GET /api/v2/podcasts": 1,
+        "POST /api/v2/podcasts": 2,
+        "POST /api/v2/audios": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("answer", "unanswered"),
+    [(httpx.ReadTimeout("slow"), True), (fail(504, "gateway timeout"), True)]
+    + [(fail(500, "boom"), False), (httpx.RemoteProtocolError("reset"), False)],
+    ids=["read-timeout", "504", "500", "reset"],
+)
+def test_a_post_with_no_answer_yet_is_marked_as_possibly_still_at_work(
+    answer: Any, unanswered: bool
+) -> None:
+    error = run_error(Script(answer), lambda c: c.create_show("t", "d"))
+    assert error.outcome_unknown and error.unanswered is unanswered

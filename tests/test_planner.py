@@ -452,3 +452,35 @@ def test_a_republish_whose_add_answer_was_lost_is_adopted_not_added_again() -> N
     p = plan(Desired((s,)), lock, live)
     assert [(c.action, c.key, c.episode_id) for c in p.episodes] == [("adopt", "a", "9")]
     assert not p.audio
+
+
+def test_unmanaged_copies_of_managed_shows_and_episodes_are_named_as_possible_duplicates() -> None:
+    """Issue 9: a create re-sent after a lost answer can leave a second copy; the plan names
+    it (a show by title, an episode by title or audio), and leaves unrelated ones alone."""
+    s = show(episode("a"), episode("b"))
+    lock, live = published(s)
+    [managed] = live.shows
+    assert managed.episodes is not None
+    copies = (
+        LiveEpisode("90", "mic-x", "A", ""),  # the title of 'a'
+        LiveEpisode("91", "mic-b", "Renamed", ""),  # the audio of 'b'
+        LiveEpisode("92", "mic-y", "Someone else's", ""),
+    )
+    live = Live(
+        (
+            LiveShow(managed.show_id, s.title, s.description, None, managed.episodes + copies),
+            LiveShow("tw-2", s.title, ""),
+            LiveShow("other", "Another show", ""),
+        )
+    )
+    p = plan(Desired((s,)), lock, live)
+    assert not p.has_changes
+    duplicates = [w for w in p.warnings if w.startswith("possible duplicate")]
+    assert duplicates == [
+        "possible duplicate in show 'tw': live episode 'A', id 90, not managed by podsync; if "
+        "an apply published it twice, remove the extra one by hand",
+        "possible duplicate in show 'tw': live episode 'Renamed', id 91, not managed by "
+        "podsync; if an apply published it twice, remove the extra one by hand",
+        "possible duplicate of show 'tw': live show 'Tech Weekly', id tw-2, not managed by "
+        "podsync; if an apply created it twice, delete the extra one by hand",
+    ]

@@ -18,6 +18,7 @@ and network do; the stats count each injected fault under ``faults``.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import re
@@ -25,7 +26,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
 from xml.sax.saxutils import escape
 
 from starlette.applications import Starlette
@@ -80,6 +81,7 @@ TEXT_SUFFIXES = {".txt", ".html", ".htm", ".csv", ".xml", ".rtf", ".md", ".markd
 HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+T = TypeVar("T")
 
 
 class ApiFailure(Exception):
@@ -243,6 +245,7 @@ class _Api:
         self.public_url = public_url
         self.max_document_bytes = max_document_bytes
         self.quirks = quirks
+        self._landing: set[asyncio.Future[Any]] = set()  # slow creates still to take effect
 
     async def create_script(self, request: Request) -> Response:
         if _media_type(request) in FORM_TYPES:
@@ -289,6 +292,8 @@ class _Api:
         if state.status == "failed":
             data["error"] = job.failure
         headers = {"Retry-After": str(state.retry_after)} if state.retry_after else None
+        if self.quirks.poll_retry_after >= 0:
+            headers = {"Retry-After": str(self.quirks.poll_retry_after)}
         return _ok(data, headers=headers)
 
     async def list_shows(self, request: Request) -> Response:
@@ -300,7 +305,8 @@ class _Api:
         title = _string(body, "title", problems, required=True, limit=MAX_TITLE_CHARS)
         description = _string(body, "description", problems, allow_empty=True) or ""
         _raise_if(problems)
-        return _ok(self._show_json(self.store.create_show(title or "", description)), status=201)
+        show = await self._create(lambda: self.store.create_show(title or "", description))
+        return _ok(self._show_json(show), status=201)
 
     async def get_show(self, request: Request) -> Response:
         return _ok(self._show_json(self.store.get_show(request.path_params["show_id"])))
@@ -379,8 +385,10 @@ class _Api:
             raise ApiFailure(409, f"audio {mic_id} failed; it cannot be published")
         if status != "succeeded":
             raise ApiFailure(409, f"audio {mic_id} is {status}; wait until it has succeeded")
-        episode = self.store.add_episode(
-            show_id, mic_id=mic_id, title=title, description=description
+        episode = await self._create(
+            lambda: self.store.add_episode(
+                show_id, mic_id=mic_id, title=title, description=description
+            )
         )
         return _ok(self._episode_json(episode), status=201)
 
@@ -388,6 +396,24 @@ class _Api:
         params = request.path_params
         self.store.delete_episode(params["show_id"], params["episode_id"])
         return self._deleted()
+
+    async def _create(self, effect: Callable[[], T]) -> T:
+        """Make a create take effect and answer as late as the quirks say. The effect runs in
+        its own task, so it lands even when the client gives up on the answer, as it would on a
+        server that keeps working after the connection is gone."""
+        quirks = self.quirks
+        if not quirks.slow_create and not quirks.slow_create_effect:
+            return effect()
+
+        async def land() -> T:
+            await asyncio.sleep(quirks.slow_create_effect)
+            return effect()
+
+        task = asyncio.ensure_future(land())
+        self._landing.add(task)
+        task.add_done_callback(self._landing.discard)
+        await asyncio.sleep(quirks.slow_create)
+        return await asyncio.shield(task)
 
     def _deleted(self) -> Response:
         if self.quirks.delete_no_content:

@@ -30,6 +30,15 @@ class Quirks:
 
     # DELETE answers 204 No Content with an empty body instead of 200 {"deleted": true}.
     delete_no_content: bool = False
+    # timing (issue 9, points 4-5):
+    # POST /podcasts and POST /podcasts/{id}/episodes answer this many seconds late...
+    slow_create: float = 0.0
+    # ...and their effect lands this many seconds after the request arrived (0: at once); it
+    # lands even if the client has given up on the answer.
+    slow_create_effect: float = 0.0
+    # Every GET /audios/{id} answer carries `Retry-After: N` (0 and 86400 included; -1: the
+    # emulator's own estimate, sent while the job runs).
+    poll_retry_after: int = -1
 
     # Titles of shows and episodes in every answer, and error messages, carry odd text: a lone
     # surrogate, a bidi override, control characters and a 10,000-character tail (see app.py).
