@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from podsync import failpoints
 from podsync.client import AudioStatus, ZenMicClient
-from podsync.errors import ApiError, LockError
+from podsync.errors import ApiError, DocumentChanged, LockError
 from podsync.lock import (
     CachedAudio,
     Lock,
@@ -358,7 +358,7 @@ class Executor:
                 raise AudioFailed("not started: apply stopped")
             try:
                 if job.action == "generate":
-                    status = await self.client.submit_audio(job.source, job.title)
+                    status = await self._submit(job)
                     failpoints.reached("audio-submitted")
                     try:
                         self._record(job.digest, status)
@@ -373,15 +373,39 @@ class Executor:
                     mic_id = job.mic_id or ""
                 final = await self._wait(job.digest, mic_id)
             except ApiError as exc:
-                if exc.outcome_unknown and job.action == "generate":
-                    self._record_unconfirmed(job.digest, exc)
                 raise AudioFailed(str(exc.for_target(f"{job.show}/{job.episode}"))) from None
+            except asyncio.CancelledError:  # Ctrl-C: the jobs waiting their turn start no more
+                self._stopping = True
+                for other in self._audio.values():
+                    other.cancel()
+                raise
         if final.status != "succeeded":
             raise AudioFailed(
                 f"audio job {mic_id} {final.status}: {final.error or 'no reason given'}"
             )
         self.report(f"♪ audio ready for {job.show}/{job.episode} ({mic_id})")
         return self.store.lock.audio[job.digest]
+
+    async def _submit(self, job: AudioJob) -> AudioStatus:
+        """POST /audios, with the money in flight on record: an unconfirmed record is durable
+        before the request goes out, so a run killed (or interrupted) before the answer is
+        written down leaves a warning for the next plan. The job's record replaces it."""
+        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        sent = UnconfirmedJob(at, "POST /audios: podsync stopped before its answer was recorded")
+        self.store.save(self.store.lock.with_unconfirmed(job.digest, sent))
+        failpoints.reached("audio-sending")
+        try:
+            return await self.client.submit_audio(job.source, job.title)
+        except DocumentChanged as exc:  # found before anything was sent
+            self.store.save(self.store.lock.without_unconfirmed(job.digest))
+            raise AudioFailed(f"{exc}; nothing was uploaded or paid for") from None
+        except ApiError as exc:
+            refused = exc.status is not None and 400 <= exc.status < 500
+            if refused and not exc.outcome_unknown:  # no job was made
+                self.store.save(self.store.lock.without_unconfirmed(job.digest))
+            else:
+                self._record_unconfirmed(job.digest, exc)
+            raise
 
     async def _wait(self, digest: str, mic_id: str) -> AudioStatus:
         delay, waited = self.poll.first, 0.0

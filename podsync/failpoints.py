@@ -21,6 +21,7 @@ FAILPOINTS_ENV = "PODSYNC_FAILPOINTS"
 POINTS = frozenset(
     {
         "show-created",  # POST /podcasts answered, show not yet in the lock
+        "audio-sending",  # the unconfirmed record of a POST /audios written, request not sent
         "audio-submitted",  # POST /audios answered, mic_id not yet in the lock
         "audio-recorded",  # mic_id in the lock, before the first poll
         "audio-polled",  # a poll answered, mid-wait

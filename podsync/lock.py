@@ -76,8 +76,10 @@ class CachedAudio:
 
 @dataclass(frozen=True)
 class UnconfirmedJob:
-    """A POST /audios that got no clear answer: a job may exist (and be billed) that podsync
-    cannot find, since the API cannot list jobs. Kept so the next plan says it may pay twice."""
+    """A POST /audios without a clear answer on record: a job may exist (and be billed) that
+    podsync cannot find, since the API cannot list jobs. Written before the request is sent and
+    replaced by the job's record when its answer comes, so a run killed in between still leaves
+    it; kept so the next plan says it may pay twice."""
 
     at: str  # when, ISO 8601 UTC
     request: str  # the request and what went wrong with it
@@ -126,6 +128,10 @@ class Lock:
 
     def with_unconfirmed(self, digest: str, job: UnconfirmedJob) -> Lock:
         return replace(self, unconfirmed={**self.unconfirmed, digest: job})
+
+    def without_unconfirmed(self, digest: str) -> Lock:
+        """Settled without a job: the API refused the request, or it was never sent."""
+        return replace(self, unconfirmed={d: u for d, u in self.unconfirmed.items() if d != digest})
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -4,9 +4,16 @@ money in flight, documents swapped under podsync, the state folder deleted mid-a
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from tests.conftest import Cli, Emulator
+import pytest
+
+from podsync.connection import Endpoint
+from podsync.executor import PollPolicy
+from podsync.lock import read_lock
+from podsync.workflow import apply_plan, load_inputs, plan_at
+from tests.conftest import TEST_KEY, Cli, Emulator
 
 # --- plan --out overwrites only a saved plan -----------------------------------------------------
 
@@ -49,3 +56,37 @@ def test_plan_out_never_overwrites_the_lock_or_a_manifest_and_other_files_need_f
     assert cli("plan", str(project), "--out", str(notes), "--force").exit_code == 0
     assert '"format": "podsync-saved-plan"' in notes.read_text()
     assert cli("plan", str(project), "--out", str(notes)).exit_code == 0  # a plan: replaced
+
+
+# --- what is uploaded is what was checked ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("swap", ["symlink out of the project", "edited in place"])
+def test_a_document_swapped_after_the_plan_is_not_uploaded(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path, swap: str
+) -> None:
+    endpoint = Endpoint(emulator.url, TEST_KEY)
+    inputs = load_inputs(project)
+    planned = asyncio.run(plan_at(endpoint, inputs))  # the document was checked and hashed
+    document = project / "docs" / "privacy.md"
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    document.unlink()
+    if swap == "edited in place":
+        document.write_text("# Privacy\nSomething nobody reviewed.\n")
+    else:
+        document.symlink_to(secret)
+
+    applied = apply_plan(endpoint, planned, poll=PollPolicy(first=0.05))
+
+    failed = dict(applied.outcome.failed)
+    reason = failed["episode tech-weekly/privacy"]
+    assert reason.startswith("document docs/privacy.md ")
+    assert reason.endswith("; plan again; nothing was uploaded or paid for")
+    changed = "changed since it was checked" if swap == "edited in place" else ""
+    assert (changed or "is now a symlink since it was checked") in reason
+    assert emulator.stats()["audios"] == 3  # the three other episodes; nothing for privacy
+    lock = read_lock(project / "podsync.lock")
+    privacy = next(e for e in inputs.desired.shows[0].episodes if e.key == "privacy")
+    assert privacy.source.digest not in lock.audio  # no audio cached under the checked digest
+    assert lock.unconfirmed == {}  # nothing was sent, so nothing may be billed

@@ -18,6 +18,7 @@ and network do; the stats count each injected fault under ``faults``.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import re
@@ -263,6 +264,8 @@ class _Api:
                 title, texts = _topic_fields(body).title_and_texts()
         failure = failure_for(texts) or injected_job_failure(request.scope)
         job = self.store.create_audio(title, failure=failure)
+        if self.quirks.audio_answer_seconds:
+            await asyncio.sleep(self.quirks.audio_answer_seconds)
         data = {
             "id": job.id,
             "status": "queued",
@@ -292,7 +295,7 @@ class _Api:
     async def create_show(self, request: Request) -> Response:
         body = await _json_object(request)
         problems: list[str] = []
-        title = _string(body, "title", problems, required=True, limit=MAX_TITLE_CHARS)
+        title = _string(body, "title", problems, required=True, limit=self._title_limit)
         description = _string(body, "description", problems, allow_empty=True) or ""
         _raise_if(problems)
         return _ok(self._show_json(self.store.create_show(title or "", description)), status=201)
@@ -327,7 +330,7 @@ class _Api:
         body = await _json_object(request)
         problems: list[str] = []
         mic_id = _string(body, "mic_id", problems, required=True, limit=64)
-        title = _string(body, "title", problems, required=True, limit=MAX_TITLE_CHARS)
+        title = _string(body, "title", problems, required=True, limit=self._title_limit)
         description = _string(body, "description", problems, allow_empty=True) or ""
         _raise_if(problems)
         assert mic_id is not None and title is not None
@@ -345,6 +348,10 @@ class _Api:
         params = request.path_params
         self.store.delete_episode(params["show_id"], params["episode_id"])
         return self._deleted()
+
+    @property
+    def _title_limit(self) -> int:
+        return self.quirks.max_title_chars or MAX_TITLE_CHARS
 
     def _deleted(self) -> Response:
         if self.quirks.delete_no_content:

@@ -29,6 +29,11 @@ class Quirks:
 
     # DELETE answers 204 No Content with an empty body instead of 200 {"deleted": true}.
     delete_no_content: bool = False
+    # Titles longer than this many characters are refused with a 400 when a show is created or
+    # an episode added (0: the usual limit, 255).
+    max_title_chars: int = 0
+    # POST /audios answers this many seconds after it has created (and billed) the job.
+    audio_answer_seconds: float = 0.0
 
     @classmethod
     def parse(cls, spec: str) -> Quirks:
