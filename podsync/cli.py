@@ -125,7 +125,7 @@ no_delete_option = click.option(
     "--no-delete",
     is_flag=True,
     help="Leave out everything that removes something live: episode removals, replaces "
-    "(a replace removes the live episode first) and show deletions.",
+    "(a replace removes the old version of the live episode) and show deletions.",
 )
 
 color_option = click.option(

@@ -76,6 +76,23 @@ def forget_stale(store: LockStore, plan: Plan) -> None:
     store.save(lock)
 
 
+def forget_retired(store: LockStore, live: Live | None) -> None:
+    """Drop the records of old versions of re-published episodes that the account no longer
+    has: removed by a run that stopped before it could write so down (or by hand)."""
+    if live is None or not live.read:
+        return
+    lock = store.lock
+    for key, show in lock.shows.items():
+        live_show = live.show(show.show_id)
+        if not show.retired or live_show is None or live_show.episodes is None:
+            continue
+        listed = {e.id for e in live_show.episodes}
+        for episode_id in show.retired:
+            if episode_id not in listed:
+                lock = lock.without_retired(key, episode_id)
+    store.save(lock)
+
+
 def record_protection(store: LockStore, plan: Plan) -> None:
     """Write the plan's `protect:` values into the lock records that exist by now (no request);
     apply calls it again after publishing, for the records publishing created."""
@@ -159,6 +176,7 @@ class Executor:
         self.sleep = sleep
         # given by a caller that must still report it when this run is interrupted
         self.outcome = outcome if outcome is not None else Outcome()
+        self._live = live
         # What the account held when the plan was made: nothing in it can be a show or episode
         # this run created, whatever its title.
         self._existed = {
@@ -209,6 +227,7 @@ class Executor:
 
     async def _run_all(self) -> None:
         forget_stale(self.store, self.plan)
+        forget_retired(self.store, self._live)
         record_protection(self.store, self.plan)
         for change in self.plan.shows:
             if change.action != "delete":
@@ -481,34 +500,56 @@ class Executor:
                     mic_id = (await self._audio[change.digest or ""]).mic_id
                 await self._publish(change, mic_id)
             except AudioFailed as exc:
-                self._fail(label, exc)
+                self._fail(label, f"{exc}{_kept(change)}")
                 self._audio_reported.add(change.digest or "")
                 blocked = label
             except ApiError as exc:
-                self._fail(label, exc.for_target(label))
+                self._fail(label, f"{exc.for_target(label)}{_kept(change)}")
                 blocked = label
 
     async def _publish(self, change: EpisodeChange, mic_id: str) -> None:
+        """Publish an episode; a replace adds the new version before it removes the old one
+        (Terraform's create_before_destroy), since ZenMic cannot edit an episode.
+
+        For a moment the feed shows both; in exchange no failure takes the episode off the
+        feed: an add that is refused leaves the old version live and untouched, and a removal
+        that fails leaves both live, with the old one recorded in the lock as retired, so the
+        next apply removes it and says that podsync re-published it."""
         show_id = self._show_ids[change.show]
         label = f"{change.show}/{change.key}"
-        if change.action == "replace" and change.episode_id:
-            # The lock keeps the old record until the add lands: if this run stops in between,
-            # the next plan re-adds the episode from that record's audio instead of paying.
-            await self._remove_episode(show_id, change.episode_id)
         live = await self._add_episode(change, show_id, mic_id)
         failpoints.reached("episode-added")
-        self.store.save(
-            self.store.lock.with_episode(
-                change.show,
-                change.key,
-                LockedEpisode(
-                    live.id, live.mic_id, change.digest or "", live.title, live.description
-                ),
-            )
+        lock = self.store.lock.with_episode(
+            change.show,
+            change.key,
+            LockedEpisode(live.id, live.mic_id, change.digest or "", live.title, live.description),
         )
+        old = change.episode_id if change.action == "replace" else None
+        if old:
+            lock = lock.with_retired(change.show, old, change.key)
+        self.store.save(lock)
         verb = "re-published" if change.action == "replace" else "published"
         self.outcome.done.append(f"{change.action} episode {label}")
         self.report(f"{'~' if change.action == 'replace' else '+'} {verb} episode {label}")
+        if old:
+            failpoints.reached("episode-retiring")
+            await self._remove_old_version(change, show_id, old)
+
+    async def _remove_old_version(self, change: EpisodeChange, show_id: str, old: str) -> None:
+        label = f"old version of episode {change.show}/{change.key} ({old})"
+        try:
+            await self._remove_episode(show_id, old)
+        except ApiError as exc:
+            self._fail(
+                label,
+                f"{exc.for_target(label)}; the new version is live and recorded, and the old "
+                "one stays live beside it until the next apply removes it",
+            )
+            return
+        failpoints.reached("episode-removed")
+        self.store.save(self.store.lock.without_retired(change.show, old))
+        self.outcome.done.append(f"remove {label}")
+        self.report(f"- removed the {label}")
 
     async def _add_episode(self, change: EpisodeChange, show_id: str, mic_id: str) -> LiveEpisode:
         title, description = change.title or "", change.description or ""
@@ -516,8 +557,7 @@ class Executor:
         async def find() -> LiveEpisode | None:
             locked = self.store.lock.shows.get(change.show)
             claimed = {e.episode_id for e in locked.episodes.values()} if locked else set()
-            claimed.discard(change.episode_id or "")  # a replace: that one was just removed
-            claimed |= self._existed
+            claimed |= self._existed  # a replace's old version among them: it is still live
             episodes = await self.client.list_episodes(show_id)
             return next(
                 (
@@ -545,8 +585,14 @@ class Executor:
             self._fail(label, exc.for_target(label))
             return
         failpoints.reached("episode-removed")
-        if change.show in self.store.lock.shows:
-            self.store.save(self.store.lock.without_episode(change.show, change.key))
+        lock = self.store.lock
+        recorded = (
+            lock.shows[change.show].episodes.get(change.key) if change.show in lock.shows else None
+        )
+        if recorded is not None and recorded.episode_id == change.episode_id:
+            lock = lock.without_episode(change.show, change.key)
+        # the old version of a re-publish: the key's record is the new version, which stays
+        self.store.save(lock.without_retired(change.show, change.episode_id or ""))
         self.outcome.done.append(f"remove {label}")
         self.report(f"- removed {label}")
 
@@ -568,6 +614,12 @@ class Executor:
             self.outcome.not_started.append((label, reason))
         return hit
 
-    def _fail(self, label: str, exc: Exception) -> None:
+    def _fail(self, label: str, exc: Exception | str) -> None:
         self.outcome.failed.append((label, str(exc)))
         self.report(f"! failed {label}: {exc}")
+
+
+def _kept(change: EpisodeChange) -> str:
+    """What a failed replace left on the feed: the live episode, untouched (the add comes
+    first)."""
+    return "; the live episode stays on the feed as it was" if change.action == "replace" else ""

@@ -88,8 +88,11 @@ CRASH_POINTS = [
     ("fresh", "lock-written-half", 5),
     ("fresh", "lock-renaming", 2),
     ("fresh", "lock-renaming", 8),
-    ("edited", "episode-removed", 1),
-    ("edited", "episode-added", 1),
+    ("edited", "episode-added", 1),  # a re-publish's new version, before the lock knows it
+    ("edited", "episode-retiring", 1),  # ...recorded, the old version retired, not removed
+    ("edited", "episode-removed", 1),  # ...the old version removed, the lock still retires it
+    ("edited", "episode-added", 2),
+    ("edited", "episode-removed", 2),
     ("edited", "audio-submitted", 1),
     ("edited", "lock-renaming", 3),
 ]
@@ -162,6 +165,7 @@ def test_apply_killed_at_any_step_converges_on_rerun_without_duplicates(
     assert len(titles) == len(set(titles)) == 4
     managed = final.shows["tech-weekly"].episodes
     assert {e.episode_id for e in managed.values()} == {str(e["id"]) for e in episodes}
+    assert final.shows["tech-weekly"].retired == {}  # every re-publish finished
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
