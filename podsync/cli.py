@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from podsync import __version__
+from podsync import __version__, safe_text
 from podsync.client import ZenMicClient
 from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
@@ -79,20 +79,26 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ManifestError as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                _say(str(problem), err=True)
             count = len(exc.problems)
             click.echo(
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was sent.", err=True
             )
             sys.exit(1)
         except PodsyncError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _say(f"Error: {exc}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("\nInterrupted. Run `podsync plan` to see where things stand.", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Echo a message that may carry the API's words (an error, a title): control and bidi
+    characters are shown as escapes, so they cannot move the cursor or reorder the line."""
+    click.echo(safe_text.message(text), err=err)
 
 
 def use_color(choice: str) -> bool:
@@ -383,7 +389,7 @@ def apply(
             concurrency=concurrency,
             allow_destroy=allow_destroy,
             poll=PollPolicy(first=poll_interval),
-            report=click.echo,
+            report=_say,
         )
     _report_outcome(applied.outcome)
     applied.raise_if_stopped()  # the run stopped (a lock it cannot write), after the table
@@ -429,7 +435,7 @@ def _preview(
             where = cached.audio_page_url or "(ready; ZenMic gave no audio page)"
         else:
             where = "(audio job failed: see above)" if cached and cached.failed else "(not ready)"
-        click.echo(f"  {change.show}/{change.key} {quote(change.title or '')}: {where}")
+        _say(f"  {change.show}/{change.key} {quote(change.title or '')}: {where}")
     return outcome
 
 
@@ -441,7 +447,7 @@ async def _run_preview(
         planned,
         concurrency=concurrency,
         poll=PollPolicy(first=poll_interval),
-        report=click.echo,
+        report=_say,
         outcome=outcome,
     )
 
@@ -450,13 +456,13 @@ def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync
     """The closing table: the counts, then (after a failure or Ctrl-C) where to pick up."""
     headline, details = outcome_report(outcome, what, again)
     click.echo("")
-    click.echo(headline)
+    _say(headline)
     for line in details:
-        click.echo(line, err=True)
+        _say(line, err=True)
 
 
-def _to_stderr(message: str) -> None:
-    click.echo(message, err=True)
+def _to_stderr(text: str) -> None:
+    _say(text, err=True)
 
 
 @main.group("lock", short_help="Repair podsync.lock.")
@@ -484,7 +490,7 @@ def lock_rebuild(project: Path, force: bool, concurrency: int, lock_timeout: flo
             rebuilt = asyncio.run(_rebuild(desired, previous, endpoint, concurrency))
         kept = install_lock(path, rebuilt.lock, previous.set_aside)
     for line in summary(rebuilt, path, kept):
-        click.echo(line)
+        _say(line)
 
 
 async def _rebuild(

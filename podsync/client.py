@@ -10,9 +10,12 @@ seam (``transport=``). Every failure leaves it as one exception type:
 
 The API documentation is silent on list shapes, pagination and status values, so parsing is
 tolerant of shape (a bare list or an object wrapping one list; int or str ids; missing
-descriptions) but strict about meaning: a listing podsync cannot read completely is an error,
-never an empty or partial list, because the planner would take missing shows for deleted ones
-and pay to create them again.
+descriptions; any 2xx, with an empty body where nothing needs to come back) but strict about
+meaning: a listing podsync cannot read completely is an error, never an empty or partial list,
+because the planner would take missing shows for deleted ones and pay to create them again.
+So every page of a listing is read (``Link: rel="next"`` or the usual body envelopes), on the
+API's own origin only, and a listing that loops, repeats itself or disagrees with its own
+``total`` is refused.
 """
 
 from __future__ import annotations
@@ -33,12 +36,16 @@ import httpx
 from podsync.connection import shown_url
 from podsync.documents import read_checked
 from podsync.errors import ApiError, PodsyncError
-from podsync.model import AUDIO_FINISHED, LiveEpisode, LiveShow, Source
+from podsync.model import AUDIO_FINISHED, AUDIO_SUCCEEDED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
+from podsync.safe_text import cut, valid_unicode
 
 LIST_KEYS = ("data", "items", "results", "podcasts", "shows", "episodes")
-PAGINATION_KEYS = ("next", "next_url", "next_page", "next_page_url", "next_cursor", "has_more")
+PAGINATION_PLACES = ("meta", "links", "pagination")
+MAX_LIST_PAGES = 1000
+NO_AUDIO_URL = "the API reported succeeded but gave no audio_url"
 SNIPPET_CHARS = 200
+ERROR_CHARS = 500  # of the API's own error message: a server may send pages of it
 MAX_CONNECTIONS = 16
 # No connection was made: the signs of a wrong URL, or of a server down.
 UNREACHED_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
@@ -168,7 +175,7 @@ class ZenMicClient:
         await self._http.aclose()
 
     async def list_shows(self) -> list[LiveShow]:
-        return await self._call("GET", "/podcasts", _parse_shows)
+        return await self._list("/podcasts", _parse_show, lambda show: show.show_id)
 
     async def get_show(self, show_id: str) -> LiveShow:
         return await self._call("GET", _path("podcasts", show_id), _parse_show)
@@ -190,8 +197,21 @@ class ZenMicClient:
     async def delete_show(self, show_id: str) -> None:
         await self._call("DELETE", _path("podcasts", show_id), _check_deleted)
 
-    async def list_episodes(self, show_id: str) -> list[LiveEpisode]:
-        return await self._call("GET", _path("podcasts", show_id, "episodes"), _parse_episodes)
+    async def list_episodes(self, show_id: str, expected: int | None = None) -> list[LiveEpisode]:
+        """Every episode of a show; ``expected`` is the show listing's ``episode_count``, and a
+        listing of another length is refused, since one of the two reads is incomplete."""
+        path = _path("podcasts", show_id, "episodes")
+        episodes = await self._list(path, _parse_episode, lambda episode: episode.id)
+        if expected is not None and expected != len(episodes):
+            raise ApiError(
+                "GET",
+                self._full(path),
+                None,
+                f"the show listing says the show has {expected} episode(s) but its episode "
+                f"listing holds {len(episodes)}; podsync cannot tell which read is complete "
+                "(if the account is being changed right now, plan again)",
+            )
+        return episodes
 
     async def add_episode(
         self, show_id: str, mic_id: str, title: str, description: str
@@ -236,28 +256,96 @@ class ZenMicClient:
         response = await self._send(method, path, body or _Body())
         return self._parse(method, path, response, parse)
 
+    async def _list(
+        self, path: str, parse_item: Callable[[Any], T], key: Callable[[T], str]
+    ) -> list[T]:
+        """Every item of a listing, page after page, or ApiError: a partial list would read as
+        shows and episodes deleted outside podsync, and apply would create them again.
+
+        Bounded: a next page already read, a page repeating the previous one, an id listed
+        twice, more than MAX_LIST_PAGES pages, or a ``total`` other than the count read is an
+        error. A next page on another origin is never requested (the key would go with it)."""
+        items: list[T] = []
+        where: dict[str, int] = {}  # id -> the page it was on
+        visited: set[str] = set()
+        url: httpx.URL | None = None
+        full = self._full(path)
+        previous: list[str] = []
+        total: int | None = None
+        for page in range(1, MAX_LIST_PAGES + 1):
+            response = await self._send("GET", path, _Body(), url=url)
+            visited.add(str(response.request.url))
+            data = self._unwrap("GET", full, response)
+            refuse = self._refusal("GET", full, response.status_code)
+            try:
+                listed = [parse_item(item) for item in _as_list(data)]
+                pages = _Pages.read(response.json(), data)
+                following = _next_page(response, pages, len(items) + len(listed), bool(listed))
+            except _Malformed as exc:
+                raise refuse(f"unexpected response: {exc}") from None
+            ids = [key(item) for item in listed]
+            if page > 1 and ids and ids == previous:
+                raise refuse(f"page {page} repeats the items of page {page - 1}; not complete")
+            for item_id in ids:
+                if item_id in where:
+                    raise refuse(
+                        f"id {item_id!r} is listed twice (pages {where[item_id]} and {page}); "
+                        "the listing cannot be read completely"
+                    )
+                where[item_id] = page
+            items.extend(listed)
+            previous = ids
+            total = pages.total if pages.total is not None else total
+            if following is None:
+                break
+            if _url_origin(following) != _url_origin(self._http.base_url):
+                elsewhere = _origin(str(following.copy_with(path="/", query=None, fragment=None)))
+                raise refuse(
+                    f"the next page is on another origin ({elsewhere}); podsync sends the API "
+                    "key to the API's own origin only"
+                )
+            if str(following) in visited:
+                raise refuse(f"the next page ({_shown_path(following)}) was read already: loop")
+            url, full = following, self._redact(_shown_path(following))
+        else:
+            raise ApiError(
+                "GET", full, None, f"the listing goes on past {MAX_LIST_PAGES} pages; refused"
+            )
+        if total is not None and total != len(items):
+            raise refuse(
+                f"the listing says total={total} but {len(items)} items were read in "
+                f"{page} page(s); podsync cannot tell which are missing"
+            )
+        return items
+
+    def _refusal(self, method: str, full: str, status: int) -> Callable[[str], ApiError]:
+        return lambda message: ApiError(method, full, status, self._redact(message))
+
     def _parse(
         self, method: str, path: str, response: httpx.Response, parse: Callable[[Any], T]
     ) -> T:
         """Unwrap the envelope and read its data; a shape we cannot read is an ApiError."""
-        data = self._unwrap(method, path, response)
+        data = self._unwrap(method, self._full(path), response)
         try:
             return parse(data)
         except _Malformed as exc:
             message = self._redact(f"unexpected response: {exc}")
             raise ApiError(method, self._full(path), response.status_code, message) from None
 
-    async def _send(self, method: str, path: str, body: _Body) -> httpx.Response:
-        """Send with retries; returns a 2xx response or raises ApiError."""
+    async def _send(
+        self, method: str, path: str, body: _Body, *, url: httpx.URL | None = None
+    ) -> httpx.Response:
+        """Send with retries; returns a 2xx response or raises ApiError. ``url``, a listing's
+        next page, replaces ``path`` as the target."""
         self._checked_key()
-        full = self._full(path)
+        full = self._full(path) if url is None else self._redact(_shown_path(url))
         retry = 0
         while True:
             self.request_count += 1
             try:
                 response = await self._http.request(
                     method,
-                    path.lstrip("/"),
+                    url if url is not None else path.lstrip("/"),
                     json=body.json,
                     data=body.data,
                     files=body.files,
@@ -301,9 +389,21 @@ class ZenMicClient:
             await self._sleep(delay)
             retry += 1
 
-    def _unwrap(self, method: str, path: str, response: httpx.Response) -> Any:
-        """The envelope's ``data``, or ApiError when the body is not a successful envelope."""
-        full = self._full(path)
+    def _unwrap(self, method: str, full: str, response: httpx.Response) -> Any:
+        """The envelope's ``data``, or ApiError when the body is not a successful envelope.
+
+        An empty body is a success where nothing needs to come back (a DELETE or PATCH answered
+        204, or 200/202 with no body); ``None`` then stands for the data."""
+        if not response.content.strip():
+            if method in ("DELETE", "PATCH", "PUT"):
+                return None
+            raise ApiError(
+                method,
+                full,
+                response.status_code,
+                _empty_answer(method, full, response.status_code),
+                outcome_unknown=method == "POST" and full.rstrip("/").endswith("/audios"),
+            )
         try:
             payload = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -389,9 +489,6 @@ def _as_list(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
-        hint = _next_page_hint(data)
-        if hint is not None:
-            raise _Malformed(f"the listing is paginated ({hint}); podsync cannot read more pages")
         for key in LIST_KEYS:
             found = data.get(key)
             if isinstance(found, list):
@@ -402,21 +499,100 @@ def _as_list(data: Any) -> list[Any]:
     raise _Malformed(f"expected a list, got {_kind(data)}")
 
 
-def _next_page_hint(data: Mapping[str, Any]) -> str | None:
-    nested = [data[k] for k in ("meta", "links", "pagination") if isinstance(data.get(k), dict)]
-    for place in [data, *nested]:
-        for key in PAGINATION_KEYS:
-            if place.get(key):
-                return f"{key}={place[key]!r}"
+@dataclass(frozen=True)
+class _Pages:
+    """What one page of a listing says about the others, in any of the usual envelopes."""
+
+    next_url: str | None = None
+    next_page: int | None = None
+    next_cursor: str | None = None
+    cursor: str | None = None
+    has_more: bool | None = None
+    page: int | None = None
+    total: int | None = None
+    total_pages: int | None = None
+    names_next: bool = False  # a next key is there, even as null: no page count is guessed
+
+    @classmethod
+    def read(cls, payload: Any, data: Any) -> _Pages:
+        """Look beside the list (in ``data`` and around it) and under meta/links/pagination."""
+        tops = [p for p in (data, payload) if isinstance(p, dict)]
+        places = [
+            *tops,
+            *(t[k] for t in tops for k in PAGINATION_PLACES if isinstance(t.get(k), dict)),
+        ]
+
+        def first(*keys: str) -> Any:
+            return next((p[k] for p in places for k in keys if p.get(k) is not None), None)
+
+        next_keys = ("next", "next_page", "next_url", "next_page_url", "next_cursor")
+        nxt = first(*next_keys[:-1])
+        if isinstance(nxt, dict):  # JSON:API's link object
+            nxt = nxt.get("href")
+        next_url = nxt if isinstance(nxt, str) and not nxt.strip().isdigit() else None
+        next_page = None if next_url else _count(nxt)
+        if nxt not in (None, False) and next_url is None and next_page is None:
+            raise _Malformed(f"the listing names a next page podsync cannot read: {nxt!r}"[:99])
+        more = first("has_more")
+        return cls(
+            next_url=next_url,
+            next_page=next_page,
+            next_cursor=_optional_text(first("next_cursor")),
+            cursor=_optional_text(first("cursor")),
+            has_more=more if isinstance(more, bool) else None,
+            page=_count(first("page", "current_page")),
+            total=_count(first("total", "total_count")),
+            total_pages=_count(first("total_pages", "last_page")),
+            names_next=any(k in p for p in places for k in next_keys),
+        )
+
+
+def _next_page(response: httpx.Response, pages: _Pages, read: int, items: bool) -> httpx.URL | None:
+    """The URL of the page after this one, None after the last; ``read`` items so far."""
+    current = response.request.url
+    link = response.links.get("next", {}).get("url") or pages.next_url
+    if link:
+        try:
+            return current.join(link)
+        except httpx.InvalidURL:
+            raise _Malformed(
+                f"the next page's link is not a URL: {link!r}"[:SNIPPET_CHARS]
+            ) from None
+    if pages.next_page is not None:
+        return current.copy_set_param("page", pages.next_page)
+    cursor = pages.next_cursor or (pages.cursor if pages.has_more else None)
+    if cursor and pages.has_more is not False:
+        return current.copy_set_param("cursor", cursor)
+    if pages.page is not None and items and not pages.names_next and pages.has_more is not False:
+        if pages.total_pages is not None and pages.page < pages.total_pages:
+            return current.copy_set_param("page", pages.page + 1)
+        if pages.total_pages is None and pages.total is not None and read < pages.total:
+            return current.copy_set_param("page", pages.page + 1)
+    if pages.has_more:
+        raise _Malformed("the listing says has_more but names no next page or cursor")
     return None
 
 
-def _parse_shows(data: Any) -> list[LiveShow]:
-    return [_parse_show(item) for item in _as_list(data)]
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        try:
+            return int(value)
+        except ValueError:  # digits int() does not take ('²'), or too many of them
+            return None
+    return None
 
 
-def _parse_episodes(data: Any) -> list[LiveEpisode]:
-    return [_parse_episode(item) for item in _as_list(data)]
+def _url_origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def _shown_path(url: httpx.URL) -> str:
+    """A page's path and query for messages (no scheme or host, as for every other request)."""
+    return url.raw_path.decode("ascii", "replace")
 
 
 def _parse_show(item: Any) -> LiveShow:
@@ -426,10 +602,11 @@ def _parse_show(item: Any) -> LiveShow:
     if show_id is None:
         raise _Malformed("a show has no show_id")
     return LiveShow(
-        show_id=str(show_id),
+        show_id=_str(show_id),
         title=_text(item.get("title")),
         description=_text(item.get("description")),
         feed_url=_optional_text(item.get("feed_url")),
+        episode_count=_count(item.get("episode_count")),
     )
 
 
@@ -440,7 +617,7 @@ def _parse_episode(item: Any) -> LiveEpisode:
     if episode_id is None:
         raise _Malformed("an episode has no id")
     return LiveEpisode(
-        id=str(episode_id),
+        id=_str(episode_id),
         mic_id=_text(item.get("mic_id")),
         title=_text(item.get("title")),
         description=_text(item.get("description")),
@@ -454,14 +631,26 @@ def _parse_audio(data: Any, retry_after: float | None, mic_id: str | None = None
     job_id = _first_present(data, "id", "mic_id")
     if job_id is None and mic_id is None:
         raise _Malformed("the audio job has no id")
+    status = _text(data.get("status")).strip().lower() or "unknown"
+    audio_url = _optional_text(data.get("audio_url"))
+    error = _error_field(data)
+    if status == AUDIO_SUCCEEDED and not usable_audio_url(audio_url):
+        # Nothing to publish: a job like this is failed, so it is never published or reused.
+        status, error = "failed", NO_AUDIO_URL
     return AudioStatus(
-        id=str(job_id if job_id is not None else mic_id),
-        status=_text(data.get("status")).strip().lower() or "unknown",
-        audio_url=_optional_text(data.get("audio_url")),
+        id=_str(job_id if job_id is not None else mic_id),
+        status=status,
+        audio_url=audio_url,
         audio_page_url=_optional_text(data.get("audio_page_url")),
-        error=_error_field(data),
+        error=error,
         retry_after=retry_after,
     )
+
+
+def usable_audio_url(url: str | None) -> bool:
+    """An absolute http(s) URL: the only audio_url a listener's podcast app can fetch."""
+    parts = urlsplit(url or "")
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _parse_dialogue(data: Any) -> tuple[tuple[str, str], ...]:
@@ -471,9 +660,9 @@ def _parse_dialogue(data: Any) -> tuple[tuple[str, str], ...]:
     parsed = []
     for line in lines:
         if isinstance(line, (list, tuple)) and len(line) == 2:
-            parsed.append((str(line[0]), str(line[1])))
+            parsed.append((_str(line[0]), _str(line[1])))
         elif isinstance(line, dict) and "speaker" in line and "text" in line:
-            parsed.append((str(line["speaker"]), str(line["text"])))
+            parsed.append((_str(line["speaker"]), _str(line["text"])))
         else:
             raise _Malformed(f"unreadable dialogue line: {line!r}"[:SNIPPET_CHARS])
     return tuple(parsed)
@@ -498,7 +687,7 @@ def _error_field(payload: Mapping[str, Any]) -> str | None:
         if isinstance(value, dict):
             value = value.get("message") or value.get("detail")
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            return cut(valid_unicode(value.strip()), ERROR_CHARS)
     return None
 
 
@@ -541,12 +730,33 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _str(value: Any) -> str:
+    """A value from the server as text that can be encoded: a JSON string may hold a lone
+    surrogate (legal JSON, half an emoji), which no UTF-8 output could write, so it becomes
+    U+FFFD here; control and bidi characters are kept as data and escaped where shown."""
+    return valid_unicode(str(value))
+
+
 def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else _str(value)
 
 
 def _optional_text(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
+    return None if value is None or value == "" else _str(value)
+
+
+def _empty_answer(method: str, full: str, status: int) -> str:
+    """Why an empty success is not enough for a request whose answer podsync must read."""
+    empty = f"the API answered {status} with an empty body"
+    endpoint = full.rstrip("/").rpartition("/")[2]
+    if method == "POST" and endpoint == "audios":
+        return (
+            f"{empty}, without the audio job's id: a job may have been created (and billed) "
+            "that podsync cannot poll or publish"
+        )
+    if method == "POST" and endpoint in ("podcasts", "episodes"):
+        return f"{empty}, without what it created: it may exist now unknown to podsync.lock"
+    return f"{empty}; podsync needs the data it asked for"
 
 
 def _unknown_outcome(path: str, failure: ApiError) -> str:

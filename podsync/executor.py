@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import TypeVar
 
 from podsync import failpoints
-from podsync.client import AudioStatus, ZenMicClient
+from podsync.client import AudioStatus, ZenMicClient, usable_audio_url
 from podsync.errors import ApiError, DocumentChanged, LockError
 from podsync.lock import (
     CachedAudio,
@@ -370,7 +370,13 @@ class Executor:
     async def _obtain_audio(self, job: AudioJob) -> CachedAudio:
         label = f"audio for {job.show}/{job.episode}"
         cached = self.store.lock.audio.get(job.digest)
-        if job.action == "reuse" and cached is not None and cached.succeeded:
+        # A cached job without a usable audio_url is asked about again, never taken as finished.
+        if (
+            job.action == "reuse"
+            and cached is not None
+            and cached.succeeded
+            and usable_audio_url(cached.audio_url)
+        ):
             return cached
         async with self._jobs:
             if self._stopping:

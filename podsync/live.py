@@ -32,7 +32,10 @@ async def read_live(
     ``managed_show_ids`` may also be a function of the listing, for callers that can only tell
     which shows matter once they see what exists (adopting a show by its title, say).
     A managed show_id missing from the listing is simply absent: the planner decides what
-    that drift means.
+    that drift means. A show whose ``episode_count`` disagrees with its episode listing is an
+    ApiError: one of the two reads is incomplete, and a plan made from it could re-create or
+    remove episodes that are there. (During apply, podsync's own changes move the count, so
+    the executor's own lookups do not check it.)
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -40,12 +43,13 @@ async def read_live(
     selected = managed_show_ids(shows) if callable(managed_show_ids) else managed_show_ids
     managed = set(selected)
     wanted = list(dict.fromkeys(s.show_id for s in shows if s.show_id in managed))
+    counts = {s.show_id: s.episode_count for s in shows}
     gate = asyncio.Semaphore(concurrency)
 
     async def episodes_of(show_id: str) -> tuple[LiveEpisode, ...]:
         async with gate:
             try:
-                return tuple(await client.list_episodes(show_id))
+                return tuple(await client.list_episodes(show_id, counts[show_id]))
             except ApiError as exc:
                 raise exc.for_target(name(show_id)) from None
 

@@ -22,6 +22,8 @@ import podsync
 from podsync import failpoints
 from podsync.errors import CorruptLock, LockError
 from podsync.model import AUDIO_SUCCEEDED, AUDIO_UNSUCCESSFUL
+from podsync.safe_text import escape_json
+from podsync.schema import SchemaValidator
 
 LOCK_NAME = "podsync.lock"
 TEMP_PREFIX = ".podsync.lock."
@@ -198,8 +200,11 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def serialize(lock: Lock) -> str:
-    """Deterministic text: the same lock always gives the same bytes."""
-    return json.dumps(lock.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Deterministic text: the same lock always gives the same bytes. Control and bidi
+    characters (in an error message from the API, say) are written as escapes, so a diff of
+    the lock in a review shows them rather than being reordered by them."""
+    text = json.dumps(lock.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+    return escape_json(text) + "\n"
 
 
 def read_lock(path: Path) -> Lock:
@@ -250,7 +255,7 @@ def read_lock(path: Path) -> Lock:
         )
     lock = Lock.from_dict(data)
     try:
-        serialize(lock).encode("utf-8")
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         problem = "the lock holds a string that is not valid Unicode (a lone surrogate)"
         raise _corrupt(f"{path}", problem) from None
@@ -401,5 +406,5 @@ def _validator() -> jsonschema.Draft202012Validator:
     global _VALIDATOR
     if _VALIDATOR is None:
         schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-        _VALIDATOR = jsonschema.Draft202012Validator(schema)
+        _VALIDATOR = SchemaValidator(schema)  # `$` in a pattern is the end: "e1\n" is no key
     return _VALIDATOR

@@ -32,10 +32,12 @@ from podsync.live import read_live
 from podsync.lock import LOCK_NAME, Lock, LockedShow, read_lock, write_lock
 from podsync.model import Desired, LiveShow
 from podsync.plan import counted
+from podsync.safe_text import cut, one_line
 from podsync.workflow import Inputs, make_plan
 
 # How many unmatched live shows the summary lists (each costs a request to count its episodes).
 MAX_CANDIDATES = 20
+TITLE_CHARS = 200  # of a live title in the summary
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,8 @@ def _missing_shows(rebuilt: Rebuilt) -> list[str]:
         return lines
     lines.append("Live shows that no manifest matched:")
     lines.extend(
-        f'  "{c.title}" (show_id {c.show_id}, {counted(c.episodes, "episode")})'
+        f'  "{one_line(cut(c.title, TITLE_CHARS))}" (show_id {one_line(c.show_id)}, '
+        f"{counted(c.episodes, 'episode')})"
         for c in rebuilt.candidates
     )
     if rebuilt.more_candidates:

@@ -22,6 +22,7 @@ from podsync.config import read_config
 from podsync.doctype import SNIFF_BYTES, head_problem
 from podsync.documents import head_and_digest
 from podsync.errors import ManifestError, Problem
+from podsync.limits import MAX_DIALOGUE_LINES, MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from podsync.model import Desired, Document, Episode, Location, Show, Source
 from podsync.schema import SchemaResult, validate, validator
 from podsync.templates import TemplateProblem, render_template, shared_fuel
@@ -69,8 +70,9 @@ def load_project(project_dir: Path) -> Desired:
 
 
 def _show_files(root: Path, problems: list[Problem]) -> list[Path]:
-    """shows/*.yaml and *.yml, sorted by name so results and messages are deterministic.
-    Hidden files (editor backups such as .#tech.yaml) are ignored."""
+    """shows/*.yaml and *.yml in any case (TECH.YAML too: a file ignored for its spelling
+    would be a show silently left out), sorted by name so results and messages are
+    deterministic. Hidden files (editor backups such as .#tech.yaml) are ignored."""
     shows = root / SHOWS_DIR
     if not shows.exists():
         return []
@@ -79,7 +81,7 @@ def _show_files(root: Path, problems: list[Problem]) -> list[Path]:
     except OSError as exc:
         problems.append(Problem(display_path(shows), 1, 1, f"cannot list: {exc.strerror}"))
         return []
-    return [p for p in entries if p.suffix in SHOW_SUFFIXES and not p.name.startswith(".")]
+    return [p for p in entries if p.suffix.lower() in SHOW_SUFFIXES and not p.name.startswith(".")]
 
 
 @dataclass(frozen=True)
@@ -179,8 +181,12 @@ class _ShowChecker:
         )
         return Show(
             key=str(data.get("show")),
-            title=self.text(self.doc, ("title",), data.get("title"), required=True),
-            description=self.text(self.doc, ("description",), data.get("description", "")),
+            title=self.text(
+                self.doc, ("title",), data.get("title"), required=True, limit=MAX_TITLE_CHARS
+            ),
+            description=self.text(
+                self.doc, ("description",), data.get("description", ""), limit=MAX_TEXT_CHARS
+            ),
             episodes=built,
             show_id=self.clean_str(data, "show_id"),
             location=self.location(("show",)),
@@ -201,8 +207,12 @@ class _ShowChecker:
         clean = isinstance(source, dict) and self.result.clean(source_path)
         return Episode(
             key=str(key),
-            title=self.text(self.doc, (*path, "title"), data.get("title"), required=True),
-            description=self.text(self.doc, (*path, "description"), data.get("description", "")),
+            title=self.text(
+                self.doc, (*path, "title"), data.get("title"), required=True, limit=MAX_TITLE_CHARS
+            ),
+            description=self.text(
+                self.doc, (*path, "description"), data.get("description", ""), limit=MAX_TEXT_CHARS
+            ),
             source=self.source(source_path, source)
             if clean and isinstance(source, dict)
             else Source("topic"),
@@ -214,7 +224,7 @@ class _ShowChecker:
         def text(key: str) -> str | None:
             if key not in data:
                 return None
-            return self.text(self.doc, (*path, key), data[key], required=True)
+            return self.text(self.doc, (*path, key), data[key], required=True, limit=MAX_TEXT_CHARS)
 
         if "dialogue" in data or "dialogue_file" in data:
             if "dialogue" in data:
@@ -231,8 +241,16 @@ class _ShowChecker:
 
     def dialogue(self, doc: YamlDocument, path: JsonPath, lines: object) -> Dialogue:
         pairs = lines if isinstance(lines, list) else []
+        if len(pairs) > MAX_DIALOGUE_LINES:
+            message = (
+                f"dialogue has {len(pairs):,} lines; the API accepts at most {MAX_DIALOGUE_LINES:,}"
+            )
+            self.problems.append(doc.problem(path, message))
         return tuple(
-            (str(line[0]), self.text(doc, (*path, i, 1), line[1], required=True))
+            (
+                str(line[0]),
+                self.text(doc, (*path, i, 1), line[1], required=True, limit=MAX_TEXT_CHARS),
+            )
             for i, line in enumerate(pairs)
         )
 
@@ -321,9 +339,17 @@ class _ShowChecker:
         return info
 
     def text(
-        self, doc: YamlDocument, path: JsonPath, value: object, *, required: bool = False
+        self,
+        doc: YamlDocument,
+        path: JsonPath,
+        value: object,
+        *,
+        required: bool = False,
+        limit: int | None = None,
     ) -> str:
-        """A string value with its template rendered; `required` ones must not end up blank.
+        """A string value with its template rendered; `required` ones must not end up blank,
+        and none may end up longer than `limit`, the most the API accepts (checked here, on
+        the rendered text, since that is what is sent).
 
         Values the schema rejected are left alone (a dialogue file is only read this far once
         its own schema check passed), so one mistake is reported once.
@@ -339,10 +365,16 @@ class _ShowChecker:
             except TemplateProblem as exc:
                 self.problems.append(doc.problem(path, str(exc)))
                 return value
+        name = path[-1] if isinstance(path[-1], str) else "text"
+        after = " after rendering its template" if rendered != value else ""
         if required and not rendered.strip():
-            name = path[-1] if isinstance(path[-1], str) else "text"
-            after = " after rendering its template" if rendered != value else ""
             self.problems.append(doc.problem(path, f"{name} is blank{after}"))
+        if limit is not None and len(rendered) > limit:
+            message = (
+                f"{name} is {len(rendered):,} characters long{after}; "
+                f"the API accepts at most {limit:,}"
+            )
+            self.problems.append(doc.problem(path, message))
         return rendered
 
     def location(self, path: JsonPath) -> Location:

@@ -140,6 +140,8 @@ class LiveShow:
     feed_url: str | None = None
     # None when podsync did not read them (a show it does not manage)
     episodes: tuple[LiveEpisode, ...] | None = None
+    # what the show listing says the show holds (None: not said); checked against `episodes`
+    episode_count: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ the offending key itself for `additionalProperties` (and `propertyNames`, `depen
 the mapping for `required`. Messages come from code per keyword, or from the schema's own
 `errorMessage` / `patternErrorMessage` (the keywords VS Code's YAML/JSON support also reads),
 so the wording lives beside the rule it explains.
+
+`pattern` is read as JSON Schema means it (ECMA-262), where `$` is the end of the text: Python's
+`$` also matches before a final newline, which let a key such as "e1\\n" pass as "e1".
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
@@ -57,16 +62,54 @@ def load_schema(name: str) -> Mapping[str, object]:
     return schema
 
 
+def ecma_pattern(pattern: str) -> str:
+    """`pattern` for Python's re with its ECMA-262 meaning: each `$` outside a character class
+    becomes `\\Z` (the end of the text only)."""
+    out: list[str] = []
+    escaped = in_class = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(ecma_pattern(pattern))
+
+
+def _pattern(
+    checker: Draft202012Validator, pattern: str, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    if checker.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+SchemaValidator: type[Draft202012Validator] = validators.extend(
+    Draft202012Validator, {"pattern": _pattern}
+)
+
+
 @functools.cache
 def validator(name: str, pointer: str = "") -> Draft202012Validator:
     """A validator for schema file `name`, or for its part at JSON `pointer` (like
     "/$defs/dialogue"), with the file's own `$defs` still resolvable."""
     schema = load_schema(name)
     if not pointer:
-        return Draft202012Validator(schema)
+        return SchemaValidator(schema)
     uri = str(schema["$id"])
     registry: Registry = Registry().with_resource(uri, Resource.from_contents(schema))
-    return Draft202012Validator({"$ref": f"{uri}#{pointer}"}, registry=registry)
+    return SchemaValidator({"$ref": f"{uri}#{pointer}"}, registry=registry)
 
 
 def validate(doc: YamlDocument, checker: Draft202012Validator) -> SchemaResult:

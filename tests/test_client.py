@@ -166,8 +166,8 @@ def test_list_shows_accepts_every_list_shape(body: Any) -> None:
     [
         (None, "expected a list, got null"),
         ({"a": [], "b": []}, "expected a list, got dict"),
-        ({"podcasts": [SHOW], "next_page_url": "/api/v2/podcasts?page=2"}, "paginated"),
-        ({"podcasts": [SHOW], "meta": {"has_more": True}}, "paginated"),
+        ({"podcasts": [SHOW], "next_page_url": "/api/v2/podcasts?page=2"}, "repeats the items"),
+        ({"podcasts": [SHOW], "meta": {"has_more": True}}, "has_more but names no next page"),
         (["not a show"], "expected a show object, got str"),
         ([{"title": "no id"}], "a show has no show_id"),
     ],
@@ -175,7 +175,8 @@ def test_list_shows_accepts_every_list_shape(body: Any) -> None:
 def test_list_shows_refuses_what_it_cannot_read_completely(data: Any, expected: str) -> None:
     error = run_error(Script(ok(data)), lambda c: c.list_shows())
     assert expected in error.message
-    assert (error.method, error.path, error.status) == ("GET", "/api/v2/podcasts", 200)
+    assert (error.method, error.status) == ("GET", 200)
+    assert error.path.startswith("/api/v2/podcasts")  # the page that showed the problem
 
 
 def test_list_episodes_reads_ids_as_strings_and_ignores_unknown_fields() -> None:

@@ -42,17 +42,22 @@ from podsync.emulator.faults import FaultGate, FaultLog, Faults, injected_job_fa
 from podsync.emulator.jobs import Progress, Script, failure_for, progress, write_script
 from podsync.emulator.quirks import Quirks
 from podsync.emulator.store import AudioJob, EpisodeRecord, NotFound, ShowRecord, Store
+from podsync.limits import (
+    MAX_DIALOGUE_LINES,
+    MAX_DURATION_MINUTES,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+)
 
 API_PREFIX = "/api/v2"
 DEFAULT_PUBLIC_URL = "https://emulator.zenmic.invalid"
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 MAX_JSON_BYTES = 5 * 1024 * 1024
-MAX_DURATION_MINUTES = 60
-MAX_TITLE_CHARS = 255
-MAX_TEXT_CHARS = 20_000
-MAX_DIALOGUE_LINES = 2_000
 MAX_TEXT_READ = 200_000
 SPEAKERS = ("male", "female")
+# What the odd_text quirk appends: legal JSON text that a JavaScript client cutting an emoji in
+# half, a prankster or a runaway script could leave in a real account.
+ODD_TEXT = " \ud83d \u202eevil\u202c \x1b[31mred\x07\r\n" + "~" * 10_000
 DOCUMENT_TYPES = {
     ".pdf": ("application/pdf",),
     ".jpg": ("image/jpeg",),
@@ -279,7 +284,7 @@ class _Api:
         state = self._progress(job)
         data: dict[str, Any] = {"id": job.id, "status": state.status}
         if state.status == "succeeded":
-            data["audio_url"] = self._audio_url(job.id)
+            data["audio_url"] = "" if self.quirks.empty_audio_url else self._audio_url(job.id)
             data["audio_format"] = "mp3"
         data["title"] = job.title
         data["created_at"] = _iso(job.created_at)
@@ -290,7 +295,7 @@ class _Api:
         return _ok(data, headers=headers)
 
     async def list_shows(self, request: Request) -> Response:
-        return _ok([self._show_json(show) for show in self.store.list_shows()])
+        return self._listing(request, [self._show_json(show) for show in self.store.list_shows()])
 
     async def create_show(self, request: Request) -> Response:
         body = await _json_object(request)
@@ -322,7 +327,45 @@ class _Api:
 
     async def list_episodes(self, request: Request) -> Response:
         episodes = self.store.list_episodes(request.path_params["show_id"])
-        return _ok([self._episode_json(e) for e in episodes])
+        return self._listing(request, [self._episode_json(e) for e in episodes])
+
+    def _listing(self, request: Request, items: list[dict[str, Any]]) -> Response:
+        """The whole list, or one page of it in the quirks' pagination style."""
+        style, size = self.quirks.pagination, self.quirks.page_size
+        if style == "none":
+            return _ok(items)
+        key = "cursor" if style == "cursor" else "page"
+        number = request.query_params.get(key, "0" if style == "cursor" else "1")
+        if not number.isdigit() or (style != "cursor" and int(number) < 1):
+            raise ApiFailure(400, f"{key} must be a whole number")
+        start = int(number) if style == "cursor" else (int(number) - 1) * size
+        chunk = items[start : start + size]
+        after: int | None = start + size if start + size < len(items) else None
+        if after is None and self.quirks.next_link == "loop":
+            after = 0
+        if style == "cursor":
+            more = {
+                "next_cursor": None if after is None else str(after),
+                "has_more": after is not None,
+            }
+            return JSONResponse({"success": True, "data": chunk, "pagination": more})
+        page = after // size + 1 if after is not None else None
+        if style == "envelope":
+            envelope = {
+                "success": True,
+                "data": chunk,
+                "total": len(items) + self.quirks.total_skew,
+                "page": int(number),
+                "per_page": size,
+                "next_page": page,
+            }
+            return JSONResponse(envelope)
+        headers = {}
+        if page is not None:
+            origin = self.quirks.next_link if "://" in self.quirks.next_link else ""
+            query = "" if after == 0 else f"?page={page}"  # a loop leads to the very first URL
+            headers["Link"] = f'<{origin}{request.url.path}{query}>; rel="next"'
+        return _ok(chunk, headers=headers)
 
     async def add_episode(self, request: Request) -> Response:
         show_id = request.path_params["show_id"]
@@ -439,13 +482,17 @@ class _Api:
     def _audio_url(self, audio_id: str) -> str:
         return f"{self.public_url}/cdn/{audio_id}.mp3"
 
+    def _odd(self, text: str) -> str:
+        return text + ODD_TEXT if self.quirks.odd_text else text
+
     def _show_json(self, show: ShowRecord) -> dict[str, Any]:
         return {
             "id": show.id,
             "show_id": show.show_id,
-            "title": show.title,
+            "title": self._odd(show.title),
             "description": show.description,
-            "episode_count": self.store.episode_count(show.show_id),
+            "episode_count": self.store.episode_count(show.show_id)
+            + self.quirks.episode_count_skew,
             "feed_url": f"{self.public_url}/cdn/podcast/{show.show_id}/feed.xml",
             "created_at": _plain_time(show.created_at),
         }
@@ -454,7 +501,7 @@ class _Api:
         return {
             "id": episode.id,
             "mic_id": episode.mic_id,
-            "title": episode.title,
+            "title": self._odd(episode.title),
             "description": episode.description,
             "audio_url": self._audio_url(episode.mic_id),
             "created_at": _plain_time(episode.created_at),
@@ -575,17 +622,31 @@ def _raise_if(problems: list[str]) -> None:
         raise ApiFailure(400, "; ".join(problems))
 
 
+class _Json(JSONResponse):
+    """JSON as Starlette writes it, except that strings holding a lone surrogate (which a
+    client may send, and a real server stores and returns) are written as `\\ud83d` escapes,
+    as JSON allows, instead of failing to encode as UTF-8."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def _ok(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"success": True, "data": data}, status_code=status, headers=headers)
+    return _Json({"success": True, "data": data}, status_code=status, headers=headers)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"success": False, "error": message}, status_code=status, headers=headers)
+    return _Json({"success": False, "error": message}, status_code=status, headers=headers)
 
 
 async def _failure_response(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiFailure)
-    return _error(exc.status, exc.message, exc.headers)
+    quirks: Quirks = request.app.state.quirks
+    message = exc.message + ODD_TEXT if quirks.odd_text else exc.message
+    return _error(exc.status, message, exc.headers)
 
 
 async def _http_exception_response(request: Request, exc: Exception) -> Response:

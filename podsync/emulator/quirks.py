@@ -21,6 +21,7 @@ from podsync.errors import PodsyncError
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+PAGINATION_STYLES = ("none", "link", "envelope", "cursor")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,32 @@ class Quirks:
     max_title_chars: int = 0
     # POST /audios answers this many seconds after it has created (and billed) the job.
     audio_answer_seconds: float = 0.0
+
+    # Titles of shows and episodes in every answer, and error messages, carry odd text: a lone
+    # surrogate, a bidi override, control characters and a 10,000-character tail (see app.py).
+    odd_text: bool = False
+
+    # Listings (shows, episodes) come in pages of `page_size`: "link" (a Link: rel="next"
+    # header), "envelope" (total, page, per_page, next_page beside the list), "cursor"
+    # (pagination: {next_cursor, has_more}) or "none" (the whole list at once).
+    pagination: str = "none"
+    page_size: int = 2
+    # Broken pagination, for tests that podsync refuses it: "loop" (the last page's next link
+    # leads back to the first page), or an origin ("http://host:port") that Link headers (with
+    # pagination=link) point at instead of the emulator's own.
+    next_link: str = ""
+    # The envelope's total, and each show's episode_count, are off by this many (stale counts).
+    total_skew: int = 0
+    episode_count_skew: int = 0
+    # A succeeded job's audio_url is "" (a job that says it is done but has no file).
+    empty_audio_url: bool = False
+
+    def __post_init__(self) -> None:
+        if self.pagination not in PAGINATION_STYLES:
+            styles = ", ".join(PAGINATION_STYLES)
+            raise PodsyncError(f"bad quirk pagination={self.pagination!r}: one of {styles}")
+        if self.page_size < 1:
+            raise PodsyncError(f"bad quirk page_size={self.page_size}: at least 1")
 
     @classmethod
     def parse(cls, spec: str) -> Quirks:

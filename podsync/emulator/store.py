@@ -46,7 +46,14 @@ class _Record:
 
     @cached_property
     def encoded(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)  # type: ignore[call-overload]
+        row = asdict(self)  # type: ignore[call-overload]
+        text = json.dumps(row, separators=(",", ":"), ensure_ascii=False)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate a client sent: kept, as an escape
+                text = json.dumps(row, separators=(",", ":"))
+        return text
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from podsync.plan import (
     ShowChange,
     Unmanaged,
 )
+from podsync.safe_text import escape_json
 
 FORMAT_VERSION = 1
 
@@ -77,8 +78,12 @@ def changes_checksum(changes: list[dict[str, Any]]) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    """Deterministic text of `plan_to_dict(plan)`: sorted keys, 2-space indent, final newline."""
-    return json.dumps(plan_to_dict(plan), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """Deterministic text of `plan_to_dict(plan)`: sorted keys, 2-space indent, final newline.
+
+    Control and bidi characters a live title may carry are written as `\\uXXXX` escapes: the
+    data is the same, but a terminal or CI log showing the document is not steered by it."""
+    text = json.dumps(plan_to_dict(plan), sort_keys=True, indent=2, ensure_ascii=False)
+    return escape_json(text) + "\n"
 
 
 def _show(change: ShowChange) -> dict[str, Any]:

@@ -57,6 +57,8 @@ WORDS_PER_MINUTE = 150  # a conversational speaking rate, to size a dialogue
 FOLD_ROWS = 25  # a table or list longer than this folds into <details>
 FOLD_DIFF_LINES = 20
 CUT_NOTE = "see the full plan in the job summary or run `podsync plan`"
+CELL_CHARS = 300  # a title in a table: the API allows 255, a live one may be any length
+CODE_CHARS = 100  # a key or id in a code span
 
 # Markdown punctuation that could start formatting, a link, HTML or a table cell boundary.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -94,7 +96,7 @@ def md(text: str) -> str:
 def code(text: str) -> str:
     """An identifier as a code span, or as escaped text if a backtick or a pipe (which splits
     a table cell even inside a code span) would break it."""
-    text = _clean(text)
+    text = shorten(text, CODE_CHARS) if len(text) > CODE_CHARS else _clean(text)
     return md(text) if "`" in text or "|" in text else f"`{text}`"
 
 
@@ -272,9 +274,14 @@ class _Context:
         self.rows_left -= len(kept)
         return kept, len(items) - len(kept)
 
-    def text(self, value: str) -> str:
+    def text(self, value: str, width: int | None = None) -> str:
         value = _clean(value)
-        return value if len(value) <= self.budget.width else shorten(value, self.budget.width)
+        width = min(self.budget.width, width or self.budget.width)
+        return value if len(value) <= width else shorten(value, width)
+
+    def cell(self, value: str) -> str:
+        """A title in a table row: a very long one would push the other columns away."""
+        return self.text(value, CELL_CHARS)
 
     def use(self, budget: _Budget) -> None:
         self.budget = budget
@@ -446,7 +453,7 @@ class _Context:
         title = before.get("title", "") if change.action == "delete" else change.title or ""
         return {
             "action": change.action,
-            "title": self.text(title),
+            "title": self.cell(title),
             "reason": reason,
             "show_id": change.show_id,
             "diffs": (
@@ -466,7 +473,7 @@ class _Context:
         return {
             "action": label,
             "key": change.key,
-            "title": self.text(change.title or ""),
+            "title": self.cell(change.title or ""),
             "why": self.text(self.why(change)),
             "audio": self.audio_cell(change),
             "listen": self.pages.get(change.digest or "") if change.action != "remove" else None,
@@ -587,7 +594,7 @@ class _Context:
 
     def unmanaged(self) -> dict[str, Any]:
         rows = [
-            {"show": u.show, "episode_id": u.episode_id, "title": self.text(u.title)}
+            {"show": u.show, "episode_id": u.episode_id, "title": self.cell(u.title)}
             for u in self.plan.unmanaged
         ]
         shown, cut = self.take(rows)

@@ -8,8 +8,6 @@ them move the cursor or forge colour codes.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 
 import click
@@ -17,6 +15,7 @@ import click
 from podsync.model import Source
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged, counted
 from podsync.render.json import AUDIO_REASONS
+from podsync.safe_text import one_line
 
 NO_CHANGES = "No changes. Your podcasts match the manifests."
 LIVE_NOT_READ = (
@@ -32,6 +31,9 @@ OFFLINE_MEANING = (
     "again against the account first."
 )
 REPUBLISH_NOTE = "re-published: moves to the top of the feed"
+# Live titles and ids may be any length; a plan line shows this much of them.
+LIVE_TITLE_WIDTH = 200
+LIVE_ID_WIDTH = 60
 LOCK_ONLY = "Recorded in podsync.lock only (no API request):"
 
 # action -> (symbol, colour)
@@ -47,8 +49,6 @@ STYLES: dict[str, tuple[str, str | None]] = {
     "resume": (">", "cyan"),
     "generate": ("$", "magenta"),
 }
-
-_WHITESPACE = re.compile(r"[\r\n\t]+")
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
@@ -144,9 +144,10 @@ def republish_note(change: EpisodeChange) -> str:
 
 
 def clean(text: str) -> str:
-    """One line of printable text: line breaks become spaces, other control chars are escaped."""
-    text = _WHITESPACE.sub(" ", text)
-    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    """One line of printable text: line breaks become spaces; control, bidi and separator
+    characters and lone surrogates are escaped, so a title cannot move the cursor, forge
+    colour codes or reorder the line around it."""
+    return one_line(text)
 
 
 def quote(text: str) -> str:
@@ -191,7 +192,7 @@ def show_keys(plan: Plan) -> list[str]:
 def _show_block(plan: Plan, key: str, paint: Paint) -> list[str]:
     show_changes = [c for c in plan.shows if c.key == key]
     show_id = next((c.show_id for c in show_changes if c.show_id), None)
-    label = f"({clean(show_id)})" if show_id else "(new)" if show_changes else ""
+    label = f"({shorten(show_id, LIVE_ID_WIDTH)})" if show_id else "(new)" if show_changes else ""
     lines = [paint(f"show {key}", bold=True) + (f" {label}" if label else "")]
     for change in show_changes:
         lines.extend(_show_lines(change, paint))
@@ -218,14 +219,16 @@ def _show_lines(change: ShowChange, paint: Paint) -> list[str]:
         return lines
     if change.action == "delete":
         title = (change.before or {}).get("title", "")
-        return [f"{_action('delete', 'delete show', paint)} {quote(title)} {reason}"]
+        title = shorten(title, LIVE_TITLE_WIDTH)
+        return [f'{_action("delete", "delete show", paint)} "{title}" {reason}']
     verb = "adopt live show" if change.action == "adopt" else f"{change.action} show"
-    return [f"{_action(change.action, verb, paint)} {quote(change.title or '')} {reason}"]
+    title = shorten(change.title or "", LIVE_TITLE_WIDTH)
+    return [f'{_action(change.action, verb, paint)} "{title}" {reason}']
 
 
 def _audio_line(job: AudioJob, paint: Paint) -> str:
     head = _action(job.action, f"{job.action} audio", paint)
-    job_ref = f" [{clean(job.mic_id)}]" if job.mic_id else ""
+    job_ref = f" [{shorten(job.mic_id, LIVE_ID_WIDTH)}]" if job.mic_id else ""
     return (
         f"{head} for {job.episode}{job_ref}: {describe_source(job.source)} "
         f"({AUDIO_REASONS[job.action]})"
@@ -234,7 +237,7 @@ def _audio_line(job: AudioJob, paint: Paint) -> str:
 
 def _episode_line(change: EpisodeChange, paint: Paint) -> str:
     head = _action(change.action, f"{change.action} episode", paint)
-    live_ref = f" [{clean(change.episode_id)}]" if change.episode_id else ""
+    live_ref = f" [{shorten(change.episode_id, LIVE_ID_WIDTH)}]" if change.episode_id else ""
     line = f"{head} {change.key} {quote(change.title or '')}{live_ref} ({clean(change.reason)})"
     if change.action == "replace":
         line += f": {republish_note(change)}"
@@ -242,4 +245,5 @@ def _episode_line(change: EpisodeChange, paint: Paint) -> str:
 
 
 def _unmanaged_line(item: Unmanaged) -> str:
-    return f"  ? {item.show}: {quote(item.title)} [{clean(item.episode_id)}]"
+    title = shorten(item.title, LIVE_TITLE_WIDTH)
+    return f'  ? {item.show}: "{title}" [{shorten(item.episode_id, LIVE_ID_WIDTH)}]'
