@@ -1,8 +1,11 @@
 """Apply a Plan: shows first, audio jobs concurrently, episodes in manifest order, removals last.
 
-Every step that changes the world is followed at once by a lock write, and every audio job's
-mic_id is written before podsync waits on it. A run killed at any moment therefore leaves a lock
-that a new `plan` can trust: it resumes submitted jobs instead of paying for them twice.
+Every step that changes the world is followed at once by a lock write, every POST /audios is
+preceded by one (an unconfirmed record: money in flight), and every audio job's mic_id is written
+before podsync waits on it. A run killed at any moment therefore leaves a lock that a new `plan`
+can trust: it resumes submitted jobs instead of paying for them twice, and warns about a job
+whose answer it never recorded. A re-publish adds the new version before it removes the old one,
+so no failure takes an episode off the feed.
 
 One failure does not stop the rest: apply finishes what it can and reports what failed.
 """
