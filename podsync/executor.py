@@ -585,7 +585,11 @@ class Executor:
 
     async def _remove(self, change: EpisodeChange) -> None:
         label = f"episode {change.show}/{change.key}"
-        if self._refuse_protected(change.show, change.key, label):
+        show = self.store.lock.shows.get(change.show)
+        recorded = show.episodes.get(change.key) if show is not None else None
+        # The old version of a re-publish is not the protected episode, which is its new version.
+        old_version = recorded is not None and recorded.episode_id != change.episode_id
+        if not old_version and self._refuse_protected(change.show, change.key, label):
             return
         show_id = self._show_ids.get(change.show)
         try:

@@ -123,6 +123,8 @@ def test_a_republish_whose_removal_fails_keeps_both_and_the_next_plan_names_pods
     assert [(c["action"], c["episode"], c["reason"]) for c in changes] == [
         ("remove", "ai-health", "the old version of an episode podsync re-published")
     ]
+    # protecting the episode protects its new version; the old one still goes
+    edit(project, lambda d: episode(d, "ai-health").update(protect=True))
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
     assert len(live_episodes(emulator)) == 4
     assert read_lock(project / "podsync.lock").shows["tech-weekly"].retired == {}
