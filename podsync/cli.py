@@ -628,7 +628,9 @@ def action_group() -> None:
            summary, with its checksum; without ZENMIC_API_KEY (a fork), from
            podsync.lock alone
     apply  on a push to the default branch: apply only the plan approved on
-           the merged pull request (same checksum), then commit podsync.lock
+           the merged pull request (same checksum, once, in a comment nobody
+           but the bot edited), then commit podsync.lock; any other ref stands
+           down, a forced push is refused
 
     Every option also reads an environment variable (PODSYNC_*), which is how
     the action passes its inputs. It reads GITHUB_EVENT_NAME, GITHUB_EVENT_PATH,

@@ -90,12 +90,22 @@ class UnconfirmedJob:
 
 
 @dataclass(frozen=True)
+class AppliedApproval:
+    """A pull request's reviewed plan that the GitHub Action applied, keyed in the lock by the
+    pull request's number: an approval is used once (podsync.github.review)."""
+
+    checksum: str
+    merge_commit: str
+
+
+@dataclass(frozen=True)
 class Lock:
     """Immutable: every `with_*` returns a new Lock, so the planner can trust its input."""
 
     shows: dict[str, LockedShow] = field(default_factory=dict)
     audio: dict[str, CachedAudio] = field(default_factory=dict)
     unconfirmed: dict[str, UnconfirmedJob] = field(default_factory=dict)
+    applied: dict[str, AppliedApproval] = field(default_factory=dict)
 
     def with_show(self, key: str, show: LockedShow) -> Lock:
         return replace(self, shows={**self.shows, key: show})
@@ -150,6 +160,9 @@ class Lock:
         """Settled without a job: the API refused the request, or it was never sent."""
         return replace(self, unconfirmed={d: u for d, u in self.unconfirmed.items() if d != digest})
 
+    def with_applied(self, pull_request: int, approval: AppliedApproval) -> Lock:
+        return replace(self, applied={**self.applied, str(pull_request): approval})
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": LOCK_VERSION,
@@ -172,6 +185,7 @@ class Lock:
                 if self.unconfirmed
                 else {}
             ),
+            **({"applied": {n: vars(a) for n, a in self.applied.items()}} if self.applied else {}),
         }
 
     @classmethod
@@ -191,7 +205,8 @@ class Lock:
         unconfirmed = {
             digest: UnconfirmedJob(**u) for digest, u in data.get("unconfirmed", {}).items()
         }
-        return cls(shows=shows, audio=audio, unconfirmed=unconfirmed)
+        applied = {n: AppliedApproval(**a) for n, a in data.get("applied", {}).items()}
+        return cls(shows=shows, audio=audio, unconfirmed=unconfirmed, applied=applied)
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:

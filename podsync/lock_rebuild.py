@@ -232,7 +232,7 @@ def carry_over(rebuilt: Lock, old: Lock) -> Lock:
         old_episodes = {e.episode_id: e for e in before.episodes.values()}
         episodes = {k: old_episodes.get(e.episode_id, e) for k, e in show.episodes.items()}
         shows[key] = replace(before, episodes=episodes)
-    return Lock(shows, dict(old.audio), dict(old.unconfirmed))
+    return Lock(shows, dict(old.audio), dict(old.unconfirmed), dict(old.applied))
 
 
 def install_lock(path: Path, lock: Lock, set_aside: str | None) -> Path | None:

@@ -200,14 +200,23 @@ class Sim:
             "sender": {"login": "alice", "type": "User"},
         }
 
-    def push_event(self, before: str, after: str) -> dict[str, Any]:
+    def push_event(
+        self,
+        before: str,
+        after: str,
+        *,
+        ref: str = "refs/heads/main",
+        forced: bool = False,
+    ) -> dict[str, Any]:
+        """A push webhook payload; a new branch or tag has `before` all zeros (`created`)."""
         return {
-            "ref": "refs/heads/main",
+            "ref": ref,
             "before": before,
             "after": after,
-            "created": False,
+            "base_ref": None,
+            "created": set(before) == {"0"},
             "deleted": False,
-            "forced": False,
+            "forced": forced,
             "head_commit": {"id": after, "message": "Merge pull request"},
             "pusher": {"name": "alice", "email": "alice@example.com"},
             "repository": _repository(),
@@ -259,6 +268,23 @@ class Sim:
         if pull:  # the job's checkout is thrown away: what it wrote (a previewed lock) is gone
             git(self.work, "reset", "--quiet", "--hard")
         return Run(result, parse_outputs(output.read_text()), summary.read_text())
+
+    def push_ref(self, commit: str, ref: str, *, force: bool = False) -> str:
+        """Someone pushes `commit` to `ref` on origin (a branch or a tag, a forced reset of
+        main); the workspace is then that job's checkout of it. Returns what `ref` was before
+        (all zeros when it is new), for the push payload."""
+        before = git(self.origin, "for-each-ref", "--format=%(objectname)", ref) or "0" * 40
+        git(
+            self.work,
+            "push",
+            "--quiet",
+            *(["--force"] if force else []),
+            "origin",
+            f"{commit}:{ref}",
+        )
+        git(self.work, "reset", "--quiet", "--hard")
+        git(self.work, "checkout", "--quiet", "--detach", commit)
+        return before
 
     def origin_log(self, ref: str = "main") -> list[dict[str, str]]:
         """Commits on origin's `ref`, newest first: sha, author, committer, subject, files."""

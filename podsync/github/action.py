@@ -6,8 +6,10 @@ travel in the comment, see podsync.github.preview), then publish the plan as Mar
 job summary and in one sticky PR comment that carries the plan's checksum, and write the step
 outputs. A plan that fails replaces the comment with what went wrong.
 
-apply (on a push to the default branch): find the pull request the push merged and the checksum
-its comment approved, plan again (reusing the audio its previews paid for), and apply only if
+apply (on a push to the default branch): stand down for any other ref and refuse a push that
+rewrote the branch (podsync.github.push_gate); find the pull request the push merged and the
+checksum its comment approved, as the bot last wrote it and not yet applied (the lock records
+each approval applied), plan again (reusing the audio its previews paid for), and apply only if
 the plan is still that one; then commit the updated podsync.lock back to the branch.
 
 Both only orchestrate: planning, guards, execution and rendering are podsync.workflow's and
@@ -31,9 +33,10 @@ from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
 from podsync.git_base import load_base
 from podsync.github import preview
-from podsync.github.api import GitHubApi, GitHubError
+from podsync.github.api import Comment, GitHubApi, GitHubError
 from podsync.github.comment import (
     DEFAULT_AUTHOR,
+    EditedByOther,
     Posted,
     compose,
     compose_failure,
@@ -42,14 +45,16 @@ from podsync.github.comment import (
     normalize_directory,
     post_sticky,
     previewed_in,
+    verified_body,
 )
 from podsync.github.git_auth import GitAuth
 from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
-from podsync.github.review import Review, check_review, find_review
+from podsync.github.push_gate import RewrittenHistory, check_push
+from podsync.github.review import Review, check_review, find_review, unspent
 from podsync.github.runner import Runner, workflow_command
-from podsync.github.tip import Start, start_at_tip
-from podsync.lock import LOCK_NAME, CachedAudio, Lock, read_lock
+from podsync.github.tip import start_at_tip
+from podsync.lock import LOCK_NAME, AppliedApproval, CachedAudio, Lock, LockStore, read_lock
 from podsync.model import Desired
 from podsync.plan import counted
 from podsync.project_lock import hold_project
@@ -187,16 +192,27 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
     """The push step: apply the merged pull request's reviewed plan, then commit the lock."""
     project = options.project
     result = StepResult()
+    try:
+        gate = check_push(runner, project)
+    except RewrittenHistory as exc:
+        _stand_down(runner, "Not applied: history rewritten.", str(exc))
+        raise
+    if gate is not None:
+        say(workflow_command("warning", f"podsync apply stood down: {gate.message}"))
+        _stand_down(runner, f"Not applied: {gate.headline}.", gate.message)
+        return result
     start = start_at_tip(project, runner, check_push=options.commit_lock)
     say(start.message)
     if start.superseded:
         say(workflow_command("warning", f"podsync apply stood down: {start.message}"))
-        _stand_down(runner, start)
+        _stand_down(runner, "Not applied: superseded.", start.message)
         return result
     inputs = load_inputs(project)
     review = find_review(runner, options.working_directory, options.comment_author)
     with hold_project(project, options.lock_timeout, on_wait=say):
-        inputs = _with_previewed_audio(reread_lock(inputs), review, say)
+        inputs = reread_lock(inputs)
+        review = unspent(review, inputs.lock)
+        inputs = _with_previewed_audio(inputs, review, say)
         with api_endpoint(project) as endpoint:
             planned = _plan(inputs, endpoint, options)
             say(render(planned.plan, "text"))
@@ -209,6 +225,7 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
                 _check_before_apply(review, planned, options, runner, markdown, say)
                 try:
                     applied = _apply(planned, endpoint, options, say)
+                    _record_approval(review, planned, runner, applied, say)
                 finally:  # whatever happened, the lock records what was done and paid for
                     if options.commit_lock:
                         _commit_lock(runner, options, say, result, start.auth)
@@ -226,9 +243,10 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
     return result
 
 
-def _stand_down(runner: Runner, start: Start) -> None:
-    """A later push's run applies: say so where people look, with outputs that change nothing."""
-    runner.add_summary(f"## podsync apply\n\n**Not applied: superseded.** {start.message}\n")
+def _stand_down(runner: Runner, headline: str, message: str) -> None:
+    """Nothing is applied (a later push's run applies, or this push is not one to apply): say
+    so where people look, with outputs that change nothing."""
+    runner.add_summary(f"## podsync apply\n\n**{headline}** {message}\n")
     runner.set_outputs(
         {
             "has-changes": "false",
@@ -251,6 +269,22 @@ def _with_previewed_audio(inputs: Inputs, review: Review, say: Say) -> Inputs:
     added = _seeded_count(inputs.lock, seeded)
     say(f"Reusing {counted(added, 'audio job')} generated for review in {review.where}.")
     return replace(inputs, lock=seeded)
+
+
+def _record_approval(
+    review: Review, planned: Planned, runner: Runner, applied: Applied, say: Say
+) -> None:
+    """Once an approval changed something, the lock (committed next) says so: it is not
+    applied again (review.unspent)."""
+    pull, approved = review.pull, review.approved
+    if pull is None or approved is None or not applied.outcome.done:
+        return
+    store = LockStore(planned.inputs.lock_path, read_lock(planned.inputs.lock_path))
+    record = AppliedApproval(approved.checksum, runner.sha)
+    try:
+        store.save(store.lock.with_applied(pull.number, record))
+    except PodsyncError as exc:
+        say(workflow_command("warning", f"could not record the applied approval: {exc}"))
 
 
 def _seeded_count(before: Lock, after: Lock) -> int:
@@ -336,12 +370,12 @@ def _plan_with_preview(
             # lock is all there is
             now = read_lock(inputs.lock_path) if planned.plan.needs_jobs else seeded
             jobs = preview.carried(planned.plan, committed, now)
-            _, kept = preview.encode(jobs)
-            if len(kept) < len(jobs):
+            _, kept = preview.encode(jobs, preview.earlier(earlier, jobs, committed))
+            if missing := len(set(jobs) - set(kept)):
                 say(
                     workflow_command(
                         "warning",
-                        f"{counted(len(jobs) - len(kept), 'previewed audio job')} did not fit in "
+                        f"{counted(missing, 'previewed audio job')} did not fit in "
                         "the plan comment: the apply after the merge generates that audio again",
                     )
                 )
@@ -384,6 +418,8 @@ def _earlier_preview(runner: Runner, options: ActionOptions, say: Say) -> Previe
     try:
         with GitHubApi(runner.token, api_url=runner.api_url) as api:
             comments = api.list_issue_comments(runner.repository, pull.number)
+            sticky = find_sticky(comments, options.working_directory, options.comment_author)
+            return _trusted_preview(api, sticky, options, pull.number, say)
     except GitHubError as exc:
         say(
             workflow_command(
@@ -393,8 +429,27 @@ def _earlier_preview(runner: Runner, options: ActionOptions, say: Say) -> Previe
             )
         )
         return {}
-    sticky = find_sticky(comments, options.working_directory, options.comment_author)
-    return previewed_in(sticky.body) if sticky is not None else {}
+
+
+def _trusted_preview(
+    api: GitHubApi, sticky: Comment | None, options: ActionOptions, number: int, say: Say
+) -> Previewed:
+    """The jobs the action's comment carries, none if anyone else edited it last: a pasted
+    marker would otherwise be carried on, and after the action's next edit look like its own."""
+    if sticky is None:
+        return {}
+    try:
+        return previewed_in(verified_body(api, sticky, options.comment_author))
+    except EditedByOther as exc:
+        say(
+            workflow_command(
+                "warning",
+                f"the podsync plan comment on pull request #{number} was edited by {exc.editor} "
+                "after podsync wrote it: the audio it says earlier previews paid for is not "
+                "trusted (it is generated again where needed), and this run's comment replaces it",
+            )
+        )
+        return {}
 
 
 def _markdown(planned: Planned, base: Desired | None, max_chars: int | None = None) -> str:
@@ -525,7 +580,7 @@ def _comment_failure(runner: Runner, options: ActionOptions, error: PodsyncError
                 options.working_directory,
                 pull.head_sha,
                 _problems(error),
-                previewed=previewed_in(sticky.body),
+                previewed=_carried_on(api, sticky, options, pull.number, say),
             )
             posted = post_sticky(
                 api,
@@ -541,6 +596,24 @@ def _comment_failure(runner: Runner, options: ActionOptions, error: PodsyncError
         say(workflow_command("warning", f"could not mark the plan comment as failed: {exc}"))
         return
     _said_posted(posted, say)
+
+
+def _carried_on(
+    api: GitHubApi, sticky: Comment, options: ActionOptions, number: int, say: Say
+) -> Previewed:
+    """The previewed jobs a failed plan's comment keeps; when GitHub cannot say who edited the
+    comment, none (warned): the failure must replace the plan whatever happens."""
+    try:
+        return _trusted_preview(api, sticky, options, number, say)
+    except GitHubError as exc:
+        say(
+            workflow_command(
+                "warning",
+                f"could not check who last edited the plan comment ({exc}): the audio it says "
+                "earlier previews paid for is not carried on",
+            )
+        )
+        return {}
 
 
 def _problems(error: PodsyncError) -> list[str]:

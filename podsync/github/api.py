@@ -46,6 +46,28 @@ class Comment:
     author: str
     author_is_bot: bool
     url: str
+    node_id: str = ""  # the GraphQL id, to ask who last edited it
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A comment as GraphQL gives it, with GitHub's own record of its last edit: `editor` is
+    None when nobody edited it since it was posted; GraphQL spells a bot's login without the
+    `[bot]` that REST adds."""
+
+    body: str
+    editor: str | None
+    editor_is_bot: bool = False
+    last_edited_at: str | None = None
+
+
+_EDITED = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on IssueComment { body lastEditedAt editor { __typename login } }
+  }
+}
+"""
 
 
 @dataclass(frozen=True)
@@ -120,6 +142,43 @@ class GitHubApi:
         path = f"/repos/{repo}/issues/comments/{comment_id}"
         return _comment(self._send("PATCH", path, json={"body": body}), path)
 
+    def edited(self, comment: Comment) -> Edited:
+        """Who last edited `comment`, and its body as of that answer (REST does not say who
+        edited a comment: GraphQL's `editor` is GitHub's record of it)."""
+        path = "/graphql"
+        if not comment.node_id:
+            raise GitHubError("GET", f"comment {comment.id}", None, "the comment has no node_id")
+        response = self._request(
+            "POST",
+            self.graphql_url,
+            path,
+            reads=True,
+            json={"query": _EDITED, "variables": {"id": comment.node_id}},
+        )
+        data = _json(response, "POST", path)
+        node = (data.get("data") or {}).get("node") if isinstance(data, dict) else None
+        if not isinstance(node, dict) or not isinstance(node.get("body"), str):
+            errors = data.get("errors") if isinstance(data, dict) else None
+            said = errors[0].get("message") if isinstance(errors, list) and errors else None
+            raise GitHubError("POST", path, response.status_code, str(said or "no comment"))
+        editor = node.get("editor")
+        if not isinstance(editor, dict):
+            return Edited(node["body"], None, last_edited_at=node.get("lastEditedAt"))
+        return Edited(
+            node["body"],
+            str(editor.get("login", "")),
+            editor.get("__typename") == "Bot",
+            node.get("lastEditedAt"),
+        )
+
+    @property
+    def graphql_url(self) -> str:
+        """GitHub's GraphQL endpoint beside the REST one: /graphql on github.com, /api/graphql
+        on GitHub Enterprise Server (whose REST API is /api/v3)."""
+        if self.api_url.endswith("/api/v3"):
+            return self.api_url.removesuffix("/v3") + "/graphql"
+        return self.api_url + "/graphql"
+
     def get_pull(self, repo: str, number: int) -> PullRequest:
         """The pull request as it is now (its head commit moves with every push)."""
         path = f"/repos/{repo}/pulls/{number}"
@@ -166,10 +225,12 @@ class GitHubApi:
             raise GitHubError(method, path, response.status_code, "expected a JSON object")
         return data
 
-    def _request(self, method: str, url: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One request; a GET is tried again after a network failure or a 5xx. `path` names it
-        in errors (`url` may be a full next-page link)."""
-        attempts = GET_ATTEMPTS if method == "GET" else 1
+    def _request(
+        self, method: str, url: str, path: str, *, reads: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """One request; a GET (or a query that `reads` only) is tried again after a network
+        failure or a 5xx. `path` names it in errors (`url` may be a full next-page link)."""
+        attempts = GET_ATTEMPTS if method == "GET" or reads else 1
         for attempt in range(1, attempts + 1):
             try:
                 response = self._http.request(method, url, **kwargs)
@@ -219,6 +280,7 @@ def _comment(item: dict[str, Any], path: str) -> Comment:
             author=str(user.get("login", "")),
             author_is_bot=user.get("type") == "Bot",
             url=str(item.get("html_url", "")),
+            node_id=str(item.get("node_id") or ""),
         )
     except (KeyError, TypeError, ValueError):
         raise GitHubError("GET", path, None, "a comment without an id") from None

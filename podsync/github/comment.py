@@ -35,8 +35,9 @@ from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import quote
 
+from podsync.errors import PodsyncError
 from podsync.github import preview
-from podsync.github.api import Comment, GitHubApi
+from podsync.github.api import Comment, Edited, GitHubApi
 from podsync.lock import CachedAudio
 from podsync.render.markdown import COMMENT_CHARS, COMMENT_LIMIT
 
@@ -86,6 +87,42 @@ def written_by(comment: Comment, author: str) -> bool:
     if comment.author.casefold() != author.strip().casefold():
         return False
     return comment.author_is_bot or not author.strip().endswith("[bot]")
+
+
+class EditedByOther(PodsyncError):
+    """Someone other than the action edited its plan comment after it wrote it."""
+
+    def __init__(self, editor: str) -> None:
+        self.editor = editor
+        super().__init__(f"the plan comment was last edited by {editor}")
+
+
+def verified_body(api: GitHubApi, comment: Comment, author: str) -> str:
+    """The body of the action's comment as the action last wrote it, or EditedByOther.
+
+    GitHub lets anyone with write access edit any comment, and the author stays the bot: the
+    author alone does not show that the checksum and the preview marker are the action's. So
+    ask GitHub who last edited it (GraphQL `editor`, GitHub's own record: nobody can set it
+    but by editing). An edit by the action itself replaces the whole body with one it made,
+    and it reads earlier markers only from comments that pass this check, so a body whose last
+    editor is the action holds only what it wrote. The body is the one that same answer gave:
+    an edit between two requests cannot slip in."""
+    edited = api.edited(comment)
+    if edited.editor is None and edited.last_edited_at is not None:
+        raise EditedByOther("an account since deleted")  # GraphQL's editor is then null
+    if edited.editor is not None and not _same_actor(edited, author):
+        raise EditedByOther(edited.editor)
+    return edited.body
+
+
+def _same_actor(edited: Edited, author: str) -> bool:
+    """`author` as REST spells it (`github-actions[bot]`) against GraphQL's editor login
+    (`github-actions`, typename Bot)."""
+    login = (edited.editor or "").casefold()
+    wanted = author.strip().casefold()
+    if wanted.endswith("[bot]"):
+        return edited.editor_is_bot and login in (wanted, wanted.removesuffix("[bot]"))
+    return not edited.editor_is_bot and login == wanted
 
 
 def compose(

@@ -9,7 +9,10 @@ hidden marker, digest -> job, of the jobs this pull request's previews recorded:
     <!-- podsync:preview <base64 JSON {digest: {mic_id, status, audio_page_url}}> -->
 
 - the next push to the pull request seeds its lock's audio cache from the bot's comment before
-  previewing, so only new or changed sources are generated;
+  previewing, so only new or changed sources are generated; the comment keeps every job the
+  pull request's previews paid for, also for sources it no longer has (a change reverted
+  reuses its job), as many as PREVIEW_MARKER_CHARS holds, and only while the bot is the
+  comment's last editor (podsync.github.comment.verified_body);
 - the apply after the merge seeds main's lock from the approved comment before planning, so its
   plan reuses those jobs (and so is the plan reviewed, checksum and all), and the lock it
   commits records them.
@@ -73,25 +76,57 @@ def seed(lock: Lock, jobs: Mapping[str, CachedAudio]) -> Lock:
     return lock
 
 
-def encode(jobs: Mapping[str, CachedAudio]) -> tuple[str, dict[str, CachedAudio]]:
+def earlier(
+    previewed: Mapping[str, CachedAudio], jobs: Mapping[str, CachedAudio], committed: Lock
+) -> dict[str, CachedAudio]:
+    """The jobs earlier previews of the pull request paid for that this run's plan does not use
+    (`jobs` are those it does), in the order the comment had them: kept in the comment, so a
+    source changed and then changed back reuses its job instead of paying for a third one, and
+    the lock after the merge records them. Never one the committed lock names (see `carried`),
+    nor one that finished without audio."""
+    known = {audio.mic_id for audio in committed.audio.values()}
+    return {
+        digest: audio
+        for digest, audio in previewed.items()
+        if digest not in jobs and not audio.failed and audio.mic_id not in known
+    }
+
+
+def encode(
+    jobs: Mapping[str, CachedAudio], history: Mapping[str, CachedAudio] | None = None
+) -> tuple[str, dict[str, CachedAudio]]:
     """The marker line (empty with no jobs) and the jobs it holds: as many as fit in
-    PREVIEW_MARKER_CHARS, in digest order. A job left out is paid for again after the merge,
-    and the plan the comment shows must say so: the caller plans with the jobs returned."""
+    PREVIEW_MARKER_CHARS, `jobs` first in digest order, then `history` (earlier previews' jobs
+    the plan no longer uses) in its order, most recent first, until the room is used. A job of
+    `jobs` left out is paid for again after the merge, and the plan the comment shows must say
+    so: the caller plans with the jobs returned."""
+    ordered = [
+        *sorted(jobs.items()),
+        *((d, a) for d, a in (history or {}).items() if d not in jobs),
+    ]
     kept: dict[str, Any] = {}
     size = 2  # bytes of the JSON text: the braces
-    for digest, audio in sorted(jobs.items()):
+    for digest, audio in ordered:
         entry = {"mic_id": audio.mic_id, "status": audio.status}
         if audio.audio_page_url:
             entry["audio_page_url"] = audio.audio_page_url
         piece = len(_dumps({digest: entry}).encode("utf-8")) - 2 + (1 if kept else 0)
         if _marker_length(size + piece) > PREVIEW_MARKER_CHARS:
-            break
+            if digest in jobs:
+                break
+            continue
         kept[digest] = entry
         size += piece
     if not kept:
         return "", {}
-    payload = base64.b64encode(_dumps(kept).encode("utf-8")).decode("ascii")
-    return f"<!-- podsync:preview {payload} -->", {d: jobs[d] for d in kept}
+    text = json.dumps(
+        {d: dict(sorted(e.items())) for d, e in kept.items()},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    merged = {**(history or {}), **jobs}
+    return f"<!-- podsync:preview {payload} -->", {d: merged[d] for d in kept}
 
 
 def decode(payload: str) -> dict[str, CachedAudio]:

@@ -13,12 +13,24 @@ from dataclasses import dataclass
 
 from podsync.errors import PodsyncError
 from podsync.github.api import GitHubApi, GitHubError, PullRequest
-from podsync.github.comment import DEFAULT_AUTHOR, Approved, find_sticky, parse
+from podsync.github.comment import (
+    DEFAULT_AUTHOR,
+    Approved,
+    EditedByOther,
+    find_sticky,
+    parse,
+    verified_body,
+)
 from podsync.github.runner import Runner
+from podsync.lock import Lock
 from podsync.plan import Plan
 from podsync.render.json import plan_checksum, plan_to_dict
 from podsync.saved_plan import change_labels, describe_label_difference
 
+REVIEW_AGAIN = (
+    "to publish these changes, have them reviewed again: open a pull request (an empty commit "
+    "will do), let the plan step comment it, and merge it"
+)
 ALLOW_UNREVIEWED = (
     "to apply pushes that do not come through a reviewed pull request, set the action's "
     "require-review input to false"
@@ -35,12 +47,15 @@ class ReviewMismatch(PodsyncError):
 
 @dataclass(frozen=True)
 class Review:
-    """The reviewed plan for a push; `approved` None with the `reason` none was found."""
+    """The reviewed plan for a push; `approved` None with the `reason` none was found.
+    `unknown`: GitHub did not answer, so whether there is one (and audio its previews paid
+    for) is not known."""
 
     pull: PullRequest | None
     approved: Approved | None
     reason: str = ""
     advice: str = ""  # how to get a reviewed plan, when there is a better way than the input
+    unknown: bool = False
 
     @property
     def where(self) -> str:
@@ -78,9 +93,23 @@ def find_review(runner: Runner, working_directory: str, author: str = DEFAULT_AU
                     "request",
                 )
             comments = api.list_issue_comments(runner.repository, pull.number)
+            sticky = find_sticky(comments, working_directory, author)
+            body = verified_body(api, sticky, author) if sticky is not None else ""
     except GitHubError as exc:
-        return Review(None, None, f"the merged pull request could not be looked up: {exc}")
-    sticky = find_sticky(comments, working_directory, author)
+        return Review(
+            None, None, f"the merged pull request could not be looked up: {exc}", unknown=True
+        )
+    except EditedByOther as exc:
+        assert pull is not None  # only its comment can have been edited
+        return Review(
+            pull,
+            None,
+            f"the podsync plan comment on pull request #{pull.number} was edited by "
+            f"{exc.editor} after podsync wrote it (GitHub records {exc.editor} as its last "
+            "editor), so neither the checksum it shows nor the audio it says previews paid for "
+            "is podsync's",
+            advice=REVIEW_AGAIN,
+        )
     if sticky is None and pull.from_fork:
         fork = f"the fork {pull.head_repo}" if pull.head_repo else "a fork since deleted"
         return Review(
@@ -102,7 +131,7 @@ def find_review(runner: Runner, working_directory: str, author: str = DEFAULT_AU
             f"{working_directory!r} (did the plan step run on it, with changes? if the "
             "comments are posted with another token, set the action's comment-author input)",
         )
-    approved = parse(sticky.body)
+    approved = parse(body)
     if approved is None:
         return Review(
             pull,
@@ -111,6 +140,24 @@ def find_review(runner: Runner, working_directory: str, author: str = DEFAULT_AU
             "(the last plan on it failed)",
         )
     return Review(pull, approved)
+
+
+def unspent(review: Review, lock: Lock) -> Review:
+    """The review, unless `lock` records that its approval was applied already: an approval is
+    used once, by the push that merged it (a re-run, or a push that brings an applied merge
+    back, must not publish it again)."""
+    if review.approved is None or review.pull is None:
+        return review
+    spent = lock.applied.get(str(review.pull.number))
+    if spent is None:
+        return review
+    return Review(
+        review.pull,
+        None,
+        f"pull request #{review.pull.number}'s reviewed plan was already applied, by the push "
+        f"of {spent.merge_commit[:12]}: an approval is used once",
+        advice=REVIEW_AGAIN,
+    )
 
 
 def merged_pull(pulls: Sequence[PullRequest], sha: str) -> PullRequest | None:
@@ -131,6 +178,13 @@ def check_review(review: Review, plan: Plan, *, require_review: bool) -> str:
             todo = f"{review.advice}; or, {ALLOW_UNREVIEWED}" if review.advice else ALLOW_UNREVIEWED
             raise NotReviewed(
                 f"not applying: {review.reason}. Nothing was applied. {todo[0].upper()}{todo[1:]}."
+            )
+        if review.unknown and any(job.action == "generate" for job in plan.audio):
+            raise NotReviewed(
+                f"not applying: {review.reason}. With require-review false this apply would go "
+                "on without the pull request's plan comment, and so would pay again for audio "
+                "its previews may have paid for. Nothing was applied. Re-run the job once GitHub "
+                "answers (the apply job needs `pull-requests: read`)."
             )
         return f"Applying without a reviewed plan (require-review is false): {review.reason}."
     if review.approved.checksum == now:
