@@ -40,6 +40,7 @@ from podsync.render.text import quote
 from podsync.saved_plan import (
     check_applicable,
     check_fresh,
+    check_plan_target,
     read_saved_plan,
     write_saved_plan,
 )
@@ -132,7 +133,7 @@ no_delete_option = click.option(
     "--no-delete",
     is_flag=True,
     help="Leave out everything that removes something live: episode removals, replaces "
-    "(a replace removes the live episode first) and show deletions.",
+    "(a replace removes the old version of the live episode) and show deletions.",
 )
 
 color_option = click.option(
@@ -215,6 +216,12 @@ def validate(project: Path) -> None:
     help="Also save the plan to this file, for `podsync apply FILE` to apply exactly it.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Let --out replace an existing file that is not a saved plan (never the lock or a "
+    "manifest).",
+)
+@click.option(
     "--offline",
     is_flag=True,
     help="Compare the manifests with podsync.lock only: no API key needed, no request sent "
@@ -237,6 +244,7 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     out: Path | None,
+    force: bool,
     offline: bool,
     base_ref: str | None,
     concurrency: int,
@@ -245,6 +253,8 @@ def plan(
 ) -> None:
     """Show what apply would change in the ZenMic account for PROJECT (default: .)."""
     inputs = load_inputs(project)
+    if out is not None:
+        check_plan_target(out, project, inputs.desired, force=force)
     if offline:
         planned = make_offline_plan(inputs, no_delete=no_delete)
     else:

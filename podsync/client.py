@@ -39,6 +39,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from podsync.connection import shown_url
+from podsync.documents import read_checked
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import AUDIO_FINISHED, AUDIO_SUCCEEDED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
@@ -510,10 +511,7 @@ def _document_body(source: Source, title: str) -> _Body:
     document = source.document
     if document is None:
         raise ValueError("a document source needs a document")
-    try:
-        content = Path(document.path).read_bytes()
-    except OSError as exc:
-        raise PodsyncError(f"cannot read document {document.display}: {exc.strerror}") from None
+    content = read_checked(document)  # the bytes that were checked, or nothing is sent
     fields = {"source": "document"}
     if source.topic:
         fields["topic"] = source.topic

@@ -28,6 +28,11 @@ def content_problem(path: Path, content_type: str) -> str | None:
     Raises OSError when it cannot be read."""
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
+    return head_problem(head, content_type)
+
+
+def head_problem(head: bytes, content_type: str) -> str | None:
+    """As content_problem, judged by the first SNIFF_BYTES bytes already read."""
     signature = _SIGNATURES.get(content_type)
     if signature is not None:
         name, matches = signature

@@ -5,6 +5,7 @@
     ├── LockError                 podsync.lock unreadable or invalid
     │   └── CorruptLock           its content is not a lock; `podsync lock rebuild` recovers
     ├── ApiError                  the API said no (or never answered); names request and target
+    ├── DocumentChanged           a document is no longer the one checked; nothing uploaded
     ├── PlanError                 the plan cannot be made (e.g. ambiguous adoption)
     └── UnsafePlan                the plan is valid but a guard refuses to apply it
 
@@ -73,6 +74,11 @@ class UnsafePlan(PodsyncError):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__("refusing to apply:\n" + "\n".join(f"  - {r}" for r in reasons))
+
+
+class DocumentChanged(PodsyncError):
+    """A document's bytes at upload are not the ones validated and hashed: it was edited, or
+    swapped (for a symlink out of the project, say), after the plan was made."""
 
 
 class ApiError(PodsyncError):

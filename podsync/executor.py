@@ -1,8 +1,11 @@
 """Apply a Plan: shows first, audio jobs concurrently, episodes in manifest order, removals last.
 
-Every step that changes the world is followed at once by a lock write, and every audio job's
-mic_id is written before podsync waits on it. A run killed at any moment therefore leaves a lock
-that a new `plan` can trust: it resumes submitted jobs instead of paying for them twice.
+Every step that changes the world is followed at once by a lock write, every POST /audios is
+preceded by one (an unconfirmed record: money in flight), and every audio job's mic_id is written
+before podsync waits on it. A run killed at any moment therefore leaves a lock that a new `plan`
+can trust: it resumes submitted jobs instead of paying for them twice, and warns about a job
+whose answer it never recorded. A re-publish adds the new version before it removes the old one,
+so no failure takes an episode off the feed.
 
 One failure does not stop the rest: apply finishes what it can and reports what failed.
 """
@@ -18,7 +21,7 @@ from typing import TypeVar
 
 from podsync import failpoints
 from podsync.client import AudioStatus, ZenMicClient, usable_audio_url
-from podsync.errors import ApiError, LockError
+from podsync.errors import ApiError, DocumentChanged, LockError
 from podsync.lock import (
     CachedAudio,
     Lock,
@@ -86,6 +89,23 @@ def forget_stale(store: LockStore, plan: Plan) -> None:
             lock = lock.without_show(show_key)
         else:
             lock = lock.without_episode(show_key, episode_key)
+    store.save(lock)
+
+
+def forget_retired(store: LockStore, live: Live | None) -> None:
+    """Drop the records of old versions of re-published episodes that the account no longer
+    has: removed by a run that stopped before it could write so down (or by hand)."""
+    if live is None or not live.read:
+        return
+    lock = store.lock
+    for key, show in lock.shows.items():
+        live_show = live.show(show.show_id)
+        if not show.retired or live_show is None or live_show.episodes is None:
+            continue
+        listed = {e.id for e in live_show.episodes}
+        for episode_id in show.retired:
+            if episode_id not in listed:
+                lock = lock.without_retired(key, episode_id)
     store.save(lock)
 
 
@@ -174,6 +194,7 @@ class Executor:
         self.clock = clock
         # given by a caller that must still report it when this run is interrupted
         self.outcome = outcome if outcome is not None else Outcome()
+        self._live = live
         # What the account held when the plan was made: nothing in it can be a show or episode
         # this run created, whatever its title.
         self._existed = {
@@ -226,6 +247,7 @@ class Executor:
 
     async def _run_all(self) -> None:
         forget_stale(self.store, self.plan)
+        forget_retired(self.store, self._live)
         record_protection(self.store, self.plan)
         for change in self.plan.shows:
             if change.action != "delete":
@@ -400,7 +422,7 @@ class Executor:
                 raise AudioFailed("not started: apply stopped")
             try:
                 if job.action == "generate":
-                    status = await self.client.submit_audio(job.source, job.title)
+                    status = await self._submit(job)
                     failpoints.reached("audio-submitted")
                     try:
                         self._record(job.digest, status)
@@ -416,15 +438,39 @@ class Executor:
                     mic_id, submitted = job.mic_id or "", None
                 final = await self._wait(job, mic_id, submitted)
             except ApiError as exc:
-                if exc.outcome_unknown and job.action == "generate":
-                    self._record_unconfirmed(job.digest, exc)
                 raise AudioFailed(str(exc.for_target(f"{job.show}/{job.episode}"))) from None
+            except asyncio.CancelledError:  # Ctrl-C: the jobs waiting their turn start no more
+                self._stopping = True
+                for other in self._audio.values():
+                    other.cancel()
+                raise
         if final.status != "succeeded":
             raise AudioFailed(
                 f"audio job {mic_id} {final.status}: {final.error or 'no reason given'}"
             )
         self.report(f"♪ audio ready for {job.show}/{job.episode} ({mic_id})")
         return self.store.lock.audio[job.digest]
+
+    async def _submit(self, job: AudioJob) -> AudioStatus:
+        """POST /audios, with the money in flight on record: an unconfirmed record is durable
+        before the request goes out, so a run killed (or interrupted) before the answer is
+        written down leaves a warning for the next plan. The job's record replaces it."""
+        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        sent = UnconfirmedJob(at, "POST /audios: podsync stopped before its answer was recorded")
+        self.store.save(self.store.lock.with_unconfirmed(job.digest, sent))
+        failpoints.reached("audio-sending")
+        try:
+            return await self.client.submit_audio(job.source, job.title)
+        except DocumentChanged as exc:  # found before anything was sent
+            self.store.save(self.store.lock.without_unconfirmed(job.digest))
+            raise AudioFailed(f"{exc}; nothing was uploaded or paid for") from None
+        except ApiError as exc:
+            refused = exc.status is not None and 400 <= exc.status < 500
+            if refused and not exc.outcome_unknown:  # no job was made
+                self.store.save(self.store.lock.without_unconfirmed(job.digest))
+            else:
+                self._record_unconfirmed(job.digest, exc)
+            raise
 
     async def _wait(self, job: AudioJob, mic_id: str, submitted: AudioStatus | None) -> AudioStatus:
         """Poll until the job ends or `give_up_after` seconds of wall time have passed (the
@@ -544,34 +590,56 @@ class Executor:
                     mic_id = (await self._audio[change.digest or ""]).mic_id
                 await self._publish(change, mic_id)
             except AudioFailed as exc:
-                self._fail(label, exc)
+                self._fail(label, f"{exc}{_kept(change)}")
                 self._audio_reported.add(change.digest or "")
                 blocked = label
             except ApiError as exc:
-                self._fail(label, exc.for_target(label))
+                self._fail(label, f"{exc.for_target(label)}{_kept(change)}")
                 blocked = label
 
     async def _publish(self, change: EpisodeChange, mic_id: str) -> None:
+        """Publish an episode; a replace adds the new version before it removes the old one
+        (Terraform's create_before_destroy), since ZenMic cannot edit an episode.
+
+        For a moment the feed shows both; in exchange no failure takes the episode off the
+        feed: an add that is refused leaves the old version live and untouched, and a removal
+        that fails leaves both live, with the old one recorded in the lock as retired, so the
+        next apply removes it and says that podsync re-published it."""
         show_id = self._show_ids[change.show]
         label = f"{change.show}/{change.key}"
-        if change.action == "replace" and change.episode_id:
-            # The lock keeps the old record until the add lands: if this run stops in between,
-            # the next plan re-adds the episode from that record's audio instead of paying.
-            await self._remove_episode(show_id, change.episode_id)
         live = await self._add_episode(change, show_id, mic_id)
         failpoints.reached("episode-added")
-        self.store.save(
-            self.store.lock.with_episode(
-                change.show,
-                change.key,
-                LockedEpisode(
-                    live.id, live.mic_id, change.digest or "", live.title, live.description
-                ),
-            )
+        lock = self.store.lock.with_episode(
+            change.show,
+            change.key,
+            LockedEpisode(live.id, live.mic_id, change.digest or "", live.title, live.description),
         )
+        old = change.episode_id if change.action == "replace" else None
+        if old:
+            lock = lock.with_retired(change.show, old, change.key)
+        self.store.save(lock)
         verb = "re-published" if change.action == "replace" else "published"
         self.outcome.done.append(f"{change.action} episode {label}")
         self.report(f"{'~' if change.action == 'replace' else '+'} {verb} episode {label}")
+        if old:
+            failpoints.reached("episode-retiring")
+            await self._remove_old_version(change, show_id, old)
+
+    async def _remove_old_version(self, change: EpisodeChange, show_id: str, old: str) -> None:
+        label = f"old version of episode {change.show}/{change.key} ({old})"
+        try:
+            await self._remove_episode(show_id, old)
+        except ApiError as exc:
+            self._fail(
+                label,
+                f"{exc.for_target(label)}; the new version is live and recorded, and the old "
+                "one stays live beside it until the next apply removes it",
+            )
+            return
+        failpoints.reached("episode-removed")
+        self.store.save(self.store.lock.without_retired(change.show, old))
+        self.outcome.done.append(f"remove {label}")
+        self.report(f"- removed the {label}")
 
     async def _add_episode(self, change: EpisodeChange, show_id: str, mic_id: str) -> LiveEpisode:
         title, description = change.title or "", change.description or ""
@@ -579,8 +647,7 @@ class Executor:
         async def find() -> LiveEpisode | None:
             locked = self.store.lock.shows.get(change.show)
             claimed = {e.episode_id for e in locked.episodes.values()} if locked else set()
-            claimed.discard(change.episode_id or "")  # a replace: that one was just removed
-            claimed |= self._existed
+            claimed |= self._existed  # a replace's old version among them: it is still live
             episodes = await self.client.list_episodes(show_id)
             return next(
                 (
@@ -599,7 +666,11 @@ class Executor:
 
     async def _remove(self, change: EpisodeChange) -> None:
         label = f"episode {change.show}/{change.key}"
-        if self._refuse_protected(change.show, change.key, label):
+        show = self.store.lock.shows.get(change.show)
+        recorded = show.episodes.get(change.key) if show is not None else None
+        # The old version of a re-publish is not the protected episode, which is its new version.
+        old_version = recorded is not None and recorded.episode_id != change.episode_id
+        if not old_version and self._refuse_protected(change.show, change.key, label):
             return
         show_id = self._show_ids.get(change.show)
         try:
@@ -608,8 +679,14 @@ class Executor:
             self._fail(label, exc.for_target(label))
             return
         failpoints.reached("episode-removed")
-        if change.show in self.store.lock.shows:
-            self.store.save(self.store.lock.without_episode(change.show, change.key))
+        lock = self.store.lock
+        recorded = (
+            lock.shows[change.show].episodes.get(change.key) if change.show in lock.shows else None
+        )
+        if recorded is not None and recorded.episode_id == change.episode_id:
+            lock = lock.without_episode(change.show, change.key)
+        # the old version of a re-publish: the key's record is the new version, which stays
+        self.store.save(lock.without_retired(change.show, change.episode_id or ""))
         self.outcome.done.append(f"remove {label}")
         self.report(f"- removed {label}")
 
@@ -631,7 +708,7 @@ class Executor:
             self.outcome.not_started.append((label, reason))
         return hit
 
-    def _fail(self, label: str, exc: Exception) -> None:
+    def _fail(self, label: str, exc: Exception | str) -> None:
         self.outcome.failed.append((label, str(exc)))
         self.report(f"! failed {label}: {exc}")
 
@@ -640,3 +717,9 @@ def _took(seconds: float) -> str:
     """A wait as people say it: "45s", "2m 30s"."""
     whole = round(seconds)
     return f"{whole}s" if whole < 60 else f"{whole // 60}m {whole % 60:02d}s"
+
+
+def _kept(change: EpisodeChange) -> str:
+    """What a failed replace left on the feed: the live episode, untouched (the add comes
+    first)."""
+    return "; the live episode stays on the feed as it was" if change.action == "replace" else ""

@@ -21,10 +21,12 @@ FAILPOINTS_ENV = "PODSYNC_FAILPOINTS"
 POINTS = frozenset(
     {
         "show-created",  # POST /podcasts answered, show not yet in the lock
+        "audio-sending",  # the unconfirmed record of a POST /audios written, request not sent
         "audio-submitted",  # POST /audios answered, mic_id not yet in the lock
         "audio-recorded",  # mic_id in the lock, before the first poll
         "audio-polled",  # a poll answered, mid-wait
         "episode-added",  # POST .../episodes answered, episode not yet in the lock
+        "episode-retiring",  # a re-publish's new version and its retired old one in the lock
         "episode-removed",  # DELETE .../episodes answered, the lock still lists it
         "lock-written-half",  # half of the new lock in its temp file
         "lock-renaming",  # the temp file complete and synced, before the rename

@@ -54,6 +54,8 @@ class LockedShow:
     description: str
     episodes: dict[str, LockedEpisode] = field(default_factory=dict)
     protected: bool = False  # `protect: true` as last applied, as for LockedEpisode
+    # live episode id -> key: the old version of a re-published episode, still to be removed
+    retired: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,10 @@ class CachedAudio:
 
 @dataclass(frozen=True)
 class UnconfirmedJob:
-    """A POST /audios that got no clear answer: a job may exist (and be billed) that podsync
-    cannot find, since the API cannot list jobs. Kept so the next plan says it may pay twice."""
+    """A POST /audios without a clear answer on record: a job may exist (and be billed) that
+    podsync cannot find, since the API cannot list jobs. Written before the request is sent and
+    replaced by the job's record when its answer comes, so a run killed in between still leaves
+    it; kept so the next plan says it may pay twice."""
 
     at: str  # when, ISO 8601 UTC
     request: str  # the request and what went wrong with it
@@ -118,6 +122,19 @@ class Lock:
         remaining = {k: v for k, v in show.episodes.items() if k != key}
         return self.with_show(show_key, replace(show, episodes=remaining))
 
+    def with_retired(self, show_key: str, episode_id: str, key: str) -> Lock:
+        """The show records `episode_id` as the old version of its episode `key`: podsync
+        published the new version and is to remove this one."""
+        show = self.shows[show_key]
+        return self.with_show(show_key, replace(show, retired={**show.retired, episode_id: key}))
+
+    def without_retired(self, show_key: str, episode_id: str) -> Lock:
+        show = self.shows.get(show_key)
+        if show is None or episode_id not in show.retired:
+            return self
+        retired = {i: k for i, k in show.retired.items() if i != episode_id}
+        return self.with_show(show_key, replace(show, retired=retired))
+
     def with_protection(self, show_key: str, episode_key: str | None, protected: bool) -> Lock:
         """The show (episode_key None) or episode marked protected or not; unknown keys are
         left alone (the record appears once apply has created it)."""
@@ -139,6 +156,10 @@ class Lock:
     def with_unconfirmed(self, digest: str, job: UnconfirmedJob) -> Lock:
         return replace(self, unconfirmed={**self.unconfirmed, digest: job})
 
+    def without_unconfirmed(self, digest: str) -> Lock:
+        """Settled without a job: the API refused the request, or it was never sent."""
+        return replace(self, unconfirmed={d: u for d, u in self.unconfirmed.items() if d != digest})
+
     def with_applied(self, pull_request: int, approval: AppliedApproval) -> Lock:
         return replace(self, applied={**self.applied, str(pull_request): approval})
 
@@ -153,6 +174,7 @@ class Lock:
                         "description": s.description,
                         "episodes": {k: _drop_none(vars(e)) for k, e in s.episodes.items()},
                         "protected": s.protected,
+                        **({"retired": dict(s.retired)} if s.retired else {}),
                     }
                 )
                 for key, s in self.shows.items()
@@ -175,6 +197,7 @@ class Lock:
                 description=s["description"],
                 episodes={k: LockedEpisode(**e) for k, e in s["episodes"].items()},
                 protected=s.get("protected", False),
+                retired=dict(s.get("retired", {})),
             )
             for key, s in data["shows"].items()
         }

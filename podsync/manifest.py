@@ -12,7 +12,6 @@ not be able to upload, say, ~/.ssh/id_rsa as a "document".
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Mapping
@@ -20,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.config import read_config
-from podsync.doctype import content_problem
+from podsync.doctype import SNIFF_BYTES, head_problem
+from podsync.documents import head_and_digest
 from podsync.errors import ManifestError, Problem
 from podsync.limits import MAX_DIALOGUE_LINES, MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from podsync.model import Desired, Document, Episode, Location, Show, Source
@@ -292,8 +292,8 @@ class _ShowChecker:
             self.fail(path, f"document {raw!r} is empty")
             return None
         try:
-            mismatch = content_problem(real, content_type)
-            digest = _sha256(real) if mismatch is None else ""
+            head, digest = head_and_digest(real, SNIFF_BYTES)
+            mismatch = head_problem(head, content_type)
         except OSError as exc:
             self.fail(path, f"cannot read document {raw!r}: {exc.strerror}")
             return None
@@ -383,14 +383,6 @@ class _ShowChecker:
 
     def fail(self, path: JsonPath, message: str) -> None:
         self.problems.append(self.doc.problem(path, message))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _size(count: int) -> str:

@@ -152,7 +152,7 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
     """Compare the three inputs and return every change apply must make, in apply's order.
 
     With `no_delete` (apply --no-delete) nothing live is removed: episode removals, show
-    deletions and replaces (which remove the live episode first) are held back, and a warning
+    deletions and replaces (which remove the live episode) are held back, and a warning
     names them."""
     b = _Builder(lock, live.audio, no_delete, live.read)
     desired_keys = {s.key for s in desired.shows}
@@ -366,7 +366,7 @@ def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -
     if b.hold_back(f"delete show '{key}' ({live_show.show_id})"):
         return
     episodes = live_show.episodes or ()
-    ours = {e.episode_id for e in locked.episodes.values()}
+    ours = {e.episode_id for e in locked.episodes.values()} | set(locked.retired)
     foreign = sum(1 for e in episodes if e.id not in ours)
     b.shows.append(
         ShowChange(
@@ -441,6 +441,7 @@ def _plan_episodes(
     live_eps = {e.id: e for e in (live_show.episodes or ())} if live_show is not None else {}
     claimed = {e.episode_id for e in locked_eps.values() if e.episode_id in live_eps}
     kept: list[tuple[str, str]] = []  # (live episode id, key) of managed episodes left in place
+    _plan_retired(b, show, locked, live_eps, claimed)
     renames = _episode_renames(show, locked_eps, live_eps)
     for position, episode in enumerate(show.episodes):
         recorded = locked_eps.get(episode.key)
@@ -448,6 +449,13 @@ def _plan_episodes(
         # Publishing and adopting write a fresh lock record, unprotected until apply records
         # the manifest's `protect:` on it.
         if recorded is not None and current is not None:
+            added = _unrecorded_republish(b, show, episode, recorded, current, live_eps, claimed)
+            if added is not None:
+                claimed.add(added.id)
+                kept.append((added.id, episode.key))
+                _finish_republish(b, show, episode, position, added, current)
+                b.record_protect(show.key, episode.key, episode.protect, False)
+                continue
             if _plan_published(b, show, episode, position, recorded, current):
                 b.record_protect(show.key, episode.key, episode.protect, False)
             else:
@@ -548,6 +556,100 @@ def _warn_about_duplicate_episodes(
                 f"{other.id}, not managed by podsync; if an apply published it twice, remove "
                 "the extra one by hand"
             )
+
+
+REPUBLISHED = "the old version of an episode podsync re-published"
+
+
+def _plan_retired(
+    b: _Builder,
+    show: Show,
+    locked: LockedShow | None,
+    live_eps: Mapping[str, LiveEpisode],
+    claimed: set[str],
+) -> None:
+    """Remove the old versions of re-published episodes that are still live: a re-publish adds
+    the new version first, and the run that did stopped, or failed to remove the old one.
+    The lock records them, so the plan says podsync re-published them, not that someone did."""
+    for episode_id, key in sorted((locked.retired if locked else {}).items()):
+        old = live_eps.get(episode_id)
+        if old is None:
+            continue  # apply forgets the record
+        claimed.add(episode_id)
+        if not b.hold_back(f"remove the old version of episode '{show.key}/{key}'"):
+            b.removals.append(_removal(show, key, old, REPUBLISHED))
+
+
+def _unrecorded_republish(
+    b: _Builder,
+    show: Show,
+    episode: Episode,
+    recorded: LockedEpisode,
+    current: LiveEpisode,
+    live_eps: Mapping[str, LiveEpisode],
+    claimed: set[str],
+) -> LiveEpisode | None:
+    """The new version of a re-publish whose run stopped between adding it and recording it:
+    an unclaimed live episode that is exactly what the manifest asks for (title, description,
+    and the audio podsync has for this source), beside the recorded one that is not."""
+    digest = episode.source.digest
+    if (current.title, current.description) == (episode.title, episode.description) and (
+        recorded.digest == digest
+    ):
+        return None  # nothing to re-publish: another episode like it is someone else's
+    cached = b.lock.audio.get(digest)
+    audio = {cached.mic_id} if cached is not None and cached.succeeded else set()
+    if recorded.digest == digest:
+        audio.add(current.mic_id)
+    for live_episode in live_eps.values():
+        if (
+            live_episode.id not in claimed
+            and live_episode.id != current.id
+            and live_episode.mic_id in audio
+            and (live_episode.title, live_episode.description)
+            == (episode.title, episode.description)
+            and not b.hold_back(f"remove the old version of episode '{show.key}/{episode.key}'")
+        ):
+            return live_episode
+    return None
+
+
+def _finish_republish(
+    b: _Builder,
+    show: Show,
+    episode: Episode,
+    position: int,
+    added: LiveEpisode,
+    old: LiveEpisode,
+) -> None:
+    """Record the new version of an interrupted re-publish and remove the old one."""
+    b.episodes.append(
+        EpisodeChange(
+            "adopt",
+            show.key,
+            episode.key,
+            "re-published by podsync in a run that stopped before recording it",
+            position,
+            added.title,
+            added.description,
+            episode.source.digest,
+            added.id,
+            added.mic_id,
+        )
+    )
+    b.removals.append(_removal(show, episode.key, old, REPUBLISHED))
+
+
+def _removal(show: Show, key: str, live_episode: LiveEpisode, reason: str) -> EpisodeChange:
+    return EpisodeChange(
+        "remove",
+        show.key,
+        key,
+        reason,
+        title=live_episode.title,
+        episode_id=live_episode.id,
+        mic_id=live_episode.mic_id,
+    )
 
 
 def _guard_mass_removal(b: _Builder, show_key: str, live_count: int, safety: Safety) -> None:
@@ -722,8 +824,8 @@ def _republish(
     same_audio: bool,
     protected_by: str | None = None,
 ) -> None:
-    """A replace: remove the live episode, publish the manifest's. `protected_by` names where
-    `protect: true` comes from, if anywhere: then apply refuses it."""
+    """A replace: publish the manifest's episode, then remove the live one. `protected_by`
+    names where `protect: true` comes from, if anywhere: then apply refuses it."""
     if protected_by is not None:
         target = f"episode '{show.key}/{episode.key}'"
         first = (

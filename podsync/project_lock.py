@@ -1,36 +1,40 @@
-"""One apply at a time per project: PROJECT/.podsync/apply.lock, held with filelock.
+"""One apply at a time per project: a kernel lock (flock) on the project directory itself.
 
 Two applies on one project would each plan from the same podsync.lock and account, so both would
 create the same new show, pay for the same audio and publish the same episode. Like Terraform's
 state lock, the second one stops at once with a message saying who holds the lock (or, with a
 timeout, waits for it first).
 
-The lock is the operating system's (flock on Unix, through filelock), so the kernel releases it
-when its holder dies, even by SIGKILL: a crashed apply never blocks the next one. Who holds it is
-recorded beside it in apply.lock.json, only for the message: that file is written after the lock
-is taken and removed before it is released, and nothing is ever decided from it, so a stale or
-missing one is harmless.
+The lock is the operating system's, so the kernel releases it when its holder dies, even by
+SIGKILL: a crashed apply never blocks the next one. It is taken on the project directory, not on
+a file in `.podsync/`: people delete that folder while an apply runs (to reset the local
+emulator, or with `git clean -fdx`), and a lock file deleted and made again is a second lock, so
+a second apply would start beside the first. The directory cannot be replaced under a running
+apply without moving the project away from it. Who holds the lock is recorded in
+.podsync/apply.lock.json, only for the message: that file is written after the lock is taken and
+removed before it is released, and nothing is ever decided from it, so a stale or missing one is
+harmless.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from podsync.errors import PodsyncError
 
 STATE_DIR = ".podsync"
-LOCK_FILE = "apply.lock"
 HOLDER_FILE = "apply.lock.json"
+WAIT_STEP = 0.05  # seconds between attempts while waiting for another holder
 
 
 class ProjectBusy(PodsyncError):
@@ -55,10 +59,6 @@ class Holder:
         return cls(os.getpid(), socket.gethostname(), now, command)
 
 
-def lock_path(project_dir: Path) -> Path:
-    return project_dir / STATE_DIR / LOCK_FILE
-
-
 def holder_path(project_dir: Path) -> Path:
     return project_dir / STATE_DIR / HOLDER_FILE
 
@@ -79,29 +79,44 @@ def hold_project(
         directory.mkdir(exist_ok=True)
     except OSError as exc:
         raise PodsyncError(f"{directory}: cannot create it for the apply lock: {exc}") from None
-    lock = FileLock(lock_path(project_dir))
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if timeout <= 0:
-            raise _busy(project_dir) from None
-        if on_wait is not None:
-            on_wait(f"Waiting up to {timeout:g}s for the lock held by {_describe(project_dir)}...")
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout:
-            raise _busy(project_dir, waited=timeout) from None
+        fd = os.open(project_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
-        raise PodsyncError(f"{lock_path(project_dir)}: cannot take the apply lock: {exc}") from None
-    try:
+        raise PodsyncError(f"{project_dir}: cannot take the apply lock: {exc}") from None
+    try:  # closing the descriptor releases the lock
+        if not _try_lock(fd, project_dir):
+            if timeout <= 0:
+                raise _busy(project_dir)
+            if on_wait is not None:
+                holder = _describe(project_dir)
+                on_wait(f"Waiting up to {timeout:g}s for the lock held by {holder}...")
+            deadline = time.monotonic() + timeout
+            while not _try_lock(fd, project_dir):
+                if time.monotonic() >= deadline:
+                    raise _busy(project_dir, waited=timeout)
+                time.sleep(WAIT_STEP)
         me = Holder.me(command)
-        with contextlib.suppress(OSError):  # the record is for messages only
-            _write_holder(holder_path(project_dir), me)
-        yield me
+        try:
+            with contextlib.suppress(OSError):  # the record is for messages only
+                directory.mkdir(exist_ok=True)
+                _write_holder(holder_path(project_dir), me)
+            yield me
+        finally:
+            with contextlib.suppress(OSError):
+                holder_path(project_dir).unlink()
     finally:
-        with contextlib.suppress(OSError):
-            holder_path(project_dir).unlink()
-        lock.release()
+        os.close(fd)
+
+
+def _try_lock(fd: int, project_dir: Path) -> bool:
+    """Take the lock without waiting; False when another process holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        raise PodsyncError(f"{project_dir}: cannot take the apply lock: {exc}") from None
+    return True
 
 
 def read_holder(project_dir: Path) -> Holder | None:

@@ -12,6 +12,7 @@ document text, so it can be kept as a CI artifact.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,14 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from podsync import __version__
+from podsync.config import CONFIG_NAME
 from podsync.errors import PodsyncError
-from podsync.lock import serialize
+from podsync.lock import LOCK_NAME, serialize
+from podsync.manifest import SHOWS_DIR
 from podsync.model import AUDIO_UNSUCCESSFUL, Desired, Live
 from podsync.render.json import document_checksum, plan_checksum, plan_to_dict
 from podsync.workflow import Planned
 
 SAVED_FORMAT = "podsync-saved-plan"
 SAVED_VERSION = 1
+MAX_SAVED_PLAN_BYTES = 256_000_000  # beyond this a file is not taken for a saved plan
 
 
 class StalePlan(PodsyncError):
@@ -80,6 +84,56 @@ def fingerprints(planned: Planned) -> Fingerprints:
         lock=_digest(serialize(planned.inputs.lock)),
         live=_digest(_live_data(planned.live)),
     )
+
+
+def check_plan_target(path: Path, project: Path, desired: Desired, *, force: bool) -> None:
+    """Refuse a `plan --out` target that is not ours to overwrite, before any request is sent.
+
+    A mistyped `--out podsync.lock` would throw away podsync's memory of what it created and
+    paid for, and `--out shows/tech.yaml` a manifest: those are refused outright. Any other
+    existing file that is not a saved plan needs --force; a saved plan is replaced freely,
+    since making it again is what `plan --out` is for."""
+    try:
+        path.stat()
+    except OSError:
+        return  # nothing there (or nothing readable): writing it says what goes wrong
+    for candidate, what in _project_files(project, desired):
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, candidate):
+                raise PodsyncError(
+                    f"{path} is {what}: `plan --out` never overwrites it, even with --force; "
+                    "save the plan to another file"
+                )
+    if not force and not _is_saved_plan(path):
+        raise PodsyncError(
+            f"{path} exists and is not a saved podsync plan: `plan --out` replaces only a saved "
+            "plan; choose another file, or pass --force to replace it"
+        )
+
+
+def _project_files(project: Path, desired: Desired) -> list[tuple[Path, str]]:
+    """The files podsync reads as its inputs: the lock, podsync.yaml, the show files and the
+    documents they name."""
+    files = [(project / LOCK_NAME, "the lock (podsync.lock)")]
+    files.append((project / CONFIG_NAME, f"a manifest ({CONFIG_NAME})"))
+    with contextlib.suppress(OSError):
+        shows = sorted((project / SHOWS_DIR).iterdir())
+        files += [(p, f"a manifest ({SHOWS_DIR}/{p.name})") for p in shows]
+    for show in desired.shows:
+        for episode in show.episodes:
+            document = episode.source.document
+            if document is not None:
+                files.append((Path(document.path), f"a document ({document.display})"))
+    return files
+
+
+def _is_saved_plan(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            document = json.loads(handle.read(MAX_SAVED_PLAN_BYTES))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and document.get("format") == SAVED_FORMAT
 
 
 def write_saved_plan(

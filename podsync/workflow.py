@@ -17,6 +17,7 @@ from podsync.executor import (
     Outcome,
     PollPolicy,
     Report,
+    forget_retired,
     forget_stale,
     record_protection,
 )
@@ -171,6 +172,7 @@ def prune_lock(planned: Planned) -> None:
     manifests and the account, and record `protect:` changes."""
     store = LockStore(planned.inputs.lock_path, planned.inputs.lock)
     forget_stale(store, planned.plan)
+    forget_retired(store, planned.live)
     record_protection(store, planned.plan)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email.parser
+import hashlib
 import json
 import logging
 import random
@@ -312,7 +313,8 @@ def document_source(tmp_path: Path, topic: str | None) -> tuple[Source, bytes]:
     content = b"%PDF-1.4 fake but bytes are bytes\x00\xff"
     path = tmp_path / "notes.pdf"
     path.write_bytes(content)
-    document = Document(str(path), "docs/notes.pdf", "sha256:x", len(content), "application/pdf")
+    digest = hashlib.sha256(content).hexdigest()
+    document = Document(str(path), "docs/notes.pdf", digest, len(content), "application/pdf")
     return Source(kind="document", document=document, topic=topic), content
 
 
@@ -336,7 +338,7 @@ def test_submit_audio_uploads_a_document_as_multipart(tmp_path: Path, topic: str
 def test_submit_audio_with_an_unreadable_document_says_which(tmp_path: Path) -> None:
     source, _ = document_source(tmp_path, None)
     Path(source.document.path).unlink()  # type: ignore[union-attr]
-    with pytest.raises(PodsyncError, match="cannot read document docs/notes.pdf"):
+    with pytest.raises(PodsyncError, match="document docs/notes.pdf cannot be read"):
         run(Script(ok(QUEUED, 202)), lambda c: c.submit_audio(source, "T"))
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from podsync.emulator import EmulatorServer
+from podsync.emulator.quirks import Quirks
 from podsync.lock import read_lock
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.test_apply import edit, episode
@@ -74,6 +75,8 @@ def test_lock_records_jobs_before_waiting_and_a_rerun_resumes_them(
 
 CRASH_POINTS = [
     ("fresh", "show-created", 1),
+    ("fresh", "audio-sending", 1),
+    ("fresh", "audio-sending", 3),
     ("fresh", "audio-submitted", 1),
     ("fresh", "audio-submitted", 3),
     ("fresh", "audio-recorded", 2),
@@ -85,8 +88,11 @@ CRASH_POINTS = [
     ("fresh", "lock-written-half", 5),
     ("fresh", "lock-renaming", 2),
     ("fresh", "lock-renaming", 8),
-    ("edited", "episode-removed", 1),
-    ("edited", "episode-added", 1),
+    ("edited", "episode-added", 1),  # a re-publish's new version, before the lock knows it
+    ("edited", "episode-retiring", 1),  # ...recorded, the old version retired, not removed
+    ("edited", "episode-removed", 1),  # ...the old version removed, the lock still retires it
+    ("edited", "episode-added", 2),
+    ("edited", "episode-removed", 2),
     ("edited", "audio-submitted", 1),
     ("edited", "lock-renaming", 3),
 ]
@@ -138,6 +144,8 @@ def test_apply_killed_at_any_step_converges_on_rerun_without_duplicates(
     submitted = emulator.stats()["audios"] - jobs_before
     lost = submitted - (len(recorded) - jobs_before)
     assert lost == (1 if point == "audio-submitted" else lost) and lost <= 1
+    if point in ("audio-sending", "audio-submitted"):  # money in flight is on record
+        assert len(read_lock(lock_path).unconfirmed) == 1
     assert not list(project.glob(".podsync.lock.*")) or point.startswith("lock-")
 
     rerun = cli("apply", str(project), "--auto-approve")
@@ -157,6 +165,48 @@ def test_apply_killed_at_any_step_converges_on_rerun_without_duplicates(
     assert len(titles) == len(set(titles)) == 4
     managed = final.shows["tech-weekly"].episodes
     assert {e.episode_id for e in managed.values()} == {str(e["id"]) for e in episodes}
+    assert final.shows["tech-weekly"].retired == {}  # every re-publish finished
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_a_run_stopped_while_post_audios_is_in_flight_makes_the_next_plan_warn(
+    tmp_path: Path, project: Path, stop: signal.Signals
+) -> None:
+    quirks = Quirks(audio_answer_seconds=1.5)  # the job exists (billed) long before its answer
+    with EmulatorServer(tmp_path / "state", job_seconds=0.0, quirks=quirks) as server:
+        emulator = Emulator(server)
+        env = {**os.environ, "ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+        command = [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
+        apply = subprocess.Popen(
+            [*command, "--concurrency=1"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while emulator.stats()["audios"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            apply.send_signal(stop)
+            _, stderr = apply.communicate(timeout=30)
+        finally:
+            apply.kill()
+        assert apply.returncode in (-signal.SIGKILL, 1), stderr
+        assert "Traceback" not in stderr
+        assert emulator.stats()["audios"] == 1  # paid for, and podsync never heard its id
+
+        unconfirmed = read_lock(project / "podsync.lock").unconfirmed
+        assert len(unconfirmed) == 1
+        plan = Cli(emulator)("plan", str(project))
+        assert plan.exit_code == 0, plan.output
+        assert re.search(
+            r"audio for 'tech-weekly/ai-health' was submitted at \S+ but the answer was lost "
+            r"\(POST /audios: podsync stopped before its answer was recorded\); ZenMic cannot "
+            r"list jobs, so if that job was billed, this plan pays for the audio a second time",
+            " ".join(plan.output.split()),
+        ), plan.output
 
 
 def test_ctrl_c_ends_with_the_table_and_a_rerun_picks_up_from_there(
@@ -211,11 +261,11 @@ def test_a_killed_republish_of_an_adopted_episode_is_not_published_twice(
     assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
 
 
-def test_a_lock_that_cannot_be_written_stops_apply_and_names_every_unrecorded_job(
+def test_a_lock_that_cannot_be_written_stops_apply_before_any_audio_is_paid_for(
     emulator: Emulator, project: Path
 ) -> None:
     def small_files() -> None:
-        # the lock takes the show, then the first job's record no longer fits (EFBIG)
+        # the lock takes the show, then the first job's unconfirmed record no longer fits (EFBIG)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (450, 450))
 
@@ -229,10 +279,11 @@ def test_a_lock_that_cannot_be_written_stops_apply_and_names_every_unrecorded_jo
     assert "Traceback" not in stopped.stderr
     assert "Apply interrupted: 1 done" in stopped.stdout
     assert "Error: cannot write" in stopped.stderr
-    named = re.findall(r"job (\w+) for tech-weekly/", stopped.stderr)
-    assert len(named) == emulator.stats()["audios"] > 0  # every paid job is named
+    # The record of money in flight is written before the request: no room for it, no request.
+    assert emulator.stats()["audios"] == 0
+    assert "may be billed" not in stopped.stderr
     assert read_lock(project / "podsync.lock").audio == {}
 
     rerun = Cli(emulator)("apply", str(project), "--auto-approve")
     assert rerun.exit_code == 0, rerun.output
-    assert emulator.stats()["audios"] == 4 + len(named)
+    assert emulator.stats()["audios"] == 4

@@ -17,7 +17,7 @@ from tests.conftest import TEST_KEY, Emulator
 
 
 class AddFails(ZenMicClient):
-    """A client whose episode adds are refused, as by an outage between remove and add."""
+    """A client whose episode adds are refused, as by an outage in the middle of a re-publish."""
 
     async def add_episode(
         self, show_id: str, mic_id: str, title: str, description: str
@@ -36,12 +36,15 @@ async def plan_summary(url: str, project: Path) -> dict[str, dict[str, int]]:
         return (await make_plan(load_inputs(project), client)).plan.summary()
 
 
-def test_republish_interrupted_between_remove_and_add_is_re_added_without_paying(
+def test_a_republish_whose_add_fails_leaves_the_live_episode_and_is_retried_without_paying(
     emulator: Emulator, project: Path
 ) -> None:
     async def scenario() -> None:
         async with ZenMicClient(emulator.url, TEST_KEY) as client:
             assert await apply_with(client, project) == []
+        show_id = read_lock(project / "podsync.lock").shows["tech-weekly"].show_id
+        with emulator.api() as api:
+            live_before = api.get(f"/podcasts/{show_id}/episodes").json()["data"]
         path = project / "shows/tech-weekly.yaml"
         data = yaml.safe_load(path.read_text())
         data["episodes"][0]["title"] = "Episode 1 - AI in the Clinic"
@@ -50,9 +53,12 @@ def test_republish_interrupted_between_remove_and_add_is_re_added_without_paying
             failed = await apply_with(failing, project)
         assert [label for label, _ in failed] == ["episode tech-weekly/ai-health"]
         assert "down for maintenance" in failed[0][1]
+        assert failed[0][1].endswith("; the live episode stays on the feed as it was")
+        with emulator.api() as api:  # the add comes first: nothing was removed
+            assert api.get(f"/podcasts/{show_id}/episodes").json()["data"] == live_before
         assert "ai-health" in read_lock(project / "podsync.lock").shows["tech-weekly"].episodes
         summary = await plan_summary(emulator.url, project)
-        assert summary["episodes"]["add"] == 1
+        assert summary["episodes"]["replace"] == 1
         assert summary["audio"] == {"generate": 0, "reuse": 1}
         async with ZenMicClient(emulator.url, TEST_KEY) as client:
             assert await apply_with(client, project) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from podsync.errors import PlanError
@@ -484,3 +486,40 @@ def test_unmanaged_copies_of_managed_shows_and_episodes_are_named_as_possible_du
         "possible duplicate of show 'tw': live show 'Tech Weekly', id tw-2, not managed by "
         "podsync; if an apply created it twice, delete the extra one by hand",
     ]
+
+
+def test_a_retired_old_version_still_live_is_removed_naming_the_republish() -> None:
+    s = show(episode("a"), episode("b"))
+    lock, live = published(s)
+    old = LiveEpisode("old-a", "mic-a", "An older title", "about a")
+    live = Live((replace(live.shows[0], episodes=(*(live.shows[0].episodes or ()), old)),))
+    lock = lock.with_retired("tw", "old-a", "a").with_retired("tw", "gone", "b")
+    p = plan(Desired((s,)), lock, live)
+    assert [(c.action, c.key, c.episode_id, c.reason) for c in p.episodes] == [
+        ("remove", "a", "old-a", "the old version of an episode podsync re-published")
+    ]
+    assert p.unmanaged == ()  # podsync's own, not someone else's
+    assert not any("outside podsync" in w for w in p.warnings)
+    held = plan(Desired((s,)), lock, live, no_delete=True)
+    assert not held.has_changes
+    assert "remove the old version of episode 'tw/a'" in held.warnings[-1]
+
+
+def test_a_republish_killed_before_its_lock_write_is_finished_not_repeated() -> None:
+    before = show(episode("a"), episode("b"))
+    lock, live = published(before)
+    after = show(episode("a", title="A better title"), episode("b"))
+    added = LiveEpisode("new-a", "mic-a", "A better title", "about a")  # live, not in the lock
+    live = Live((replace(live.shows[0], episodes=(*(live.shows[0].episodes or ()), added)),))
+    p = plan(Desired((after,)), lock, live)
+    assert [(c.action, c.key, c.episode_id) for c in p.episodes] == [
+        ("adopt", "a", "new-a"),
+        ("remove", "a", "0"),
+    ]
+    assert p.audio == ()  # nothing published again, nothing paid
+    # Someone else's episode that differs in audio is not taken for podsync's new version.
+    other = replace(added, mic_id="mic-someone-else")
+    live = Live((replace(live.shows[0], episodes=(*(live.shows[0].episodes or ())[:2], other)),))
+    p = plan(Desired((after,)), lock, live)
+    assert [(c.action, c.key) for c in p.episodes] == [("replace", "a")]
+    assert [u.episode_id for u in p.unmanaged] == ["new-a"]

@@ -4,6 +4,7 @@ with --lock-timeout, and a killed holder never blocks anyone."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,3 +154,24 @@ def test_plan_only_reads_so_it_runs_while_an_apply_holds_the_project(
     with hold_project(project):
         result = cli("plan", str(project))
     assert result.exit_code == 0, result.output
+
+
+def test_deleting_the_state_folder_mid_apply_does_not_let_a_second_apply_start(
+    slow_emulator: Emulator, project: Path
+) -> None:
+    first = podsync(project, slow_emulator, "--poll-interval=0.05")
+    try:
+        wait_for_holder(project, first.pid)
+        shutil.rmtree(project / ".podsync")  # `git clean -fdx`, or resetting the local emulator
+        second = podsync(project, slow_emulator)
+        _, refused = second.communicate(timeout=30)
+        first_out, first_err = first.communicate(timeout=60)
+    finally:
+        first.kill()
+
+    assert second.returncode == 1, refused
+    assert f"another podsync apply is running on {project.resolve()}" in refused
+    assert "Traceback" not in refused
+    assert first.returncode == 0, first_err
+    counts = slow_emulator.stats()
+    assert (counts["shows"], counts["episodes"], counts["audios"]) == (1, 4, 4)  # no duplicate

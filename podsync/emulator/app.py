@@ -271,6 +271,8 @@ class _Api:
                 title, texts = _topic_fields(body).title_and_texts()
         failure = failure_for(texts) or injected_job_failure(request.scope)
         job = self.store.create_audio(title, failure=failure)
+        if self.quirks.audio_answer_seconds:
+            await asyncio.sleep(self.quirks.audio_answer_seconds)
         data = {
             "id": job.id,
             "status": "queued",
@@ -302,7 +304,7 @@ class _Api:
     async def create_show(self, request: Request) -> Response:
         body = await _json_object(request)
         problems: list[str] = []
-        title = _string(body, "title", problems, required=True, limit=MAX_TITLE_CHARS)
+        title = _string(body, "title", problems, required=True, limit=self._title_limit)
         description = _string(body, "description", problems, allow_empty=True) or ""
         _raise_if(problems)
         show = await self._create(lambda: self.store.create_show(title or "", description))
@@ -376,7 +378,7 @@ class _Api:
         body = await _json_object(request)
         problems: list[str] = []
         mic_id = _string(body, "mic_id", problems, required=True, limit=64)
-        title = _string(body, "title", problems, required=True, limit=MAX_TITLE_CHARS)
+        title = _string(body, "title", problems, required=True, limit=self._title_limit)
         description = _string(body, "description", problems, allow_empty=True) or ""
         _raise_if(problems)
         assert mic_id is not None and title is not None
@@ -414,6 +416,10 @@ class _Api:
         task.add_done_callback(self._landing.discard)
         await asyncio.sleep(quirks.slow_create)
         return await asyncio.shield(task)
+
+    @property
+    def _title_limit(self) -> int:
+        return self.quirks.max_title_chars or MAX_TITLE_CHARS
 
     def _deleted(self) -> Response:
         if self.quirks.delete_no_content:

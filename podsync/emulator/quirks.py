@@ -39,6 +39,11 @@ class Quirks:
     # Every GET /audios/{id} answer carries `Retry-After: N` (0 and 86400 included; -1: the
     # emulator's own estimate, sent while the job runs).
     poll_retry_after: int = -1
+    # Titles longer than this many characters are refused with a 400 when a show is created or
+    # an episode added (0: the usual limit, 255).
+    max_title_chars: int = 0
+    # POST /audios answers this many seconds after it has created (and billed) the job.
+    audio_answer_seconds: float = 0.0
 
     # Titles of shows and episodes in every answer, and error messages, carry odd text: a lone
     # surrogate, a bidi override, control characters and a 10,000-character tail (see app.py).
