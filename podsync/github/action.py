@@ -51,6 +51,7 @@ from podsync.github.git_auth import GitAuth
 from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
 from podsync.github.lock_review import (
+    EDITED,
     UNVOUCHED_ADVICE,
     UnverifiedAudio,
     describe,
@@ -179,7 +180,9 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
             head_sha=pull.head_sha,
             previewed=previewed,
         )
-        _comment(runner, pull.number, body, planned.plan.has_changes, options, say, result)
+        # a pull request that only edits the lock changes what later applies do: it is shown too
+        edits = any(warning.startswith(EDITED) for warning in planned.plan.warnings)
+        _comment(runner, pull.number, body, planned.plan.has_changes or edits, options, say, result)
     return result
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from podsync.errors import PodsyncError
-from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
+from podsync.lock import AppliedApproval, CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.model import AUDIO_SUCCEEDED, Live
 from podsync.plan import AudioJob, Plan
 
@@ -49,7 +49,7 @@ class LockEdit:
     """One difference between the base's lock and the pull request's: `what` changed on
     `target` ("show", "show/episode" or an audio digest), from `before` to `after`."""
 
-    kind: str  # "audio", "show", "episode", "unconfirmed"
+    kind: str  # "audio", "show", "episode", "unconfirmed", "applied" (a pull request's number)
     target: str
     what: str  # "added", "removed", or the field that changed
     before: str | None = None
@@ -68,6 +68,9 @@ def lock_edits(base: Lock, head: Lock) -> list[LockEdit]:
             edits += _record_edits("episode", target, old.get(episode), new.get(episode))
     for digest in sorted(set(base.audio) | set(head.audio)):
         edits += _record_edits("audio", digest, base.audio.get(digest), head.audio.get(digest))
+    for number in sorted(set(base.applied) | set(head.applied), key=_numeric):
+        before_record, after_record = base.applied.get(number), head.applied.get(number)
+        edits += _record_edits("applied", number, before_record, after_record)
     for digest in sorted(set(base.unconfirmed) | set(head.unconfirmed)):
         before, after = base.unconfirmed.get(digest), head.unconfirmed.get(digest)
         if before != after:
@@ -81,7 +84,11 @@ def lock_edits(base: Lock, head: Lock) -> list[LockEdit]:
     return edits
 
 
-Record = LockedShow | LockedEpisode | CachedAudio
+Record = LockedShow | LockedEpisode | CachedAudio | AppliedApproval
+
+
+def _numeric(number: str) -> tuple[int, str]:
+    return (int(number), "") if number.isdigit() else (0, number)
 
 
 def _record_edits(
@@ -113,6 +120,8 @@ def _identity(record: Record | None) -> str | None:
         return f"{record.episode_id}, audio {record.mic_id}"
     if isinstance(record, CachedAudio):
         return f"job {record.mic_id}"
+    if isinstance(record, AppliedApproval):
+        return f"checksum {record.checksum}, merge {record.merge_commit[:12]}"
     return None
 
 
@@ -203,6 +212,8 @@ def describe(edits: list[LockEdit], plan: Plan) -> list[str]:
         if edit.kind in ("audio", "unconfirmed"):
             owner = episodes.get(edit.target)
             target = f"{edit.kind} {edit.target[:19]}…" + (f" (episode '{owner}')" if owner else "")
+        elif edit.kind == "applied":  # forged, a later apply is refused; removed, a re-run is not
+            target = f"the record of pull request #{edit.target}'s applied approval"
         else:
             target = f"{edit.kind} '{edit.target}'"
         if edit.what in ("added", "removed"):
