@@ -12,7 +12,7 @@ from podsync.lock import AppliedApproval, Lock
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import PROJECT_DIR, REPO, Sim, git
 from tests.test_github_tip import add_quantum
-from tests.test_github_trust import merge_and_apply, plan_pr
+from tests.test_github_trust import merge_and_apply, plan_pr, quantum_digest
 
 LOCK = f"{PROJECT_DIR}/podsync.lock"
 
@@ -59,3 +59,39 @@ def test_a_pull_request_that_rewrites_the_applied_record_is_flagged_to_the_revie
     edited = f"{EDITED}: the record of pull request #\u2060"  # Markdown: no link to #7
     assert f"{edited}7's applied approval removed: checksum sha256:" in body
     assert f"{edited}10's applied approval added: checksum sha256:{'0' * 64}" in body
+
+
+def test_audio_a_refused_apply_would_not_vouch_for_is_not_laundered_by_the_next_merge(
+    sim: Sim, github: FakeGitHub
+) -> None:
+    """#7 adds an episode and points its audio at another episode's job in the lock by hand:
+    flagged, and its apply refuses. But the merge is on main, lock edit and all, so #8 (any
+    change; here an empty commit) plans from a base that already has it: no warning, and its
+    apply reused the job with no check, publishing the episode with another's audio. Now the
+    refusing apply puts the audio entries #7 set by hand back as they were and commits that."""
+    sim.open_pull_request("add")
+    sim.edit_show(add_quantum)
+    digest = quantum_digest(sim)
+    stolen = ""
+
+    def launder(lock: dict[str, Any]) -> None:
+        nonlocal stolen
+        stolen = lock["shows"]["tech-weekly"]["episodes"]["ai-health"]["mic_id"]
+        lock["audio"][digest] = {"mic_id": stolen, "status": "succeeded"}
+
+    edit_lock(sim, launder)
+    sim.commit("Add a quantum episode (with audio we have)")
+    plan_pr(sim, 7, "add")
+    before = sim.head("main", sim.origin)
+    refused = sim.step("apply", sim.push_event(before, sim.merge(7, "add")))
+    assert refused.exit_code == 1, refused.output
+    assert f"points the audio of episode 'tech-weekly/quantum' at job {stolen}" in refused.output
+    assert digest not in json.loads(sim.origin_file(LOCK))["audio"], "the hand edit undone"
+
+    git(sim.work, "checkout", "--quiet", "-B", "next", "origin/main")
+    git(sim.work, "commit", "--quiet", "--allow-empty", "-m", "Anything at all")
+    plan_pr(sim, 8, "next")
+    assert stolen not in github.bodies(REPO, 8)[0]
+    merge_and_apply(sim, 8, "next")
+    lock = json.loads(sim.origin_file(LOCK))
+    assert lock["shows"]["tech-weekly"]["episodes"]["quantum"]["mic_id"] != stolen

@@ -57,6 +57,7 @@ from podsync.github.lock_review import (
     describe,
     hand_added_audio,
     lock_edits,
+    undo_hand_audio,
     unvouched,
 )
 from podsync.github.push_gate import RewrittenHistory, check_push
@@ -244,7 +245,12 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
                 runner.add_summary(markdown)
             else:
                 unvouched = _unvouched_audio(planned, project, runner)
-                _check_before_apply(review, planned, options, runner, markdown, say, unvouched)
+                try:
+                    _check_before_apply(review, planned, options, runner, markdown, say, unvouched)
+                except UnverifiedAudio:
+                    if options.commit_lock and _undo_hand_audio(planned, project, runner, say):
+                        _commit_lock(runner, options, say, result, start.auth)
+                    raise
                 try:
                     applied = _apply(planned, endpoint, options, say)
                     _record_approval(review, planned, runner, applied, say)
@@ -402,6 +408,26 @@ def _unvouched_audio(planned: Planned, project: Path, runner: Runner) -> list[st
         branched = merge_base(project, merged[0], merged[1]) if len(merged) == 2 else None
         since = commit_time(project, branched) if branched else None
     return unvouched(planned.plan, planned.live, hand_added_audio(base, head), base, since)
+
+
+def _undo_hand_audio(planned: Planned, project: Path, runner: Runner, say: Say) -> bool:
+    """Put back the audio entries the merged pull request set by hand, after a refusal to reuse
+    them; whether the lock changed (to be committed)."""
+    base = lock_at(project, str(runner.event.get("before") or ""))
+    head = lock_at(project, runner.sha)
+    if base is None or head is None:
+        return False
+    path = planned.inputs.lock_path
+    store = LockStore(path, read_lock(path))
+    undone = undo_hand_audio(store.lock, base, head)
+    if undone == store.lock:
+        return False
+    store.save(undone)
+    say(
+        "podsync.lock goes back without the audio entries the pull request set by hand, so that "
+        "no later plan reuses them unchecked."
+    )
+    return True
 
 
 def _plan(inputs: Inputs, endpoint: Endpoint, options: ActionOptions) -> Planned:

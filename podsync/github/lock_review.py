@@ -18,7 +18,7 @@ was, and is no other entry's job in the base lock; otherwise apply refuses befor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from podsync.errors import PodsyncError
@@ -140,6 +140,19 @@ def hand_added_audio(base: Lock, head: Lock) -> dict[str, CachedAudio]:
         for digest, audio in head.audio.items()
         if base.audio.get(digest) is None or base.audio[digest].mic_id != audio.mic_id
     }
+
+
+def undo_hand_audio(lock: Lock, base: Lock, head: Lock) -> Lock:
+    """`lock` with each audio entry the pull request set by hand (`base` -> `head`) as `base`
+    had it: after a refusal the edit must not stay on the branch, where the next pull request's
+    plan would take it for podsync's own record and reuse the job unchecked."""
+    audio = dict(lock.audio)
+    for digest in hand_added_audio(base, head):
+        if digest in base.audio:
+            audio[digest] = base.audio[digest]
+        else:
+            audio.pop(digest, None)
+    return replace(lock, audio=audio)
 
 
 def unvouched(
