@@ -95,3 +95,26 @@ def test_audio_a_refused_apply_would_not_vouch_for_is_not_laundered_by_the_next_
     merge_and_apply(sim, 8, "next")
     lock = json.loads(sim.origin_file(LOCK))
     assert lock["shows"]["tech-weekly"]["episodes"]["quantum"]["mic_id"] != stolen
+
+
+def test_a_hand_set_audio_entry_no_episode_uses_yet_does_not_outlive_the_merge(
+    sim: Sim, github: FakeGitHub
+) -> None:
+    """A pull request repoints the cached audio of an existing, unchanged episode at another
+    episode's job: flagged, but nothing publishes it in that merge, so nothing checked it and
+    it stayed in the lock, for a later pull request (a new episode of the same source, a
+    re-publish) to reuse unchecked. Now an apply keeps only the hand-set entries its own plan
+    used, after the account vouched for them."""
+    original = json.loads((sim.project / "podsync.lock").read_text())
+    episodes = original["shows"]["tech-weekly"]["episodes"]
+    digest, stolen = episodes["privacy"]["digest"], episodes["ai-health"]["mic_id"]
+    assert original["audio"][digest]["mic_id"] != stolen
+    sim.open_pull_request("repoint")
+    edit_lock(sim, lambda lock: lock["audio"][digest].update(mic_id=stolen))
+    sim.commit("Repoint privacy's audio")
+    plan_pr(sim, 7, "repoint")
+    assert "podsync.lock is edited by hand" in github.bodies(REPO, 7)[0]
+    before = sim.head("main", sim.origin)
+    applied = sim.step("apply", sim.push_event(before, sim.merge(7, "repoint")))
+    assert applied.exit_code == 0, applied.output
+    assert json.loads(sim.origin_file(LOCK))["audio"][digest] == original["audio"][digest]

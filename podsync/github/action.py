@@ -242,12 +242,13 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
             _write_outputs(runner, planned, options, checksum)
             if not planned.plan.has_changes:
                 prune_lock(planned)
+                _undo_hand_audio(planned, project, runner, say, _used(planned))
                 runner.add_summary(markdown)
             else:
                 unvouched = _unvouched_audio(planned, project, runner)
                 try:
                     _check_before_apply(review, planned, options, runner, markdown, say, unvouched)
-                except UnverifiedAudio:
+                except PodsyncError:
                     if options.commit_lock and _undo_hand_audio(planned, project, runner, say):
                         _commit_lock(runner, options, say, result, start.auth)
                     raise
@@ -255,6 +256,7 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
                     applied = _apply(planned, endpoint, options, say)
                     _record_approval(review, planned, runner, applied, say)
                 finally:  # whatever happened, the lock records what was done and paid for
+                    _undo_hand_audio(planned, project, runner, say, _used(planned))
                     if options.commit_lock:
                         _commit_lock(runner, options, say, result, start.auth)
                 headline, details = outcome_report(applied.outcome)
@@ -410,22 +412,28 @@ def _unvouched_audio(planned: Planned, project: Path, runner: Runner) -> list[st
     return unvouched(planned.plan, planned.live, hand_added_audio(base, head), base, since)
 
 
-def _undo_hand_audio(planned: Planned, project: Path, runner: Runner, say: Say) -> bool:
-    """Put back the audio entries the merged pull request set by hand, after a refusal to reuse
-    them; whether the lock changed (to be committed)."""
+def _used(planned: Planned) -> frozenset[str]:
+    return frozenset(job.digest for job in planned.plan.audio)
+
+
+def _undo_hand_audio(
+    planned: Planned, project: Path, runner: Runner, say: Say, keep: frozenset[str] = frozenset()
+) -> bool:
+    """Put back the audio entries the merged pull request set by hand, but those in `keep`
+    (see lock_review.undo_hand_audio); whether the lock changed (to be committed)."""
     base = lock_at(project, str(runner.event.get("before") or ""))
     head = lock_at(project, runner.sha)
     if base is None or head is None:
         return False
     path = planned.inputs.lock_path
     store = LockStore(path, read_lock(path))
-    undone = undo_hand_audio(store.lock, base, head)
+    undone = undo_hand_audio(store.lock, base, head, keep)
     if undone == store.lock:
         return False
     store.save(undone)
     say(
-        "podsync.lock goes back without the audio entries the pull request set by hand, so that "
-        "no later plan reuses them unchecked."
+        "podsync.lock goes back without the audio entries the pull request set by hand that "
+        "this apply did not reuse, so that no later plan reuses them unchecked."
     )
     return True
 

@@ -142,16 +142,19 @@ def hand_added_audio(base: Lock, head: Lock) -> dict[str, CachedAudio]:
     }
 
 
-def undo_hand_audio(lock: Lock, base: Lock, head: Lock) -> Lock:
-    """`lock` with each audio entry the pull request set by hand (`base` -> `head`) as `base`
-    had it: after a refusal the edit must not stay on the branch, where the next pull request's
-    plan would take it for podsync's own record and reuse the job unchecked."""
+def undo_hand_audio(lock: Lock, base: Lock, head: Lock, keep: frozenset[str] = frozenset()) -> Lock:
+    """`lock` with each audio entry the pull request set by hand (`base` -> `head`) and that
+    is still as it set it put back as `base` had it, except the digests in `keep` (reused by
+    this apply, after the account vouched for them). An entry left in the lock would be taken
+    by the next pull request's plan for podsync's own record, and reused unchecked."""
     audio = dict(lock.audio)
-    for digest in hand_added_audio(base, head):
+    for digest, entry in hand_added_audio(base, head).items():
+        if digest in keep or audio.get(digest) != entry:
+            continue
         if digest in base.audio:
             audio[digest] = base.audio[digest]
         else:
-            audio.pop(digest, None)
+            del audio[digest]
     return replace(lock, audio=audio)
 
 
