@@ -118,3 +118,26 @@ def test_a_hand_set_audio_entry_no_episode_uses_yet_does_not_outlive_the_merge(
     applied = sim.step("apply", sim.push_event(before, sim.merge(7, "repoint")))
     assert applied.exit_code == 0, applied.output
     assert json.loads(sim.origin_file(LOCK))["audio"][digest] == original["audio"][digest]
+
+
+def test_a_manual_run_on_main_applies_nothing_unreviewed(sim: Sim, github: FakeGitHub) -> None:
+    """`workflow_dispatch` on the default branch (someone added it to the workflow): the push
+    gate lets a run on the default branch through, and the review decides: none."""
+    sim.edit_show(add_quantum)
+    pushed = sim.commit("Add a quantum episode, straight to main")
+    git(sim.work, "push", "--quiet", "origin", "main")
+    account = sim.emulator.account()
+    event = {
+        "ref": "refs/heads/main",
+        "inputs": {},
+        "workflow": ".github/workflows/podsync.yml",
+        "repository": sim.push_event(pushed, pushed)["repository"],
+        "sender": {"login": "alice", "type": "User"},
+    }
+    env: dict[str, str | None] = {"GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_SHA": pushed}
+    run = sim.step("apply", event, env=env)
+    assert run.exit_code == 1, run.output
+    assert "this run was started by a workflow_dispatch event, not by a push" in run.output
+    assert "Nothing was applied" in run.output
+    assert sim.emulator.account() == account
+    assert sim.head("main", sim.origin) == pushed, "nothing committed"
