@@ -7,6 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from podsync.client import ZenMicClient
+from podsync.errors import ApiError
 from podsync.github.lock_review import EDITED, LockEdit, lock_edits
 from podsync.lock import AppliedApproval, Lock
 from tests.fake_github import FakeGitHub
@@ -141,3 +145,40 @@ def test_a_manual_run_on_main_applies_nothing_unreviewed(sim: Sim, github: FakeG
     assert "Nothing was applied" in run.output
     assert sim.emulator.account() == account
     assert sim.head("main", sim.origin) == pushed, "nothing committed"
+
+
+def test_a_partial_apply_is_finished_by_a_new_review_without_paying_twice(
+    sim: Sim, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audio job is paid for, then publishing the episode fails: the approval is spent (a
+    re-run of the job would apply a plan nobody reviewed), the lock records the paid job, and
+    the next reviewed pull request (an empty commit) finishes it reusing that job."""
+    sim.open_pull_request("add")
+    sim.edit_show(add_quantum)
+    sim.commit("Add a quantum episode")
+    plan_pr(sim, 7, "add")
+    before = sim.head("main", sim.origin)
+    event = sim.push_event(before, sim.merge(7, "add"))
+
+    async def refused(*_: Any, **__: Any) -> Any:
+        raise ApiError("POST", "/podcasts/x/episodes", 503, "unavailable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ZenMicClient, "add_episode", refused)
+        failed = sim.step("apply", event)
+    assert failed.exit_code == 1, failed.output
+    audios = sim.emulator.account()["audios"]
+    assert "7" in json.loads(sim.origin_file(LOCK))["applied"]
+
+    git(sim.work, "checkout", "--quiet", "--detach", event["after"])  # the re-run's checkout
+    again = sim.step("apply", event)
+    assert again.exit_code == 1, again.output
+    assert "pull request #7's reviewed plan was already applied" in again.output
+    assert sim.emulator.account()["audios"] == audios
+
+    git(sim.work, "checkout", "--quiet", "-B", "finish", "origin/main")
+    git(sim.work, "commit", "--quiet", "--allow-empty", "-m", "Finish #7")
+    plan_pr(sim, 8, "finish")
+    merge_and_apply(sim, 8, "finish")
+    assert sim.emulator.account()["audios"] == audios, "the paid job reused"
+    assert "quantum" in json.loads(sim.origin_file(LOCK))["shows"]["tech-weekly"]["episodes"]
