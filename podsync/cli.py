@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 import click
 
 from podsync import __version__, safe_text
+from podsync.apply_mutex import hold_project
 from podsync.client import ZenMicClient
-from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
+from podsync.endpoint import Endpoint, api_endpoint, emulator_state_dir
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy, publishing_new_audio
-from podsync.git_base import load_base
+from podsync.git_history import load_base
 from podsync.lock import LOCK_NAME, read_lock
 from podsync.lock_rebuild import (
     Previous,
@@ -33,7 +34,6 @@ from podsync.lock_rebuild import (
 )
 from podsync.model import Desired
 from podsync.plan import counted
-from podsync.project_lock import hold_project
 from podsync.render import FORMATS, render
 from podsync.render.json import plan_checksum
 from podsync.render.text import quote

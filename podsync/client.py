@@ -38,8 +38,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from podsync.connection import shown_url
 from podsync.documents import read_checked
+from podsync.endpoint import shown_url
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import AUDIO_FINISHED, AUDIO_SUCCEEDED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podsync.client import ZenMicClient
-from podsync.connection import Endpoint
+from podsync.endpoint import Endpoint
 from podsync.errors import PodsyncError, UnsafePlan
 from podsync.executor import (
     Executor,

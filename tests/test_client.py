@@ -22,7 +22,7 @@ import vcr
 
 from podsync import client as client_module
 from podsync.client import AudioStatus, ZenMicClient
-from podsync.connection import Endpoint
+from podsync.endpoint import Endpoint
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import Document, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after

@@ -11,7 +11,7 @@ import pytest
 
 from podsync import lock as lock_module
 from podsync.github.comment import previewed_in
-from podsync.github.lock_commit import BOT_EMAIL, BOT_NAME
+from podsync.github.state_commit import BOT_EMAIL, BOT_NAME
 from podsync.lock import Lock, read_lock
 from podsync.manifest import load_project
 from tests.conftest import TEST_KEY

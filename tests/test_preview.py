@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from podsync.apply_mutex import hold_project
 from podsync.client import ZenMicClient
 from podsync.errors import PodsyncError
 from podsync.lock import read_lock
-from podsync.project_lock import hold_project
 from podsync.workflow import audio_pages, load_inputs, make_offline_plan, make_plan, preview
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.test_apply import edit, episode

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from podsync.client import ZenMicClient
-from podsync.connection import Endpoint
 from podsync.emulator import EmulatorServer
 from podsync.emulator.quirks import Quirks
+from podsync.endpoint import Endpoint
 from podsync.errors import ApiError
 from podsync.executor import PollPolicy
 from podsync.lock import read_lock

@@ -28,12 +28,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from podsync.connection import API_KEY_ENV, Endpoint, api_endpoint, local_mode
+from podsync.apply_mutex import hold_project
+from podsync.endpoint import API_KEY_ENV, Endpoint, api_endpoint, local_mode
 from podsync.errors import ManifestError, PodsyncError
 from podsync.executor import Outcome, PollPolicy
-from podsync.git_base import commit_time, load_base, lock_at, merge_base, parents
+from podsync.git_history import commit_time, load_base, lock_at, merge_base, parents
 from podsync.github import preview
 from podsync.github.api import Comment, GitHubApi, GitHubError
+from podsync.github.branch_tip import start_at_tip
 from podsync.github.comment import (
     DEFAULT_AUTHOR,
     EditedByOther,
@@ -48,7 +50,6 @@ from podsync.github.comment import (
     verified_body,
 )
 from podsync.github.git_auth import GitAuth
-from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
 from podsync.github.lock_review import (
     UNVOUCHED_ADVICE,
@@ -61,11 +62,10 @@ from podsync.github.lock_review import (
 from podsync.github.push_gate import RewrittenHistory, check_push
 from podsync.github.review import Review, check_review, find_review, review_checksum, unspent
 from podsync.github.runner import Runner, workflow_command
-from podsync.github.tip import start_at_tip
+from podsync.github.state_commit import commit_lock, commit_message
 from podsync.lock import LOCK_NAME, AppliedApproval, CachedAudio, Lock, LockStore, read_lock
 from podsync.model import Desired
 from podsync.plan import counted
-from podsync.project_lock import hold_project
 from podsync.render import render
 from podsync.render.json import plan_to_dict
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown

@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 
 from podsync.errors import PodsyncError
 from podsync.github.git_auth import NO_AUTH, GitAuth, token_auth
-from podsync.github.lock_commit import Git
 from podsync.github.runner import Runner
+from podsync.github.state_commit import Git
 from podsync.lock import LOCK_NAME
 
 REMOTE = "origin"

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from podsync.errors import PodsyncError
-from podsync.github.lock_commit import Git
 from podsync.github.runner import Runner, workflow_command
+from podsync.github.state_commit import Git
 
 Say = Callable[[str], None]
 _FENCE = re.compile(r"`{3,}")

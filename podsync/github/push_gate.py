@@ -25,8 +25,8 @@ from pathlib import Path
 
 from podsync.errors import PodsyncError
 from podsync.github.git_auth import token_auth
-from podsync.github.lock_commit import Git
 from podsync.github.runner import Runner
+from podsync.github.state_commit import Git
 
 _NO_COMMIT = frozenset("0")
 REMOTE = "origin"
