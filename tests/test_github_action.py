@@ -425,7 +425,7 @@ def test_a_locked_job_the_account_lost_is_previewed_once_and_reused_after(
 ) -> None:
     """main's lock names audio for a source that the account no longer has: the preview pays
     for it once, and the next push and the apply after the merge reuse that job."""
-    from tests.test_github_tip import add_quantum
+    from tests.test_github_branch_tip import add_quantum
 
     sim.edit_show(add_quantum)
     quantum = next(

@@ -20,7 +20,7 @@ from podsync.lock import CachedAudio, Lock, read_lock
 from podsync.manifest import load_project
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import GH_TOKEN, PROJECT_DIR, REPO, Run, Sim, git
-from tests.test_github_tip import add_quantum
+from tests.test_github_branch_tip import add_quantum
 
 PREVIEW: dict[str, str | None] = {"PODSYNC_PREVIEW": "true"}
 MALLORY = {"login": "mallory", "id": 666, "type": "User"}
