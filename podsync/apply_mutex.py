@@ -30,15 +30,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from podsync.errors import PodsyncError
+from podsync.errors import PodsyncError, ProjectBusy
 
 STATE_DIR = ".podsync"
 HOLDER_FILE = "apply.lock.json"
 WAIT_STEP = 0.05  # seconds between attempts while waiting for another holder
-
-
-class ProjectBusy(PodsyncError):
-    """Another podsync process holds the project lock."""
 
 
 @dataclass(frozen=True)

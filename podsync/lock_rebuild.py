@@ -31,9 +31,9 @@ from podsync.executor import adopt_episode, adopt_show
 from podsync.live import read_live
 from podsync.lock import LOCK_NAME, Lock, LockedShow, read_lock, write_lock
 from podsync.model import Desired, LiveShow
+from podsync.operations.steps import Inputs, read_and_plan
 from podsync.plan import counted
 from podsync.safe_text import cut, one_line
-from podsync.workflow import Inputs, make_plan
 
 # How many unmatched live shows the summary lists (each costs a request to count its episodes).
 MAX_CANDIDATES = 20
@@ -149,7 +149,7 @@ async def rebuild_lock(
     previous = previous or Previous(None)
     ids = _known_ids(desired, previous)
     desired, recovered = await _adopt_by_id(desired, client, ids)
-    planned = await make_plan(
+    planned = await read_and_plan(
         Inputs(desired, Lock(), Path(LOCK_NAME)), client, concurrency=concurrency
     )
     lock = Lock()

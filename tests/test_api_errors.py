@@ -11,7 +11,7 @@ from podsync.emulator import EmulatorServer
 from podsync.emulator.faults import Faults
 from podsync.lock import read_lock
 from podsync.manifest import load_project
-from podsync.workflow import Inputs, request_targets
+from podsync.operations import Inputs, request_targets
 from tests.conftest import TEST_KEY, Cli
 
 

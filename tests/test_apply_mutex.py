@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from podsync.apply_mutex import ProjectBusy, hold_project, holder_path, read_holder
+from podsync.apply_mutex import hold_project, holder_path, read_holder
 from podsync.emulator import EmulatorServer
+from podsync.errors import ProjectBusy
 from tests.conftest import TEST_KEY, Cli, Emulator
 
 HOLD_AND_SLEEP = """

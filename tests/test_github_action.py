@@ -297,7 +297,7 @@ def test_the_lock_commit_is_rebased_when_main_moves_during_apply(
     run = sim.step("apply", sim.push_event(before, merged))
     assert run.exit_code == 0, run.output
     # the push landed before the job started: apply moves to the tip (a rebase during the
-    # apply is in tests/test_github_tip.py)
+    # apply is in tests/test_github_branch_tip.py)
     assert f"has moved on to {colleague[:12]}" in run.output
     tip, parent = sim.origin_log()[:2]
     assert tip["author"] == BOT and tip["files"] == f"{PROJECT_DIR}/podsync.lock"

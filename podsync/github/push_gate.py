@@ -23,17 +23,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from podsync.errors import PodsyncError
+from podsync.errors import PodsyncError, RewrittenHistory
 from podsync.github.git_auth import token_auth
 from podsync.github.runner import Runner
 from podsync.github.state_commit import Git
 
 _NO_COMMIT = frozenset("0")
 REMOTE = "origin"
-
-
-class RewrittenHistory(PodsyncError):
-    """The default branch was force-pushed: nothing reviewed covers what it now holds."""
 
 
 @dataclass(frozen=True)

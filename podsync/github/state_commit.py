@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from podsync.errors import PodsyncError
+from podsync.errors import LockConflict, PodsyncError
 from podsync.github.git_auth import NO_AUTH, GitAuth
 
 BOT_NAME = "github-actions[bot]"
@@ -38,10 +38,6 @@ _PUSH_HELP = (
     "token to push to it or pass one that may (github-token); or set commit-lock: false and "
     "commit podsync.lock another way"
 )
-
-
-class LockConflict(PodsyncError):
-    """podsync.lock changed on the branch while this run worked on its own copy."""
 
 
 @dataclass(frozen=True)
