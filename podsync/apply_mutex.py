@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from podsync.errors import PodsyncError, ProjectBusy
+from podsync.errors import ProjectBusy, SetupError
 
 STATE_DIR = ".podsync"
 HOLDER_FILE = "apply.lock.json"
@@ -74,11 +74,11 @@ def hold_project(
     try:
         directory.mkdir(exist_ok=True)
     except OSError as exc:
-        raise PodsyncError(f"{directory}: cannot create it for the apply lock: {exc}") from None
+        raise SetupError(f"{directory}: cannot create it for the apply lock: {exc}") from None
     try:
         fd = os.open(project_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
-        raise PodsyncError(f"{project_dir}: cannot take the apply lock: {exc}") from None
+        raise SetupError(f"{project_dir}: cannot take the apply lock: {exc}") from None
     try:  # closing the descriptor releases the lock
         if not _try_lock(fd, project_dir):
             if timeout <= 0:
@@ -111,7 +111,7 @@ def _try_lock(fd: int, project_dir: Path) -> bool:
     except BlockingIOError:
         return False
     except OSError as exc:
-        raise PodsyncError(f"{project_dir}: cannot take the apply lock: {exc}") from None
+        raise SetupError(f"{project_dir}: cannot take the apply lock: {exc}") from None
     return True
 
 

@@ -1,7 +1,8 @@
-"""The podsync command line: parse options, call into the package, map errors to exit codes.
+"""The podsync command line: parse options, call podsync.operations, format what it returns,
+map errors to exit codes.
 
 Exit codes are decided here and nowhere else: 0 success (or no changes), 1 any error,
-2 changes pending (plan --detailed-exitcode only).
+2 changes pending (plan --detailed-exitcode only); EXIT_CODES maps each error to its code.
 """
 
 from __future__ import annotations
@@ -17,7 +18,24 @@ import click
 
 from podsync import __version__, operations, safe_text
 from podsync.endpoint import emulator_state_dir
-from podsync.errors import ManifestError, PodsyncError
+from podsync.errors import (
+    ApiError,
+    ConfigError,
+    DocumentChanged,
+    EditedByOther,
+    GitError,
+    GitHubError,
+    LockError,
+    ManifestError,
+    NotReviewed,
+    PlanError,
+    PodsyncError,
+    ReviewMismatch,
+    SetupError,
+    StateError,
+    UnsafePlan,
+    UnverifiedAudio,
+)
 from podsync.executor import Outcome, publishing_new_audio
 from podsync.git_history import load_base
 from podsync.lock_rebuild import summary
@@ -28,6 +46,7 @@ from podsync.render import FORMATS, render
 from podsync.render.json import plan_checksum
 from podsync.render.text import quote
 from podsync.saved_plan import (
+    StalePlan,
     check_applicable,
     check_fresh,
     check_plan_target,
@@ -37,6 +56,38 @@ from podsync.saved_plan import (
 from podsync.schema import SCHEMA_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_ERROR = 1
+EXIT_CHANGES = 2  # plan --detailed-exitcode: changes pending
+# Every error exits 1 today; each kind is listed so that giving one its own code is one line.
+EXIT_CODES: dict[type[PodsyncError], int] = {
+    ManifestError: EXIT_ERROR,
+    ConfigError: EXIT_ERROR,
+    SetupError: EXIT_ERROR,
+    GitError: EXIT_ERROR,
+    LockError: EXIT_ERROR,
+    ApiError: EXIT_ERROR,
+    DocumentChanged: EXIT_ERROR,
+    PlanError: EXIT_ERROR,
+    StalePlan: EXIT_ERROR,
+    UnsafePlan: EXIT_ERROR,
+    GitHubError: EXIT_ERROR,
+    EditedByOther: EXIT_ERROR,
+    NotReviewed: EXIT_ERROR,
+    ReviewMismatch: EXIT_ERROR,
+    UnverifiedAudio: EXIT_ERROR,
+    StateError: EXIT_ERROR,
+    PodsyncError: EXIT_ERROR,
+}
+
+
+def exit_code(error: PodsyncError) -> int:
+    """The code of the nearest kind of `error` in EXIT_CODES."""
+    for kind in type(error).__mro__:
+        if kind in EXIT_CODES:
+            return EXIT_CODES[kind]
+    return EXIT_ERROR
+
 
 project_argument = click.argument(
     "project",
@@ -61,13 +112,13 @@ def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
             click.echo(
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was sent.", err=True
             )
-            sys.exit(1)
+            sys.exit(exit_code(exc))
         except PodsyncError as exc:
             _say(f"Error: {exc}", err=True, clean=clean)
-            sys.exit(1)
+            sys.exit(exit_code(exc))
         except KeyboardInterrupt:
             click.echo("\nInterrupted. Run `podsync plan` to see where things stand.", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -130,10 +181,10 @@ class PodsyncGroup(click.Group):
             return super().main(*args, **kwargs)
         except click.ClickException as exc:
             exc.show()
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
         except click.Abort:
             click.echo("Aborted.", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
 
 
 @click.group(cls=PodsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -250,7 +301,7 @@ def plan(
             err=True,
         )
     if detailed_exitcode and planned.plan.has_changes:
-        sys.exit(2)
+        sys.exit(EXIT_CHANGES)
 
 
 def _base(project: Path, ref: str) -> Desired | None:
@@ -336,7 +387,7 @@ def apply(
     inputs = load_inputs(project)
     approved = auto_approve or saved is not None
     if not approved and not sys.stdin.isatty():
-        raise PodsyncError("apply asks for confirmation; without a terminal pass --auto-approve")
+        raise ConfigError("apply asks for confirmation; without a terminal pass --auto-approve")
     colored = use_color(color)
     settings = operations.Settings(
         concurrency=concurrency,
@@ -363,13 +414,13 @@ def apply(
     )
     if not result.approved:
         click.echo("Apply cancelled; nothing was changed.")
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)
     if result.applied is None:
         return
     _report_outcome(result.applied.outcome)
     result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write), after the table
     if not result.applied.outcome.ok:
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)
 
 
 def _confirm(approved: bool) -> Callable[[Planned], bool]:
@@ -405,7 +456,7 @@ def _preview(
         )
         if paid and not approved and not click.confirm("Generate this audio?", default=False):
             click.echo("Preview cancelled; nothing was changed.")
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
         click.echo("")
         return True
 
@@ -427,7 +478,7 @@ def _preview(
             _say(f"  {change.show}/{change.key} {quote(change.title or '')}: {where}")
     _report_outcome(result.outcome, "Preview", "podsync apply --preview")
     if not result.outcome.ok:
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)
 
 
 def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync apply") -> None:
@@ -726,4 +777,4 @@ def _run_action(step: Callable[..., Any], options: dict[str, Any]) -> None:
     for problem in result.problems:
         click.echo(workflow_command("error", problem))
     if not result.ok:
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)

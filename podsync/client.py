@@ -40,7 +40,7 @@ import httpx
 
 from podsync.documents import read_checked
 from podsync.endpoint import shown_url
-from podsync.errors import ApiError, PodsyncError
+from podsync.errors import ApiError, ConfigError
 from podsync.model import AUDIO_FINISHED, AUDIO_SUCCEEDED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
 from podsync.safe_text import cut, valid_unicode
@@ -468,13 +468,11 @@ class ZenMicClient:
     def _checked_key(self) -> str:
         key = self._key.reveal()
         if not key:
-            raise PodsyncError(
+            raise ConfigError(
                 "ZENMIC_API_KEY is not set: export your ZenMic API key to talk to the API"
             )
         if not key.isascii() or not key.isprintable() or " " in key:
-            raise PodsyncError(
-                "ZENMIC_API_KEY contains characters that cannot go in an HTTP header"
-            )
+            raise ConfigError("ZENMIC_API_KEY contains characters that cannot go in an HTTP header")
         return key
 
     def _redact(self, text: str) -> str:

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from podsync.client import ZenMicClient
-from podsync.errors import CorruptLock, LockError, PodsyncError
+from podsync.errors import ConfigError, CorruptLock, LockError, SetupError
 from podsync.executor import adopt_episode, adopt_show
 from podsync.live import read_live
 from podsync.lock import LOCK_NAME, Lock, LockedShow, read_lock, write_lock
@@ -95,7 +95,7 @@ def read_previous(path: Path, *, force: bool) -> Previous:
     if not os.path.lexists(path):
         return Previous(None)
     if not force:
-        raise PodsyncError(
+        raise ConfigError(
             f"{path} reads fine, so there is nothing to rebuild; to replace it anyway with a lock "
             f"rebuilt from the live account, pass --force (it is kept as {LOCK_NAME}.old-<time>)"
         )
@@ -249,11 +249,11 @@ def install_lock(path: Path, lock: Lock, set_aside: str | None) -> Path | None:
         try:
             os.rename(path, kept)
         except OSError as exc:
-            raise PodsyncError(f"{path}: cannot move it aside to {kept.name}: {exc}") from None
+            raise SetupError(f"{path}: cannot move it aside to {kept.name}: {exc}") from None
     try:
         write_lock(path, lock)
     except OSError as exc:
-        raise PodsyncError(f"{path}: cannot write the rebuilt lock: {exc}") from None
+        raise SetupError(f"{path}: cannot write the rebuilt lock: {exc}") from None
     return kept
 
 

@@ -32,6 +32,7 @@ from podsync import operations
 from podsync.endpoint import API_KEY_ENV, local_mode
 from podsync.errors import (
     EditedByOther,
+    GitError,
     GitHubError,
     ManifestError,
     PodsyncError,
@@ -707,7 +708,7 @@ def _commit_lock(
     lock_path = options.project / LOCK_NAME
     try:
         if not branch:
-            raise PodsyncError(
+            raise GitError(
                 f"cannot commit podsync.lock: {runner.ref or 'this run'} is not a branch"
             )
         pushed = commit_lock(

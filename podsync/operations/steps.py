@@ -13,7 +13,7 @@ from pathlib import Path
 
 from podsync.client import ZenMicClient
 from podsync.endpoint import Endpoint
-from podsync.errors import PodsyncError, UnsafePlan
+from podsync.errors import ConfigError, PlanError, PodsyncError, UnsafePlan
 from podsync.executor import (
     Executor,
     Outcome,
@@ -56,7 +56,7 @@ def load_desired(project_dir: Path) -> Desired:
     """The manifests alone, validated; `lock rebuild` needs them when the lock is unreadable."""
     markers = ("shows", "podsync.yaml", LOCK_NAME)
     if not any((project_dir / name).exists() for name in markers):
-        raise PodsyncError(
+        raise ConfigError(
             f"{project_dir} is not a podsync project: it has no shows/ folder, podsync.yaml "
             "or podsync.lock (run podsync in your project folder, or name it: podsync plan DIR)"
         )
@@ -192,7 +192,7 @@ async def generate_audio(
     lock's audio cache, and change nothing else: no show, no episode. The cache is keyed by the
     source, so the apply that follows reuses these jobs and pays for none of them again."""
     if not planned.plan.live_read:
-        raise PodsyncError(
+        raise PlanError(
             "an offline plan cannot be previewed: it did not read the account, so the audio it "
             "would reuse is unconfirmed; plan with an API key"
         )
