@@ -143,7 +143,6 @@ class ZenMicClient:
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.request_count = 0
         self._key = _Secret((api_key or "").strip())
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
         self._origin = _origin(self.base_url)
@@ -357,7 +356,6 @@ class ZenMicClient:
         started = self._clock()
         retry = 0
         while True:
-            self.request_count += 1
             remaining = max(deadline - (self._clock() - started), 0.001)
             attempt = httpx.Timeout(
                 connect=min(limits.connect, remaining),

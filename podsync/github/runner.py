@@ -37,7 +37,6 @@ class PullRequestEvent:
 
     number: int
     head_sha: str
-    head_ref: str
     head_repo: str  # owner/name the head branch lives in (differs from the base for a fork)
     base_sha: str
     base_ref: str
@@ -111,7 +110,6 @@ class Runner:
         return PullRequestEvent(
             number=number,
             head_sha=str(head.get("sha", "")),
-            head_ref=str(head.get("ref", "")),
             head_repo=str((head.get("repo") or {}).get("full_name", "")),
             base_sha=str(base.get("sha", "")),
             base_ref=str(base.get("ref", "")),
