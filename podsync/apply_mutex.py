@@ -39,7 +39,7 @@ WAIT_STEP = 0.05  # seconds between attempts while waiting for another holder
 
 @dataclass(frozen=True)
 class Holder:
-    """Who holds the project lock, as that process recorded it."""
+    """Who holds the apply mutex, as that process recorded it."""
 
     pid: int
     host: str
@@ -67,7 +67,7 @@ def hold_project(
     command: str = "apply",
     on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[Holder]:
-    """Hold the project lock for the block; raise ProjectBusy if another process keeps it for
+    """Hold the apply mutex for the block; raise ProjectBusy if another process keeps it for
     longer than `timeout` seconds (0: do not wait). `command` says what holds it, in others'
     messages; `on_wait` hears once that we wait."""
     directory = project_dir / STATE_DIR

@@ -9,5 +9,5 @@ branch_tip.py   apply from the tip of the branch, or stand down for a later push
 git_auth.py     the github-token for git, through the environment only
 state_commit.py commit podsync.lock back to the branch as the Actions bot
 lock_rescue.py  when the push fails, the new lock goes to the job summary and a file
-action.py       `podsync action plan|apply`: the orchestration
+action.py       `podsync action plan|apply`: GitHub's steps around podsync.operations
 """

@@ -200,7 +200,7 @@ def _plan_pull_request(
         return _plan_with_preview(options, runner, inputs, say, result)
     if options.preview:
         say(workflow_command("notice", "preview runs on pull requests only; skipped"))
-    return _plan(project, inputs, options), {}
+    return operations.plan(project, inputs, concurrency=options.concurrency), {}
 
 
 def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
@@ -399,10 +399,6 @@ def _unvouched_audio(planned: Planned, project: Path, runner: Runner) -> list[st
     return unvouched(planned.plan, planned.live, hand_added_audio(base, head), base, since)
 
 
-def _plan(project: Path, inputs: Inputs, options: ActionOptions) -> Planned:
-    return operations.plan(project, inputs, concurrency=options.concurrency)
-
-
 def _plan_with_preview(
     options: ActionOptions, runner: Runner, inputs: Inputs, say: Say, result: StepResult
 ) -> tuple[Planned, Previewed]:
@@ -420,7 +416,7 @@ def _plan_with_preview(
                 "before anyone reviewed them",
             )
         )
-        return _plan(project, inputs, options), {}
+        return operations.plan(project, inputs, concurrency=options.concurrency), {}
     earlier = _earlier_preview(runner, options, say)
     committed = inputs.lock
 
@@ -453,7 +449,7 @@ def _plan_with_preview(
     final = replace(planned.inputs, lock=preview.seed(committed, kept))
     if final.lock == planned.inputs.lock and not planned.plan.needs_jobs:
         return planned, kept
-    return _plan(project, final, options), kept
+    return operations.plan(project, final, concurrency=options.concurrency), kept
 
 
 def _say_preview(outcome: Outcome, say: Say, result: StepResult) -> None:

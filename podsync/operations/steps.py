@@ -64,7 +64,7 @@ def load_desired(project_dir: Path) -> Desired:
 
 
 def reread_lock(inputs: Inputs) -> Inputs:
-    """The same manifests with the lock as it is now: read again once the project lock is held,
+    """The same manifests with the lock as it is now: read again once the apply mutex is held,
     so that what another apply recorded while this one waited counts."""
     return replace(inputs, lock=read_lock(inputs.lock_path))
 
