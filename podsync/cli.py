@@ -40,7 +40,7 @@ from podsync.executor import Outcome, publishing_new_audio
 from podsync.git_history import load_base
 from podsync.lock_rebuild import summary
 from podsync.model import Desired
-from podsync.operations import Hooks, Planned, Settings, load_inputs, outcome_report
+from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
 from podsync.plan import counted
 from podsync.render import FORMATS, render
 from podsync.render.json import plan_checksum
@@ -389,7 +389,7 @@ def apply(
     if not approved and not sys.stdin.isatty():
         raise ConfigError("apply asks for confirmation; without a terminal pass --auto-approve")
     colored = use_color(color)
-    settings = operations.Settings(
+    settings = Settings(
         concurrency=concurrency,
         lock_timeout=lock_timeout,
         poll_interval=poll_interval,
@@ -435,7 +435,7 @@ def _confirm(approved: bool) -> Callable[[Planned], bool]:
 
 def _preview(
     project: Path,
-    inputs: operations.Inputs,
+    inputs: Inputs,
     settings: Settings,
     shown: Callable[[Planned], None],
     approved: bool,

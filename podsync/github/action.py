@@ -257,7 +257,7 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         """A refusal is in the job summary too, beside the plan it refused."""
         runner.add_summary(f"{markdown}\n**Not applied.**\n\n```\n{exc}\n```\n")
 
-    def applied(planned: Planned, applied: Applied | None) -> None:
+    def after_apply(planned: Planned, applied: Applied | None) -> None:
         try:
             if applied is not None:
                 _say_outcome(applied, say)
@@ -273,7 +273,7 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         shown=shown,
         check=check,
         refused=refused,
-        applied=applied,
+        applied=after_apply,
     )
     ended = operations.apply(project, inputs, _settings(options), hooks)
     if ended.applied is not None:  # apply --auto-approve: approved when the pull request merged
