@@ -347,7 +347,12 @@ class Executor:
                 await self.sleep(settle)
             found = await find()
             if found is not None:
-                self.report(f"  ({what} was created although the API reported a failure)")
+                why = (
+                    "its request got no answer"
+                    if unknown.unanswered
+                    else "the API reported a failure"
+                )
+                self.report(f"  ({what} was created although {why})")
                 return found
             if unknown.unanswered and attempt < CREATE_ATTEMPTS:
                 self.report(
