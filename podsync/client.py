@@ -442,7 +442,9 @@ class ZenMicClient:
                 full,
                 response.status_code,
                 _empty_answer(method, full, response.status_code),
-                outcome_unknown=method == "POST" and full.rstrip("/").endswith("/audios"),
+                # a create answered with an empty 2xx (201 with no body is legal) took effect
+                outcome_unknown=method == "POST"
+                and full.rstrip("/").endswith(("/audios", "/podcasts", "/episodes")),
             )
         try:
             payload = response.json()

@@ -209,6 +209,21 @@ def test_204_deletes_let_remove_and_republish_complete(tmp_path: Path, project: 
         ]
 
 
+def test_creates_answered_201_with_an_empty_body_complete_once(
+    tmp_path: Path, project: Path
+) -> None:
+    """201 Created needs no body; podsync finds what it made in the account rather than failing
+    (and, before, leaving one episode per run behind) or sending the create again."""
+    with served(tmp_path / "state", create_no_content=True) as (emulator, cli):
+        applied = cli("apply", str(project), "--auto-approve")
+        assert applied.exit_code == 0, applied.output
+        assert applied.output.count("the API's answer did not say what it made") == 5
+        assert emulator.account() == {"shows": 1, "episodes": 4, "audios": 4}
+        assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+        lock = read_lock(project / "podsync.lock").shows["tech-weekly"]
+        assert len({e.episode_id for e in lock.episodes.values()}) == 4
+
+
 def test_a_succeeded_job_without_audio_url_is_failed_and_never_published(
     tmp_path: Path, project: Path
 ) -> None:

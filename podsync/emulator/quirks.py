@@ -63,6 +63,9 @@ class Quirks:
     episode_count_skew: int = 0
     # A succeeded job's audio_url is "" (a job that says it is done but has no file).
     empty_audio_url: bool = False
+    # POST /podcasts and POST /podcasts/{id}/episodes answer 201 Created with an empty body
+    # (legal HTTP: the answer need not carry what was made).
+    create_no_content: bool = False
 
     def __post_init__(self) -> None:
         if self.pagination not in PAGINATION_STYLES:
