@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from podsync.emulator.faults import parse_pairs
 from podsync.errors import PodsyncError
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -77,23 +78,8 @@ class Quirks:
     @classmethod
     def parse(cls, spec: str) -> Quirks:
         """``"delete_no_content=true,..."``: comma-separated NAME=VALUE; names may use ``-``."""
-        known = {f.name: f for f in fields(cls)}
-        allowed = ", ".join(known)
-        values: dict[str, Any] = {}
-        for raw in spec.split(","):
-            item = raw.strip()
-            if not item:
-                continue
-            name, sep, text = (part.strip() for part in item.partition("="))
-            name = name.lower().replace("-", "_")
-            if not sep or not name or not text:
-                raise PodsyncError(f"bad quirk {item!r}: write NAME=VALUE (names: {allowed})")
-            if name not in known:
-                raise PodsyncError(f"bad quirk {item!r}: unknown name {name!r} (names: {allowed})")
-            if name in values:
-                raise PodsyncError(f"bad quirk {item!r}: {name} is given twice")
-            values[name] = _value(item, text, getattr(cls, name))
-        return cls(**values)
+        pairs = parse_pairs(spec, [f.name for f in fields(cls)], "quirk")
+        return cls(**{n: _value(item, text, getattr(cls, n)) for n, (item, text) in pairs.items()})
 
     @property
     def active(self) -> bool:
