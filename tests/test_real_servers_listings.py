@@ -224,6 +224,24 @@ def test_creates_answered_201_with_an_empty_body_complete_once(
         assert len({e.episode_id for e in lock.episodes.values()}) == 4
 
 
+def test_an_episode_listing_without_mic_ids_stops_plan_and_lock_rebuild_clearly(
+    tmp_path: Path, project: Path
+) -> None:
+    """Read as "no audio", a missing mic_id made every episode look swapped for other audio
+    (each apply re-published them all, blaming "outside podsync"), and lock rebuild crashed."""
+    with served(tmp_path / "state") as (emulator, cli):
+        assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    with served(tmp_path / "state", listing_without_mic_id=True) as (emulator, cli):
+        account = emulator.account()
+        for command in (("plan",), ("apply", "--auto-approve"), ("lock", "rebuild", "--force")):
+            result = cli(*command, str(project))
+            assert result.exit_code == 1, result.output
+            assert "Traceback" not in result.output
+            assert "/episodes -> 200 (for show " in result.stderr
+            assert "has no mic_id: its audio is unknown" in result.stderr
+        assert emulator.account() == account
+
+
 def test_a_succeeded_job_without_audio_url_is_failed_and_never_published(
     tmp_path: Path, project: Path
 ) -> None:

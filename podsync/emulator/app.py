@@ -332,7 +332,10 @@ class _Api:
 
     async def list_episodes(self, request: Request) -> Response:
         episodes = self.store.list_episodes(request.path_params["show_id"])
-        return self._listing(request, [self._episode_json(e) for e in episodes])
+        items = [self._episode_json(e) for e in episodes]
+        if self.quirks.listing_without_mic_id:
+            items = [{k: v for k, v in item.items() if k != "mic_id"} for item in items]
+        return self._listing(request, items)
 
     def _listing(self, request: Request, items: list[dict[str, Any]]) -> Response:
         """The whole list, or one page of it in the quirks' pagination style."""
