@@ -288,6 +288,51 @@ def test_apply_then_plan_against_a_stdlib_zenmic_written_from_the_api_page(
     assert len(fake.jobs) == 4
 
 
+class _LateListing(ZenMicFake):
+    """Answers a show create 204 with no body, and lists new shows only some reads later (a
+    listing that lags behind writes, as a replicated store's may)."""
+
+    def __init__(self, lag: int) -> None:
+        super().__init__()
+        self.lag = lag
+        self.creates = 0
+
+    def route(
+        self, method: str, route: str, body: dict[str, Any], query: dict[str, list[str]]
+    ) -> tuple[int, Any, int | None]:
+        if (method, route) == ("GET", "/podcasts") and self.lag > 0:
+            self.lag -= 1
+            return 200, [], None
+        status, data, link = super().route(method, route, body, query)
+        if (method, route) == ("POST", "/podcasts"):
+            self.creates += 1
+            return 204, None, None
+        return status, data, link
+
+
+def test_a_create_answered_with_no_body_is_never_sent_again_even_when_not_yet_listed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2xx took effect: when the account does not list it yet, apply stops with the request
+    named rather than create the show a second time, and the next plan adopts it."""
+    monkeypatch.setenv("PODSYNC_TIMEOUT", "settle=0.05")
+    fake = _LateListing(lag=3).start()  # the plan's read, then both looks after the create
+    env = {"ZENMIC_API_URL": fake.url, "ZENMIC_API_KEY": TEST_KEY, "NO_COLOR": "1"}
+    try:
+        applied = CliRunner().invoke(
+            main, ["apply", str(project), "--auto-approve", "--poll-interval=0.05"], env=env
+        )
+        planned = CliRunner().invoke(main, ["plan", str(project)], env=env)
+    finally:
+        fake.stop()
+    assert applied.exit_code == 1, applied.output
+    assert fake.creates == 1
+    assert "POST /api/v2/podcasts -> 204 (for show tech-weekly): the API answered 204 with an " in (
+        applied.output
+    )
+    assert "adopt live show" in planned.output
+
+
 def test_the_listing_quirks_parse_and_refuse_nonsense() -> None:
     assert Quirks.parse("pagination=cursor,page-size=3,empty_audio_url=yes") == Quirks(
         pagination="cursor", page_size=3, empty_audio_url=True
