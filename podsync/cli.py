@@ -561,6 +561,13 @@ def _fault_options(func: F) -> F:
     show_default=True,
     help="How long each audio job takes.",
 )
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="Root of the links it gives out (audio, audio pages, feeds) when clients reach it "
+    "at another address [default: the address it listens on].",
+)
 @_fault_options
 @click.option(
     "--fault-seed",
@@ -583,6 +590,7 @@ def emulator(
     port: int,
     state_dir: Path | None,
     job_seconds: float,
+    public_url: str | None,
     fault_seed: int,
     quirk_specs: tuple[str, ...],
     **fault_settings: float,
@@ -603,6 +611,7 @@ def emulator(
     def ready(url: str) -> None:
         click.echo(f"ZenMic emulator on {url} (state in {directory})")
         click.echo(f"Point podsync at it: ZENMIC_API_URL={url} (any API key is accepted).")
+        click.echo(f"Audio is written to {directory / 'audio'}, feeds to {directory / 'feeds'}.")
         if faults.active:
             click.echo(f"Injecting faults: {faults.describe()}")
         if quirks.active:
@@ -615,6 +624,7 @@ def emulator(
         port=port,
         job_seconds=job_seconds,
         api_key=None,
+        public_url=public_url,
         faults=faults,
         quirks=quirks,
         on_ready=ready,
