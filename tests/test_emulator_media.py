@@ -126,22 +126,27 @@ def test_without_espeak_each_line_is_a_tone_and_the_emulator_says_so_once(
     assert abs(MP3(made.path).info.length - made.seconds) < 0.01
     samples = maker._pcm(lines)
     assert 300 < rms(samples) < 5000  # audible, soft
+    maker.submit("tone3", "Tones", lines, 60)
+    asked = maker.file("tone3")
+    assert asked is not None and abs(MP3(asked.path).info.length - 60) < 3
 
 
 def test_audio_is_bounded_per_job_and_on_disk(tmp_path: Path) -> None:
     lines = [("male", HOST), ("female", GUEST)] * 10
-    maker = AudioMaker(tmp_path, AudioLimits(max_seconds=3, max_disk_bytes=40_000))
+    maker = AudioMaker(tmp_path, AudioLimits(max_seconds=3, max_disk_bytes=25_000))
     for name in ("a", "b", "c"):
         maker.submit(name, name, lines)
     made = [maker.file(name) for name in ("a", "b", "c")]
     assert all(m is not None and m.seconds <= 3.1 for m in made)
     on_disk = sum(p.stat().st_size for p in tmp_path.glob("*.mp3"))
-    assert on_disk <= 40_000 and len(list(tmp_path.glob("*.mp3"))) < 3  # the oldest went
+    assert on_disk <= 25_000 and len(list(tmp_path.glob("*.mp3"))) < 3  # the oldest went
     again = maker.file("a")  # an evicted MP3 is made again from its script
     assert again is not None and again.path.exists()
 
 
-def test_topic_jobs_speak_the_script_that_post_scripts_writes(emulator: Emulator) -> None:
+def test_topic_jobs_speak_the_script_that_post_scripts_writes_for_as_long_as_asked(
+    emulator: Emulator,
+) -> None:
     topic = {"source": "topic", "topic": "Bees in winter", "duration_minutes": 2}
     with emulator.api() as api:
         script = api.post("/scripts", json=topic).json()["data"]
@@ -151,6 +156,8 @@ def test_topic_jobs_speak_the_script_that_post_scripts_writes(emulator: Emulator
     assert spoken is not None and spoken["lines"] == script["dialogue"]
     expected = write_script(topic="Bees in winter", title=None, duration_minutes=2)
     assert [list(line) for line in expected.dialogue] == script["dialogue"]
+    made = maker.file(audio_id)
+    assert made is not None and abs(made.seconds - 120) < 0.05 * 120  # as long as asked
 
 
 def test_links_are_built_from_the_address_the_emulator_serves(tmp_path: Path) -> None:

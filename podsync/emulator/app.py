@@ -294,10 +294,11 @@ class _Api:
 
     async def create_audio(self, request: Request) -> Response:
         lines: list[Line]
+        seconds: float | None = None  # a dialogue lasts as long as it takes to say
         if _media_type(request) in FORM_TYPES:
             wanted = await self._document_form(request)
             title, texts = wanted.title_and_texts()
-            lines = list(wanted.script().dialogue)
+            lines, seconds = list(wanted.script().dialogue), wanted.duration_minutes * 60
         else:
             body = await _json_object(request)
             if "dialogue" in body or body.get("source") == "dialogue":
@@ -306,11 +307,11 @@ class _Api:
             else:
                 wanted = _topic_fields(body)
                 title, texts = wanted.title_and_texts()
-                lines = list(wanted.script().dialogue)
+                lines, seconds = list(wanted.script().dialogue), wanted.duration_minutes * 60
         failure = failure_for(texts) or injected_job_failure(request.scope)
         job = self.store.create_audio(title, failure=failure)
         if failure is None:
-            self.audio.submit(job.id, title, lines)
+            self.audio.submit(job.id, title, lines, seconds)
         if self.quirks.audio_answer_seconds:
             await asyncio.sleep(self.quirks.audio_answer_seconds)
         data = {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import functools
 import json
 import math
 import queue
@@ -40,7 +41,7 @@ _id3: Any = mutagen.id3
 _mp3: Any = mutagen.mp3
 
 SAMPLE_RATE = 22050
-BITRATE_KBPS = 48
+BITRATE_KBPS = 32  # constant: a file's duration is its size over this rate
 ARTIST = "ZenMic emulator"
 VOICES = {"male": "en-us+m3", "female": "en-us+f3"}
 WORDS_PER_SECOND = 2.6  # a tone line lasts about as long as its words would take to say
@@ -96,10 +97,18 @@ class AudioMaker:
         self._queue: queue.Queue[str] = queue.Queue(self.limits.queue_size)
         self._worker: threading.Thread | None = None
 
-    def submit(self, audio_id: str, title: str, lines: Sequence[Line]) -> None:
-        """Record the job's script and queue its synthesis; never waits for it."""
+    def submit(
+        self, audio_id: str, title: str, lines: Sequence[Line], seconds: float | None = None
+    ) -> None:
+        """Record the job's script and queue its synthesis; never waits for it. ``seconds``: the
+        length asked for (a topic's ``duration_minutes``); the lines are then spread over it."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        script = {"title": title, "show": "", "lines": [list(line) for line in lines]}
+        script = {
+            "title": title,
+            "show": "",
+            "lines": [list(line) for line in lines],
+            "seconds": seconds,
+        }
         self._script_path(audio_id).write_text(json.dumps(script), encoding="utf-8")
         if self.espeak is None and not self._told:
             self._told = True
@@ -150,15 +159,16 @@ class AudioMaker:
             except Exception as exc:  # a broken job must not stop the others
                 print(f"the ZenMic emulator could not make {audio_id}: {exc}", file=sys.stderr)
 
-    def _make(self, audio_id: str, script: dict[str, object]) -> None:
-        lines = [(str(s), str(t)) for s, t in script["lines"]]  # type: ignore[attr-defined]
-        pcm = self._pcm(lines)
-        encoder = lameenc.Encoder()
-        encoder.set_bit_rate(BITRATE_KBPS)
-        encoder.set_in_sample_rate(SAMPLE_RATE)
-        encoder.set_channels(1)
-        encoder.set_quality(7)
-        data = bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
+    def _make(self, audio_id: str, script: dict[str, Any]) -> None:
+        lines = [(str(s), str(t)) for s, t in script["lines"]]
+        asked = script.get("seconds")
+        target = min(float(asked), self.limits.max_seconds) if asked else 0.0
+        spoken = [_encode(pcm) for pcm in self._pcm_lines(lines)]
+        # The lines are spread over the length asked for by silence between them; silence is one
+        # encoded second repeated (MP3 segments concatenate), so a long job costs no more CPU.
+        gap = max(0.0, target - sum(map(_seconds, spoken))) / max(1, len(spoken))
+        quiet = _silence() * round(gap / _seconds(_silence()))
+        data = b"".join(segment + quiet for segment in spoken)
         path = self.mp3_path(audio_id)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(data)
@@ -168,17 +178,25 @@ class AudioMaker:
 
     def _pcm(self, lines: Sequence[Line]) -> array.array[int]:
         """16-bit mono samples of every line in turn, cut at the per-job limit."""
-        limit = int(self.limits.max_seconds * SAMPLE_RATE)
-        pause = array.array("h", bytes(2 * int(PAUSE_SECONDS * SAMPLE_RATE)))
         samples = array.array("h")
+        for line in self._pcm_lines(lines):
+            samples.extend(line)
+        return samples
+
+    def _pcm_lines(self, lines: Sequence[Line]) -> list[array.array[int]]:
+        """Each line's samples and a short pause after it, until the per-job limit."""
+        room = int(self.limits.max_seconds * SAMPLE_RATE)
+        pause = array.array("h", bytes(2 * int(PAUSE_SECONDS * SAMPLE_RATE)))
+        made: list[array.array[int]] = []
         for speaker, text in lines:
-            if len(samples) >= limit:
+            if room <= 0:
                 break
             spoken = self._speak(speaker, text) if self.espeak else None
-            samples.extend(spoken if spoken is not None else _tone(speaker, text))
-            samples.extend(pause)
-        del samples[limit:]
-        return samples if samples else pause
+            samples = (spoken if spoken is not None else _tone(speaker, text)) + pause
+            del samples[room:]
+            room -= len(samples)
+            made.append(samples)
+        return made or [pause]
 
     def _speak(self, speaker: str, text: str) -> array.array[int] | None:
         """espeak-ng's samples for one line, or None (a tone instead) if it fails."""
@@ -211,7 +229,7 @@ class AudioMaker:
                 total -= old.stat().st_size
                 old.unlink(missing_ok=True)
 
-    def _script(self, audio_id: str) -> dict[str, object] | None:
+    def _script(self, audio_id: str) -> dict[str, Any] | None:
         try:
             data = json.loads(self._script_path(audio_id).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -238,6 +256,25 @@ def _tone(speaker: str, text: str) -> array.array[int]:
         samples[i] = samples[i] * i // fade
         samples[-1 - i] = samples[-1 - i] * i // fade
     return samples
+
+
+def _encode(samples: array.array[int]) -> bytes:
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(BITRATE_KBPS)
+    encoder.set_in_sample_rate(SAMPLE_RATE)
+    encoder.set_channels(1)
+    encoder.set_quality(7)
+    return bytes(encoder.encode(samples.tobytes()) + encoder.flush())
+
+
+def _seconds(mp3: bytes) -> float:
+    return len(mp3) * 8 / (BITRATE_KBPS * 1000)
+
+
+@functools.lru_cache(maxsize=1)
+def _silence() -> bytes:
+    """About one second of encoded silence, to repeat."""
+    return _encode(array.array("h", bytes(2 * SAMPLE_RATE)))
 
 
 def _tag(path: Path, title: str, show: str) -> None:
