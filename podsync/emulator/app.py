@@ -507,7 +507,9 @@ class _Api:
 
     def _write_feed(self, show_id: str) -> None:
         try:
-            xml = self._feed_xml(show_id, lambda mic_id: self.audio.mp3_path(mic_id).as_uri())
+            xml = self._feed_xml(
+                show_id, lambda mic_id: self.audio.mp3_path(mic_id).resolve().as_uri()
+            )
         except NotFound:
             return
         target = self.store.state_dir / "feeds" / f"{show_id}.xml"
