@@ -64,6 +64,7 @@ class AudioLimits:
     max_seconds: float = 600.0  # audio per job; the rest of a longer script is not spoken
     max_disk_bytes: int = 256 * 1024 * 1024  # all MP3s under state_dir/audio together
     queue_size: int = 64  # jobs waiting for the worker; more are made on demand
+    eager: bool = True  # False: no worker, each MP3 is made when first asked for (test suites)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ class AudioMaker:
         if self.espeak is None and not self._told:
             self._told = True
             self._notice(NEEDS_ESPEAK)
+        if not self.limits.eager:
+            return
         self._start_worker()
         with contextlib.suppress(queue.Full):  # if full: made when first asked for
             self._queue.put_nowait(audio_id)
