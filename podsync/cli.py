@@ -611,11 +611,11 @@ def emulator(
     def ready(url: str) -> None:
         click.echo(f"ZenMic emulator on {url} (state in {directory})")
         click.echo(f"Point podsync at it: ZENMIC_API_URL={url} (any API key is accepted).")
-        click.echo(f"Audio is written to {directory / 'audio'}, feeds to {directory / 'feeds'}.")
         if faults.active:
             click.echo(f"Injecting faults: {faults.describe()}")
         if quirks.active:
             click.echo(f"Quirks: {quirks.describe()}")
+        click.echo(f"Audio is written to {directory / 'audio'}, feeds to {directory / 'feeds'}.")
         click.echo("Ctrl-C stops it.")
 
     serve_forever(

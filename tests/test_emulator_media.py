@@ -85,9 +85,12 @@ def test_espeak_speaks_each_speaker_in_a_distinct_voice(tmp_path: Path) -> None:
     assert pitch(female) > 1.2 * pitch(male)
 
 
-def test_a_dialogue_job_becomes_a_tagged_mp3_made_off_the_request_path(
-    emulator: Emulator,
-) -> None:
+def test_a_dialogue_job_becomes_a_tagged_mp3_made_off_the_request_path(tmp_path: Path) -> None:
+    with EmulatorServer(tmp_path / "state", job_seconds=0) as server:  # the worker, as embedded
+        check_dialogue_job(Emulator(server))
+
+
+def check_dialogue_job(emulator: Emulator) -> None:
     with emulator.api() as api:
         audio_id = api.post("/audios", json=DIALOGUE).json()["data"]["id"]
         mp3_path = emulator.server.store.state_dir / "audio" / f"{audio_id}.mp3"
@@ -246,3 +249,20 @@ def test_the_audio_page_plays_the_mp3_in_a_browser(emulator: Emulator, tmp_path:
     ).stdout
     shown = dom.split('<output id="duration">', 1)[1].split("<", 1)[0]
     assert float(shown) > 0, dom
+
+
+def test_odd_live_text_still_gives_a_well_formed_feed_and_tagged_mp3(emulator: Emulator) -> None:
+    odd = '"\\ud83d \\u001b[31mred\\u0007 \\u202eevil"'  # JSON escapes: lone surrogate, controls
+    headers = {"Content-Type": "application/json"}
+    with emulator.api() as api:
+        dialogue = '{"title": ' + odd + ', "dialogue": [["male", ' + odd + "]]}"
+        audio_id = api.post("/audios", content=dialogue, headers=headers).json()["data"]["id"]
+        show = api.post("/podcasts", content='{"title": ' + odd + "}", headers=headers)
+        show_id = show.json()["data"]["show_id"]
+        episode = '{"mic_id": "' + audio_id + '", "title": ' + odd + "}"
+        added = api.post(f"/podcasts/{show_id}/episodes", content=episode, headers=headers)
+        assert added.status_code == 201, added.text
+    feed = feedparser.parse(httpx.get(show.json()["data"]["feed_url"]).content)
+    assert not feed.bozo and "red" in feed.entries[0].title
+    mp3 = emulator.server.store.state_dir / "audio" / f"{audio_id}.mp3"
+    assert "\ufffd" in EasyID3(mp3)["title"][0]

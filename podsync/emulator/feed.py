@@ -7,6 +7,7 @@ MP3 actually served.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import Callable, Sequence
@@ -18,6 +19,8 @@ from podsync.emulator.speech import ARTIST, AudioFile
 from podsync.emulator.store import EpisodeRecord, ShowRecord
 
 LANGUAGE = "en"
+# What XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): live text may
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 COVER_SIZE = 1400  # the smallest square cover Apple Podcasts accepts
 
 
@@ -33,26 +36,31 @@ def build_feed(
     """The RSS document of ``show``; ``audio_url`` and ``audio_file`` give each episode's MP3."""
     feed = FeedGenerator()
     feed.load_extension("podcast")
-    feed.title(show.title)
-    feed.description(show.description or show.title)
+    feed.title(_xml(show.title))
+    feed.description(_xml(show.description or show.title))
     feed.link(href=feed_url, rel="self")
     feed.language(LANGUAGE)
     feed.author({"name": ARTIST})
-    feed.image(url=cover_url, title=show.title, link=feed_url)
+    feed.image(url=cover_url, title=_xml(show.title), link=feed_url)
     feed.podcast.itunes_author(ARTIST)
     feed.podcast.itunes_image(cover_url)
     feed.podcast.itunes_explicit("no")
     for episode in sorted(episodes, key=lambda e: (e.created_at, e.id)):
         mp3 = audio_file(episode.mic_id)
         entry = feed.add_entry()  # prepends: the last added (newest) comes first
-        entry.title(episode.title)
-        entry.description(episode.description or episode.title)
+        entry.title(_xml(episode.title))
+        entry.description(_xml(episode.description or episode.title))
         entry.guid(f"zenmic-emulator:{show.show_id}:episode:{episode.id}", permalink=False)
         entry.pubDate(datetime.fromtimestamp(episode.created_at, timezone.utc))
         size = mp3.size if mp3 else 0
         entry.enclosure(audio_url(episode.mic_id), str(size), "audio/mpeg")
         entry.podcast.itunes_duration(round(mp3.seconds) if mp3 else 0)
     return bytes(feed.rss_str(pretty=True))
+
+
+def _xml(text: str) -> str:
+    """``text`` as XML can carry it: what XML 1.0 forbids becomes U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def cover_png() -> bytes:

@@ -21,6 +21,7 @@ import functools
 import json
 import math
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,7 @@ NEEDS_ESPEAK = (
 )
 
 Line = tuple[str, str]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ class AudioMaker:
             try:
                 subprocess.run(
                     [self.espeak, "-v", VOICES.get(speaker, VOICES["male"]), "-w", str(wav)],
-                    input=text.encode("utf-8"),
+                    input=plain(text).encode("utf-8"),
                     capture_output=True,
                     timeout=ESPEAK_TIMEOUT,
                     check=True,
@@ -280,7 +282,13 @@ def _silence() -> bytes:
     return _encode(array.array("h", bytes(2 * SAMPLE_RATE)))
 
 
+def plain(text: str) -> str:
+    """``text`` with lone surrogates (which a client may send) as U+FFFD: encodable as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _tag(path: Path, title: str, show: str) -> None:
+    title, show = plain(title), plain(show)
     tags = _id3.ID3()
     tags.add(_id3.TIT2(encoding=3, text=title))
     tags.add(_id3.TPE1(encoding=3, text=ARTIST))
