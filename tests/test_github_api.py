@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from podsync.errors import GitHubError
 from podsync.github import api as api_module
-from podsync.github.api import GitHubApi, GitHubError
+from podsync.github.api import GitHubApi
 from tests.fake_github import FakeGitHub
 
 REPO = "acme/podcasts"

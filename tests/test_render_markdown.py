@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podsync.git_base import load_base
+from podsync.git_history import load_base
 from podsync.lock import Lock, read_lock
 from podsync.manifest import load_project
 from podsync.model import Desired, Document, Episode, Live, Show, Source

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from podsync.apply_mutex import hold_project, holder_path, read_holder
 from podsync.emulator import EmulatorServer
-from podsync.project_lock import ProjectBusy, hold_project, holder_path, read_holder
+from podsync.errors import ProjectBusy
 from tests.conftest import TEST_KEY, Cli, Emulator
 
 HOLD_AND_SLEEP = """
 import sys, time
 from pathlib import Path
-from podsync.project_lock import hold_project
+from podsync.apply_mutex import hold_project
 with hold_project(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(60)
