@@ -576,6 +576,13 @@ def _fault_options(func: F) -> F:
     show_default=True,
     help="How long each audio job takes.",
 )
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="Root of the links it gives out (audio, audio pages, feeds) when clients reach it "
+    "at another address [default: the address it listens on].",
+)
 @_fault_options
 @click.option(
     "--fault-seed",
@@ -598,6 +605,7 @@ def emulator(
     port: int,
     state_dir: Path | None,
     job_seconds: float,
+    public_url: str | None,
     fault_seed: int,
     quirk_specs: tuple[str, ...],
     **fault_settings: float,
@@ -622,6 +630,7 @@ def emulator(
             click.echo(f"Injecting faults: {faults.describe()}")
         if quirks.active:
             click.echo(f"Quirks: {quirks.describe()}")
+        click.echo(f"Audio is written to {directory / 'audio'}, feeds to {directory / 'feeds'}.")
         click.echo("Ctrl-C stops it.")
 
     serve_forever(
@@ -630,6 +639,7 @@ def emulator(
         port=port,
         job_seconds=job_seconds,
         api_key=None,
+        public_url=public_url,
         faults=faults,
         quirks=quirks,
         on_ready=ready,

@@ -68,7 +68,10 @@ def api_endpoint(project_dir: Path) -> Iterator[Endpoint]:
     faults = _faults()
     quirks = _quirks()
     state_dir = emulator_state_dir(project_dir)
-    with EmulatorServer(state_dir, job_seconds=job_seconds, faults=faults, quirks=quirks) as server:
+    # write_files: the audio and feeds stay under .podsync/emulator/ after the server stops
+    with EmulatorServer(
+        state_dir, job_seconds=job_seconds, faults=faults, quirks=quirks, write_files=True
+    ) as server:
         yield Endpoint(server.base_url, key or LOCAL_KEY)
 
 

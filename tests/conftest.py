@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from podsync.cli import main
 from podsync.emulator import EmulatorServer
+from podsync.emulator.speech import AudioLimits
 
 if TYPE_CHECKING:
     from tests.fake_github import FakeGitHub
@@ -47,7 +48,9 @@ class Emulator:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    with EmulatorServer(tmp_path / "emulator-state", job_seconds=0.0) as server:
+    # Audio is made when first asked for, not by the worker: most tests never listen to it.
+    lazy = AudioLimits(eager=False)
+    with EmulatorServer(tmp_path / "emulator-state", job_seconds=0.0, audio_limits=lazy) as server:
         yield Emulator(server)
 
 

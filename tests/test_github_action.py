@@ -320,7 +320,7 @@ def test_preview_links_the_audio_commits_nothing_and_the_merge_pays_nothing_twic
     assert sim.emulator.account()["episodes"] == 4, "and not published"
     assert sim.origin_log("feature")[0]["sha"] == branch_tip, "nothing committed to the branch"
     body = comment_of(github)
-    assert "[listen](https://emulator.zenmic.invalid/audio/" in body
+    assert f"[listen]({sim.emulator.url.removesuffix('/api/v2')}/audio/" in body
     links = body.count("[listen](")
     jobs = previewed_in(body)
     assert len(jobs) == 1 and next(iter(jobs.values())).status == "succeeded"

@@ -5,10 +5,17 @@ Success bodies are ``{"success": true, "data": ...}``; every failure is ``{"succ
 unknown id or route, 405 wrong method, 409 an episode whose audio job has not succeeded, 413 a
 document or body too large, 415 an unsupported document type or request Content-Type.
 
-Public links (``audio_url``, ``audio_page_url``, ``feed_url``) are built from ``public_url``, not
-from the port a request came in on: an in-process emulator picks a new port every run, and links
-that moved with it would look like drift to anything comparing them. The emulator serves those
+Public links (``audio_url``, ``audio_page_url``, ``feed_url``) are built from ``public_url``: the
+address the emulator actually serves on (set by server.py once its socket is bound), unless a
+``--public-url`` says otherwise. Not from each request's Host, so every client sees the same link.
+A link that moves with the port between runs is not drift: podsync's planner never compares these
+URLs with the lock (it keys audio by source digest and episodes by id). The emulator serves those
 paths (``/cdn/<id>.mp3``, ``/cdn/podcast/<show_id>/feed.xml``, ``/audio/<id>``) on its own host.
+
+Audio is real (speech.py: spoken by espeak-ng, or tones without it; MP3 with ID3 tags) and the feed
+is RSS 2.0 with the iTunes namespace (feed.py). With ``write_files`` (local mode and ``podsync
+emulator``), each show's feed is also written to ``state_dir/feeds/<show_id>.xml`` with ``file://``
+enclosures pointing at ``state_dir/audio/<id>.mp3``, so both open without a server.
 
 Outside ``/api/v2`` (no auth, not counted): ``GET /_emulator/stats`` and ``POST /_emulator/reset``.
 
@@ -19,6 +26,7 @@ and network do; the stats count each injected fault under ``faults``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import re
@@ -30,17 +38,21 @@ from typing import Any, TypeVar
 from xml.sax.saxutils import escape
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from podsync.emulator.faults import FaultGate, FaultLog, Faults, injected_job_failure
+from podsync.emulator.feed import build_feed, cover_png
 from podsync.emulator.jobs import Progress, Script, failure_for, progress, write_script
 from podsync.emulator.quirks import Quirks
+from podsync.emulator.speech import AudioLimits, AudioMaker, Line
 from podsync.emulator.store import AudioJob, EpisodeRecord, NotFound, ShowRecord, Store
 from podsync.limits import (
     MAX_DIALOGUE_LINES,
@@ -146,11 +158,18 @@ def create_app(
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
     faults: Faults | None = None,
     quirks: Quirks | None = None,
+    audio_limits: AudioLimits | None = None,
+    write_files: bool = False,
 ) -> Starlette:
-    """The emulator as an ASGI app; ``api_key=None`` accepts any non-empty bearer token."""
+    """The emulator as an ASGI app; ``api_key=None`` accepts any non-empty bearer token.
+
+    Without ``public_url``, links use DEFAULT_PUBLIC_URL until ``serve_links`` names the address
+    the app is served on (server.py does)."""
     faults = faults if faults is not None else Faults()
     quirks = quirks if quirks is not None else Quirks()
     api = _Api(store, (public_url or DEFAULT_PUBLIC_URL).rstrip("/"), max_document_bytes, quirks)
+    api.audio = AudioMaker(store.state_dir / "audio", audio_limits)
+    api.write_files = write_files
     stats = Stats()
     p = API_PREFIX
     routes = [
@@ -168,9 +187,10 @@ def create_app(
         _route(f"{p}/podcasts/{{show_id}}/episodes/{{episode_id:int}}", DELETE=api.delete_episode),
         _route("/cdn/{audio_id}.mp3", GET=api.audio_file),
         _route("/cdn/podcast/{show_id}/feed.xml", GET=api.feed),
+        _route("/cdn/podcast/cover.png", GET=api.cover),
         _route("/audio/{audio_id}", GET=api.audio_page),
         _route("/_emulator/stats", GET=_stats_endpoint(store, stats)),
-        _route("/_emulator/reset", POST=_reset_endpoint(store, stats)),
+        _route("/_emulator/reset", POST=_reset_endpoint(store, stats, api.audio)),
     ]
     app = Starlette(
         routes=routes,
@@ -188,7 +208,16 @@ def create_app(
     app.state.store = store
     app.state.faults = faults
     app.state.quirks = quirks
+    app.state.api = api
     return app
+
+
+def serve_links(app: Starlette, root_url: str) -> None:
+    """Build public links from ``root_url`` (where ``app`` is served), unless a public_url was
+    given to create_app."""
+    api: _Api = app.state.api
+    if api.public_url == DEFAULT_PUBLIC_URL:
+        api.public_url = root_url.rstrip("/")
 
 
 def _route(path: str, **handlers: Endpoint) -> Route:
@@ -238,6 +267,9 @@ class _ApiGate:
 class _Api:
     """The /api/v2 handlers plus the public CDN-like paths, bound to one store."""
 
+    audio: AudioMaker  # the jobs' MP3s (speech.py)
+    write_files: bool  # also write each show's feed under state_dir/feeds/
+
     def __init__(
         self, store: Store, public_url: str, max_document_bytes: int, quirks: Quirks
     ) -> None:
@@ -261,16 +293,25 @@ class _Api:
         return _ok(data)
 
     async def create_audio(self, request: Request) -> Response:
+        lines: list[Line]
+        seconds: float | None = None  # a dialogue lasts as long as it takes to say
         if _media_type(request) in FORM_TYPES:
-            title, texts = (await self._document_form(request)).title_and_texts()
+            wanted = await self._document_form(request)
+            title, texts = wanted.title_and_texts()
+            lines, seconds = list(wanted.script().dialogue), wanted.duration_minutes * 60
         else:
             body = await _json_object(request)
             if "dialogue" in body or body.get("source") == "dialogue":
                 title, texts = _dialogue_fields(body)
+                lines = [(str(s), str(t)) for s, t in body["dialogue"]]
             else:
-                title, texts = _topic_fields(body).title_and_texts()
+                wanted = _topic_fields(body)
+                title, texts = wanted.title_and_texts()
+                lines, seconds = list(wanted.script().dialogue), wanted.duration_minutes * 60
         failure = failure_for(texts) or injected_job_failure(request.scope)
         job = self.store.create_audio(title, failure=failure)
+        if failure is None:
+            self.audio.submit(job.id, title, lines, seconds)
         if self.quirks.audio_answer_seconds:
             await asyncio.sleep(self.quirks.audio_answer_seconds)
         data = {
@@ -324,10 +365,13 @@ class _Api:
             problems.append("send at least one of title, description")
         _raise_if(problems)
         show = self.store.update_show(show_id, title=title, description=description)
-        return _ok(self._show_json(show))
+        return _ok(self._show_json(show), background=self._feed_file(show_id))
 
     async def delete_show(self, request: Request) -> Response:
-        self.store.delete_show(request.path_params["show_id"])
+        show_id = request.path_params["show_id"]
+        self.store.delete_show(show_id)
+        if self.write_files:
+            (self.store.state_dir / "feeds" / f"{show_id}.xml").unlink(missing_ok=True)
         return self._deleted()
 
     async def list_episodes(self, request: Request) -> Response:
@@ -395,12 +439,15 @@ class _Api:
                 show_id, mic_id=mic_id, title=title, description=description
             )
         )
-        return self._created(self._episode_json(episode))
+        self.audio.set_show(mic_id, self.store.get_show(show_id).title)
+        return self._created(self._episode_json(episode), background=self._feed_file(show_id))
 
     async def delete_episode(self, request: Request) -> Response:
         params = request.path_params
         self.store.delete_episode(params["show_id"], params["episode_id"])
-        return self._deleted()
+        response = self._deleted()
+        response.background = self._feed_file(params["show_id"])
+        return response
 
     async def _create(self, effect: Callable[[], T]) -> T:
         """Make a create take effect and answer as late as the quirks say. The effect runs in
@@ -424,10 +471,10 @@ class _Api:
     def _title_limit(self) -> int:
         return self.quirks.max_title_chars or MAX_TITLE_CHARS
 
-    def _created(self, data: dict[str, Any]) -> Response:
+    def _created(self, data: dict[str, Any], background: BackgroundTask | None = None) -> Response:
         if self.quirks.create_no_content:
-            return Response(status_code=201)
-        return _ok(data, status=201)
+            return Response(status_code=201, background=background)
+        return _ok(data, status=201, background=background)
 
     def _deleted(self) -> Response:
         if self.quirks.delete_no_content:
@@ -438,31 +485,55 @@ class _Api:
         job = self.store.get_audio(request.path_params["audio_id"])
         if self._progress(job).status != "succeeded":
             raise NotFound(f"audio not ready: {job.id}")
-        return Response(_SILENT_MP3, media_type="audio/mpeg")
+        mp3 = await run_in_threadpool(self.audio.file, job.id)
+        if mp3 is None:  # a job from before the emulator kept scripts
+            raise NotFound(f"audio file missing: {job.id}")
+        return FileResponse(mp3.path, media_type="audio/mpeg")
 
     async def feed(self, request: Request) -> Response:
         show = self.store.get_show(request.path_params["show_id"])
-        items = "".join(
-            f"<item><title>{escape(e.title)}</title><description>{escape(e.description)}"
-            f'</description><guid isPermaLink="false">{e.id}</guid>'
-            f'<enclosure url="{escape(self._audio_url(e.mic_id))}" type="audio/mpeg" '
-            f'length="{len(_SILENT_MP3)}"/></item>'
-            for e in self.store.list_episodes(show.show_id)
-        )
-        xml = (
-            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>{escape(show.title)}</title><description>{escape(show.description)}"
-            f"</description>{items}</channel></rss>"
-        )
+        xml = await run_in_threadpool(self._feed_xml, show.show_id, self._audio_url)
         return Response(xml, media_type="application/rss+xml")
+
+    async def cover(self, request: Request) -> Response:
+        return Response(_cover(), media_type="image/png")
+
+    def _feed_xml(self, show_id: str, audio_url: Callable[[str], str]) -> bytes:
+        show = self.store.get_show(show_id)
+        return build_feed(
+            show,
+            self.store.list_episodes(show_id),
+            feed_url=self._feed_url(show_id),
+            cover_url=f"{self.public_url}/cdn/podcast/cover.png",
+            audio_url=audio_url,
+            audio_file=self.audio.file,
+        )
+
+    def _feed_file(self, show_id: str) -> BackgroundTask | None:
+        """With ``write_files``: rewrite the show's feed file once the answer is sent."""
+        return BackgroundTask(self._write_feed, show_id) if self.write_files else None
+
+    def _write_feed(self, show_id: str) -> None:
+        try:
+            xml = self._feed_xml(
+                show_id, lambda mic_id: self.audio.mp3_path(mic_id).resolve().as_uri()
+            )
+        except NotFound:
+            return
+        target = self.store.state_dir / "feeds" / f"{show_id}.xml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(xml)
+        tmp.replace(target)
 
     async def audio_page(self, request: Request) -> Response:
         job = self.store.get_audio(request.path_params["audio_id"])
         status = self._progress(job).status
-        player = (
-            f'<audio controls src="/cdn/{job.id}.mp3"></audio>' if status == "succeeded" else ""
+        player = _PLAYER.format(src=f"/cdn/{job.id}.mp3") if status == "succeeded" else ""
+        return HTMLResponse(
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(job.title)}</title>"
+            f"</head><body><h1>{escape(job.title)}</h1><p>{status}</p>{player}</body></html>"
         )
-        return HTMLResponse(f"<h1>{escape(job.title)}</h1><p>{status}</p>{player}")
 
     async def _document_form(self, request: Request) -> _ScriptRequest:
         """Validate a multipart upload: a ``document`` file plus optional text fields."""
@@ -515,6 +586,9 @@ class _Api:
     def _audio_url(self, audio_id: str) -> str:
         return f"{self.public_url}/cdn/{audio_id}.mp3"
 
+    def _feed_url(self, show_id: str) -> str:
+        return f"{self.public_url}/cdn/podcast/{show_id}/feed.xml"
+
     def _odd(self, text: str) -> str:
         return text + ODD_TEXT if self.quirks.odd_text else text
 
@@ -526,7 +600,7 @@ class _Api:
             "description": show.description,
             "episode_count": self.store.episode_count(show.show_id)
             + self.quirks.episode_count_skew,
-            "feed_url": f"{self.public_url}/cdn/podcast/{show.show_id}/feed.xml",
+            "feed_url": self._feed_url(show.show_id),
             "created_at": _plain_time(show.created_at),
         }
 
@@ -667,8 +741,15 @@ class _Json(JSONResponse):
             return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
-def _ok(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return _Json({"success": True, "data": data}, status_code=status, headers=headers)
+def _ok(
+    data: Any,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    background: BackgroundTask | None = None,
+) -> JSONResponse:
+    body = {"success": True, "data": data}
+    return _Json(body, status_code=status, headers=headers, background=background)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -699,9 +780,10 @@ def _stats_endpoint(store: Store, stats: Stats) -> Any:
     return endpoint
 
 
-def _reset_endpoint(store: Store, stats: Stats) -> Any:
+def _reset_endpoint(store: Store, stats: Stats, audio: AudioMaker) -> Any:
     async def endpoint(request: Request) -> Response:
         store.reset()
+        audio.clear()
         stats.requests = 0
         stats.faults.reset()
         return _ok({"reset": True})
@@ -721,10 +803,18 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size} bytes"
 
 
-def _silent_mp3(frames: int = 38) -> bytes:
-    """About one second of MPEG-1 Layer III silence (128 kbit/s, 44.1 kHz) for the CDN path."""
-    header = bytes([0xFF, 0xFB, 0x90, 0x64])
-    return (header + bytes(413)) * frames
+# The page's player; the script writes the loaded duration into the page, for people and tests.
+_PLAYER = (
+    '<audio id="player" controls preload="metadata" src="{src}"></audio>'
+    '<p>Duration: <output id="duration">loading</output> s</p>'
+    "<script>const a = document.getElementById('player');"
+    "a.addEventListener('loadedmetadata', () => "
+    "{{ document.getElementById('duration').textContent = a.duration.toFixed(1); }});"
+    "a.addEventListener('error', () => "
+    "{{ document.getElementById('duration').textContent = 'error'; }});</script>"
+)
 
 
-_SILENT_MP3 = _silent_mp3()
+@functools.lru_cache(maxsize=1)
+def _cover() -> bytes:
+    return cover_png()

@@ -10,10 +10,11 @@ from types import TracebackType
 
 import uvicorn
 
-from podsync.emulator.app import API_PREFIX, MAX_DOCUMENT_BYTES, create_app
+from podsync.emulator.app import API_PREFIX, MAX_DOCUMENT_BYTES, create_app, serve_links
 from podsync.emulator.background import BackgroundServer, listen, root_url, uvicorn_config
 from podsync.emulator.faults import Faults
 from podsync.emulator.quirks import Quirks
+from podsync.emulator.speech import AudioLimits
 from podsync.emulator.store import Store
 
 NAME = "the ZenMic emulator"
@@ -34,6 +35,8 @@ class EmulatorServer:
         max_document_bytes: int = MAX_DOCUMENT_BYTES,
         faults: Faults | None = None,
         quirks: Quirks | None = None,
+        audio_limits: AudioLimits | None = None,
+        write_files: bool = False,
     ) -> None:
         self.store = Store(Path(state_dir), job_seconds=job_seconds)
         self.app = create_app(
@@ -43,6 +46,8 @@ class EmulatorServer:
             max_document_bytes=max_document_bytes,
             faults=faults,
             quirks=quirks,
+            audio_limits=audio_limits,
+            write_files=write_files,
         )
         self._background = BackgroundServer(self.app, name=NAME, host=host, port=port)
         self.host = host
@@ -64,7 +69,9 @@ class EmulatorServer:
         """Listen, serve on a daemon thread, and return the base URL once requests are answered."""
         if self._background.running:
             raise RuntimeError("the emulator is already running")
-        self.base_url = self._background.start() + API_PREFIX
+        root = self._background.start()
+        serve_links(self.app, root)
+        self.base_url = root + API_PREFIX
         return self.base_url
 
     def stop(self) -> None:
@@ -96,6 +103,7 @@ def serve_forever(
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
     faults: Faults | None = None,
     quirks: Quirks | None = None,
+    audio_limits: AudioLimits | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve in the foreground until Ctrl-C (or SIGTERM); ``on_ready`` gets the base URL once the
@@ -108,11 +116,15 @@ def serve_forever(
         max_document_bytes=max_document_bytes,
         faults=faults,
         quirks=quirks,
+        audio_limits=audio_limits,
+        write_files=True,
     )
     sock = listen(host, port, NAME)
     try:
+        root = root_url(host, sock.getsockname()[1])
+        serve_links(app, root)
         if on_ready is not None:
-            on_ready(root_url(host, sock.getsockname()[1]) + API_PREFIX)
+            on_ready(root + API_PREFIX)
         uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
