@@ -33,9 +33,9 @@ from podsync.lock_rebuild import (
 )
 from podsync.model import Desired
 from podsync.plan import counted
+from podsync.plan_file import plan_checksum
 from podsync.project_lock import hold_project
 from podsync.render import FORMATS, render
-from podsync.render.json import plan_checksum
 from podsync.render.text import quote
 from podsync.saved_plan import (
     check_applicable,

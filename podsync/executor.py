@@ -32,6 +32,7 @@ from podsync.lock import (
 )
 from podsync.model import Live, LiveEpisode, LiveShow
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, counted
+from podsync.render.phrases import show_reason
 
 Report = Callable[[str], None]
 T = TypeVar("T")
@@ -296,7 +297,7 @@ class Executor:
                 lock = lock.with_show(
                     change.key, replace(recorded, title=live.title, description=live.description)
                 )
-                self.report(f"~ updated {label} ({change.reason})")
+                self.report(f"~ updated {label} ({show_reason(change.reason)})")
         except ApiError as exc:
             self._fail(label, exc.for_target(label))
             self._broken_shows[change.key] = label

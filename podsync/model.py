@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SourceKind = Literal["topic", "document", "dialogue"]
-Speaker = Literal["male", "female"]
 
 AUDIO_SUCCEEDED = "succeeded"
 AUDIO_MISSING = "missing"  # podsync's own word: the account answered 404 for the job

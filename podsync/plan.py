@@ -6,7 +6,9 @@ reads is what apply does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Literal
 
 from podsync.model import Source
@@ -14,7 +16,85 @@ from podsync.model import Source
 ShowAction = Literal["create", "update", "delete", "adopt"]
 AudioAction = Literal["generate", "resume", "reuse"]
 EpisodeAction = Literal["add", "replace", "remove", "adopt"]
-GuardKind = Literal["protected", "mass-removal", "destroy"]
+
+
+class Reason(str, Enum):
+    """Why a change is in the plan: a stable code that JSON carries and the checksum covers;
+    render/phrases.py says it in words."""
+
+    NEW = "new"
+    SOURCE_CHANGED = "source_changed"
+    TITLE_CHANGED = "title_changed"
+    DESCRIPTION_CHANGED = "description_changed"
+    TITLE_AND_DESCRIPTION_CHANGED = "title_and_description_changed"
+    TITLE_DIFFERS = "title_differs"  # no record of what podsync applied: the live value differs
+    DESCRIPTION_DIFFERS = "description_differs"
+    TITLE_AND_DESCRIPTION_DIFFER = "title_and_description_differ"
+    DRIFT_CHANGED = "drift_changed"  # edited outside podsync; the manifest still says the same
+    DRIFT_AUDIO_SWAPPED = "drift_audio_swapped"
+    DRIFT_REMOVED = "drift_removed"  # an episode removed outside podsync
+    DRIFT_DELETED = "drift_deleted"  # a show deleted outside podsync
+    RENAMED = "renamed"  # the key changed in the manifest; `renamed_from` names the old one
+    REMOVED_FROM_MANIFEST = "removed_from_manifest"
+    REPUBLISHED_OLD_VERSION = "republished_old_version"
+    REPUBLISH_UNRECORDED = "republish_unrecorded"  # a run stopped before recording its add
+    SAME_TITLE = "same_title"  # a live show or episode has this title: adopted as it is
+    SHOW_ID_SET = "show_id_set"
+    AUDIO_NOT_CACHED = "audio_not_cached"  # generate: a new paid job
+    AUDIO_SUBMITTED = "audio_submitted"  # resume: an earlier run submitted it
+    AUDIO_CACHED = "audio_cached"  # reuse: finished audio in the cache
+
+
+AUDIO_REASONS: dict[AudioAction, Reason] = {
+    "generate": Reason.AUDIO_NOT_CACHED,
+    "resume": Reason.AUDIO_SUBMITTED,
+    "reuse": Reason.AUDIO_CACHED,
+}
+
+
+class WarningCode(str, Enum):
+    """What a reviewer should know about a plan, as a stable code (podsync.yaml may
+    acknowledge one per show); render/phrases.py says it in words from its params."""
+
+    UNCONFIRMED_AUDIO = "unconfirmed_audio"
+    HELD_BACK = "held_back"  # --no-delete left out changes that remove something live
+    SHOW_LEFT_BEHIND = "show_left_behind"
+    SHOW_NOT_READ = "show_not_read"
+    RENAME_HINT = "rename_hint"
+    DUPLICATE_SHOW = "duplicate_show"
+    DUPLICATE_EPISODE = "duplicate_episode"
+    SAFETY_LOOSENED = "safety_loosened"
+    FEED_ORDER = "feed_order"
+    LOCK_EDITED = "lock_edited"
+    LOCK_NOT_COMPARED = "lock_not_compared"
+    AUDIO_UNVOUCHED = "audio_unvouched"
+
+
+@dataclass(frozen=True)
+class Warning:  # noqa: A001 - the plan's vocabulary; builtins.Warning is not used here
+    """Something a reviewer should know about the plan; `params` are plain JSON values."""
+
+    code: WarningCode
+    show: str | None = None
+    episode: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+class GuardCode(str, Enum):
+    """Why apply refuses a plan, as a stable code; the flag that lifts it follows from it."""
+
+    DESTROY = "destroy"  # a show would be deleted
+    MASS_REMOVAL = "mass_removal"  # more than the safety share of a show's episodes removed
+    PROTECTED_SHOW = "protected_show"  # a protected show would be deleted
+    PROTECTED_EPISODES = "protected_episodes"  # deleting a show removes protected episodes
+    PROTECTED_REMOVED = "protected_removed"  # a protected episode left the manifest
+    PROTECTED_REPUBLISH = "protected_republish"  # a protected episode would be re-published
+
+
+GUARD_FLAGS: dict[GuardCode, str] = {
+    GuardCode.DESTROY: "--allow-destroy",
+    GuardCode.MASS_REMOVAL: "--allow-mass-removal",
+}
 
 
 @dataclass(frozen=True)
@@ -22,7 +102,7 @@ class ShowChange:
     action: ShowAction
     key: str
     show_id: str | None  # None until created
-    reason: str
+    reason: Reason
     title: str | None = None  # desired values (None for delete)
     description: str | None = None
     before: dict[str, str] | None = None  # live values that change, for update/delete
@@ -51,7 +131,7 @@ class EpisodeChange:
     action: EpisodeAction
     show: str
     key: str
-    reason: str
+    reason: Reason
     position: int = 0  # index in the manifest, the publishing order
     title: str | None = None
     description: str | None = None
@@ -73,15 +153,19 @@ class Unmanaged:
 
 @dataclass(frozen=True)
 class Guard:
-    """A reason apply refuses this plan. The plan is still made and shown in full, with the
-    message among its warnings, so a reviewer sees why; only apply refuses it, before any
-    change. `flag` is the apply option that lifts the guard; None means none does (a
-    protected show or episode: set `protect: false` and apply first)."""
+    """A reason apply refuses this plan. The plan is still made and shown in full, the guards
+    leading its warnings, so a reviewer sees why; only apply refuses it, before any change."""
 
-    kind: GuardKind
-    target: str  # "show 'x'" or "episode 'x/y'"
-    message: str
-    flag: str | None = None
+    code: GuardCode
+    show: str
+    episode: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def flag(self) -> str | None:
+        """The apply option that lifts the guard; None when none does (a protected show or
+        episode: set `protect: false` and apply first)."""
+        return GUARD_FLAGS.get(self.code)
 
 
 @dataclass(frozen=True)
@@ -103,7 +187,7 @@ class Plan:
     audio: tuple[AudioJob, ...] = ()
     episodes: tuple[EpisodeChange, ...] = ()
     unmanaged: tuple[Unmanaged, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Warning, ...] = field(default=())
     live_read: bool = True
     # lock entries (show key, episode key or None) gone from both the manifests and the account:
     # apply drops them from the lock, with no request

@@ -27,6 +27,7 @@ from podsync.manifest import load_project
 from podsync.model import AUDIO_SUCCEEDED, Desired, Live, LiveShow
 from podsync.plan import Plan
 from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
+from podsync.render.phrases import guard_text
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def check_safe(
     }
     refused = proposed.refused(frozenset(allowed))
     if refused:
-        raise UnsafePlan([g.message for g in refused])
+        raise UnsafePlan([guard_text(g) for g in refused])
 
 
 async def execute(

@@ -173,8 +173,8 @@ def test_a_duplicate_made_anyway_is_a_warning_with_its_id_in_the_next_plan(
     )
     as_json = run_cli(emulator, "", "plan", str(project), "--format", "json")
     warnings = json.loads(as_json.output)["warnings"]
-    assert sum("possible duplicate" in w for w in warnings) == 2
-    assert any(str(episode["id"]) in w for w in warnings)
+    assert sorted(w["code"] for w in warnings) == ["duplicate_episode", "duplicate_show"]
+    assert any(w["params"].get("episode_id") == str(episode["id"]) for w in warnings)
 
 
 # --- point 5: polling bounded both ways, by wall time, and never silent -----------------------

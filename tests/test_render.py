@@ -11,7 +11,18 @@ import jsonschema
 import pytest
 
 from podsync.model import Document, Source
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
+from podsync.plan import (
+    AudioJob,
+    EpisodeChange,
+    Guard,
+    GuardCode,
+    Plan,
+    Reason,
+    ShowChange,
+    Unmanaged,
+    Warning,
+    WarningCode,
+)
 from podsync.render import FORMATS, plan_to_dict, render
 
 SCHEMA = json.loads(
@@ -36,19 +47,29 @@ DIALOGUE = Source("dialogue", dialogue=(("female", "Welcome back."), ("male", "G
 REPUBLISHED = Source("topic", topic="Moon phases", duration_minutes=5)
 
 
+DUPLICATE = Warning(
+    WarningCode.DUPLICATE_EPISODE,
+    "daily",
+    None,
+    {"title": "Guest | special", "episode_id": "ep_99"},
+)
+DELETED = (
+    "show 'gone' (sh_300, 2 episodes) will be DELETED from the account: its manifest was "
+    "removed; apply refuses this without --allow-destroy"
+)
+
+
 def full_plan() -> Plan:
     """One of everything: every show, audio and episode action, unmanaged episodes, warnings."""
     return Plan(
         shows=(
-            ShowChange("create", "ocean", None, "new", "Ocean Notes", "Weekly sea science."),
-            ShowChange(
-                "adopt", "daily", "sh_100", "a live show has this title", "Daily", "Old blurb"
-            ),
+            ShowChange("create", "ocean", None, Reason.NEW, "Ocean Notes", "Weekly sea science."),
+            ShowChange("adopt", "daily", "sh_100", Reason.SAME_TITLE, "Daily", "Old blurb"),
             ShowChange(
                 "update",
                 "daily",
                 "sh_100",
-                "description changed",
+                Reason.DESCRIPTION_CHANGED,
                 "Daily",
                 "A new blurb\nover two lines",
                 before={"description": "Old blurb"},
@@ -57,7 +78,7 @@ def full_plan() -> Plan:
                 "update",
                 "tech",
                 "sh_200",
-                "drift: changed outside podsync",
+                Reason.DRIFT_CHANGED,
                 "Tech | Talk",
                 "Gadgets.",
                 before={"title": "Tech Talk (old)"},
@@ -66,7 +87,7 @@ def full_plan() -> Plan:
                 "delete",
                 "gone",
                 "sh_300",
-                "manifest removed",
+                Reason.REMOVED_FROM_MANIFEST,
                 before={"title": "Gone Show", "description": "Bye."},
             ),
         ),
@@ -79,13 +100,15 @@ def full_plan() -> Plan:
             ),
         ),
         episodes=(
-            EpisodeChange("add", "ocean", "tides", "new", 0, "Tides", "Why.", TOPIC.digest),
-            EpisodeChange("add", "ocean", "paper", "new", 1, "The paper", "Read.", DOCUMENT.digest),
+            EpisodeChange("add", "ocean", "tides", Reason.NEW, 0, "Tides", "Why.", TOPIC.digest),
+            EpisodeChange(
+                "add", "ocean", "paper", Reason.NEW, 1, "The paper", "Read.", DOCUMENT.digest
+            ),
             EpisodeChange(
                 "replace",
                 "daily",
                 "chat",
-                "source changed",
+                Reason.SOURCE_CHANGED,
                 0,
                 "A chat",
                 "Talk.",
@@ -97,7 +120,7 @@ def full_plan() -> Plan:
                 "replace",
                 "daily",
                 "moon",
-                "title changed",
+                Reason.TITLE_CHANGED,
                 1,
                 "Moon | phases",
                 "Look up.",
@@ -110,7 +133,7 @@ def full_plan() -> Plan:
                 "adopt",
                 "daily",
                 "intro",
-                "a live episode has this title; its audio is taken as this source's",
+                Reason.SAME_TITLE,
                 2,
                 "Intro",
                 "Hi.",
@@ -122,17 +145,19 @@ def full_plan() -> Plan:
                 "remove",
                 "daily",
                 "old",
-                "removed from the manifest",
+                Reason.REMOVED_FROM_MANIFEST,
                 title="Old episode",
                 episode_id="ep_4",
                 mic_id="mic_4",
             ),
         ),
         unmanaged=(Unmanaged("daily", "ep_99", "Guest | special"),),
-        warnings=(
-            "show 'gone' (sh_300, 2 episodes) will be DELETED from the account",
-            "episode 'daily/moon' is re-published (title changed): it moves to the top of the feed",
+        guards=(
+            Guard(
+                GuardCode.DESTROY, "gone", None, {"show_id": "sh_300", "episodes": 2, "foreign": 0}
+            ),
         ),
+        warnings=(DUPLICATE,),
     )
 
 
@@ -149,7 +174,7 @@ def test_schema_is_valid_2020_12_with_id() -> None:
 def test_json_validates_and_counts() -> None:
     document = json.loads(render(full_plan(), "json"))
     validate(document)
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert document["live_read"] is True
     assert document["summary"] == {
         "shows": {"create": 1, "update": 2, "delete": 1},
@@ -169,7 +194,15 @@ def test_json_validates_and_counts() -> None:
     assert document["unmanaged"] == [
         {"show": "daily", "episode_id": "ep_99", "title": "Guest | special"}
     ]
-    assert document["warnings"] == list(full_plan().warnings)
+    assert document["warnings"] == [
+        {
+            "code": "duplicate_episode",
+            "show": "daily",
+            "episode": None,
+            "params": {"title": "Guest | special", "episode_id": "ep_99"},
+        }
+    ]
+    assert document["guards"][0]["code"] == "destroy"
 
 
 def test_json_change_fields() -> None:
@@ -180,7 +213,7 @@ def test_json_change_fields() -> None:
         "action": "update",
         "show": "tech",
         "show_id": "sh_200",
-        "reason": "drift: changed outside podsync",
+        "reason": "drift_changed",
         "title": "Tech | Talk",
         "description": "Gadgets.",
         "before": {"title": "Tech Talk (old)"},
@@ -277,7 +310,9 @@ def test_text_lines() -> None:
         "show gone (sh_300)",
         '  - delete show "Gone Show" (manifest removed)',
         "Warnings:",
-        "  ! show 'gone' (sh_300, 2 episodes) will be DELETED from the account",
+        f"  ! {DELETED}",
+        "  ! possible duplicate in show 'daily': live episode 'Guest | special', id ep_99, not "
+        "managed by podsync; if an apply published it twice, remove the extra one by hand",
         "Unmanaged episodes (not created by podsync; left alone):",
         '  ? daily: "Guest | special" [ep_99]',
     ]
@@ -297,17 +332,17 @@ def test_text_lines() -> None:
 
 def test_text_summary_without_adoptions_matches_the_documented_sentence() -> None:
     plan = Plan(
-        shows=(ShowChange("create", "ocean", None, "new", "Ocean", ""),),
+        shows=(ShowChange("create", "ocean", None, Reason.NEW, "Ocean", ""),),
         audio=(
             AudioJob("generate", TOPIC.digest, "ocean", "a", "A", TOPIC),
             AudioJob("generate", DOCUMENT.digest, "ocean", "b", "B", DOCUMENT),
             AudioJob("reuse", DIALOGUE.digest, "ocean", "c", "C", DIALOGUE, "mic_1"),
         ),
         episodes=tuple(
-            EpisodeChange("add", "ocean", key, "new", i, key.upper(), "")
+            EpisodeChange("add", "ocean", key, Reason.NEW, i, key.upper(), "")
             for i, key in enumerate("abc")
         )
-        + (EpisodeChange("replace", "ocean", "d", "source changed", 3, "D", ""),),
+        + (EpisodeChange("replace", "ocean", "d", Reason.SOURCE_CHANGED, 3, "D", ""),),
     )
     assert render(plan, "text").splitlines()[-1] == (
         "Plan: 1 show to create, 0 to update, 0 to delete; "
@@ -330,7 +365,7 @@ def test_text_neutralises_control_characters_from_live_titles() -> None:
     plan = Plan(
         episodes=(
             EpisodeChange(
-                "remove", "daily", "x", "removed from the manifest", title="Evil\x1b[2Jtitle"
+                "remove", "daily", "x", Reason.REMOVED_FROM_MANIFEST, title="Evil\x1b[2Jtitle"
             ),
         )
     )
@@ -342,11 +377,11 @@ def test_text_neutralises_control_characters_from_live_titles() -> None:
 def test_text_no_changes_still_lists_unmanaged_and_warnings() -> None:
     plan = Plan(
         unmanaged=(Unmanaged("daily", "ep_99", "Hand-made"),),
-        warnings=("something to know",),
+        warnings=(DUPLICATE,),
     )
     text = render(plan, "text")
     assert text.startswith("Warnings:\n")
-    assert "  ! something to know" in text
+    assert "  ! possible duplicate in show 'daily'" in text
     assert '  ? daily: "Hand-made" [ep_99]' in text
     assert text.splitlines()[-1] == "No changes. Your podcasts match the manifests."
 
@@ -361,7 +396,10 @@ def test_markdown_tables_escape_and_warnings() -> None:
         "1 to remove; 1 audio job to generate, 3 reused; 1 show and 1 episode to adopt.**"
     ) in lines
     assert "> [!WARNING]" in lines
-    assert "> - show 'gone' (sh\\_300, 2 episodes) will be DELETED from the account" in lines
+    assert (
+        "> - show 'gone' (sh\\_300, 2 episodes) will be DELETED from the account: its manifest "
+        "was removed; apply refuses this without --allow-destroy"
+    ) in lines
     assert "### Show `ocean` (new)" in lines
     assert "### Show `daily` (`sh_100`)" in lines
     assert "| Change | Episode | Title | Why | Audio |" in lines
@@ -388,7 +426,7 @@ def test_markdown_tables_escape_and_warnings() -> None:
 
 def test_markdown_escapes_html_and_live_read() -> None:
     plan = Plan(
-        episodes=(EpisodeChange("add", "s", "e", "new", 0, "<!-- hide --> *bold*", ""),),
+        episodes=(EpisodeChange("add", "s", "e", Reason.NEW, 0, "<!-- hide --> *bold*", ""),),
         unmanaged=(Unmanaged("s", "ep`1", "x"),),
         live_read=False,
     )

@@ -106,7 +106,11 @@ def test_a_saved_plan_still_applies_from_another_checkout(
         ("{not json", "is not a saved podsync plan (not JSON)"),
         ('{"format_version": 1}', "is not a saved podsync plan"),
         ('{"format": "podsync-saved-plan", "version": 99}', "format version 99"),
-        ('{"format": "podsync-saved-plan", "version": 1}', "is a damaged saved plan"),
+        ('{"format": "podsync-saved-plan", "version": 2}', "is a damaged saved plan"),
+        (
+            '{"format": "podsync-saved-plan", "version": 1}',
+            "version 1; this podsync reads version 2",
+        ),
     ],
 )
 def test_a_file_that_is_not_a_saved_plan_is_a_clear_error(

@@ -64,10 +64,10 @@ from podsync.github.runner import Runner, workflow_command
 from podsync.github.tip import start_at_tip
 from podsync.lock import LOCK_NAME, AppliedApproval, CachedAudio, Lock, LockStore, read_lock
 from podsync.model import Desired
-from podsync.plan import counted
+from podsync.plan import Warning, WarningCode, counted
+from podsync.plan_file import plan_to_dict
 from podsync.project_lock import hold_project
 from podsync.render import render
-from podsync.render.json import plan_to_dict
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
 from podsync.workflow import (
@@ -364,18 +364,17 @@ def _with_lock_edits(planned: Planned, project: Path, base_sha: str, head_sha: s
     since_base = merge_base(project, base_sha, "HEAD") if base_sha else None
     base = lock_at(project, since_base) if since_base else None
     if head is None or base is None:
-        notes = [
-            "podsync.lock could not be compared with the pull request's base commit (check "
-            "out with fetch-depth: 0), so edits to it are not listed; the apply after the merge "
-            "checks every reused job with the account"
-        ]
+        notes = [Warning(WarningCode.LOCK_NOT_COMPARED)]
     else:
         branched = merge_base(project, base_sha, head_sha) if head_sha else None
         since = commit_time(project, branched) if branched else None
         added = hand_added_audio(base, head)
         refused = unvouched(planned.plan, planned.live, added, base, since)
-        notes = describe(lock_edits(base, head), planned.plan) + [
-            f"{problem}: the apply after the merge refuses it"
+        notes = [
+            Warning(WarningCode.LOCK_EDITED, params={"text": text})
+            for text in describe(lock_edits(base, head), planned.plan)
+        ] + [
+            Warning(WarningCode.AUDIO_UNVOUCHED, params={"problem": problem})
             for problem in (refused if planned.plan.live_read else [])  # apply asks, offline
         ]
     if not notes:

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 from podsync.model import Desired
 from podsync.plan import Plan
-from podsync.render.json import plan_to_dict, render_json
+from podsync.plan_file import plan_to_dict
+from podsync.render.json import render_json
 from podsync.render.markdown import render_markdown
 from podsync.render.text import render_text
 

@@ -14,14 +14,16 @@ import click
 
 from podsync.model import Source
 from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged, counted
-from podsync.render.json import AUDIO_REASONS
+from podsync.render.phrases import (
+    AUDIO_WORDS,
+    episode_reason,
+    guard_text,
+    show_reason,
+    warning_text,
+)
 from podsync.safe_text import one_line
 
 NO_CHANGES = "No changes. Your podcasts match the manifests."
-LIVE_NOT_READ = (
-    "live state was not read: this plan compares the manifests with podsync.lock only, "
-    "so changes made outside podsync are not shown"
-)
 NO_CHANGES_OFFLINE = "No changes between the manifests and podsync.lock."
 OFFLINE_HEADER = "Offline plan: the ZenMic account was not read."
 OFFLINE_MEANING = (
@@ -61,7 +63,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         blocks.extend(_show_block(plan, key, paint) for key in show_keys(plan))
     if plan.protect:
         blocks.append([LOCK_ONLY] + [f"  * {line}" for line in protect_lines(plan)])
-    warnings = list(plan.warnings)  # the offline note leads the text already
+    warnings = warning_sentences(plan)  # the offline note leads the text already
     if warnings:
         blocks.append(
             [paint("Warnings:", "yellow", bold=True)]
@@ -103,9 +105,9 @@ def summary_line(plan: Plan) -> str:
     return line + "."
 
 
-def warning_lines(plan: Plan) -> list[str]:
-    """The plan's warnings, led by the one about live state when it was not read."""
-    return ([] if plan.live_read else [LIVE_NOT_READ]) + list(plan.warnings)
+def warning_sentences(plan: Plan) -> list[str]:
+    """The plan's warnings in words, led by the guards (apply refuses those)."""
+    return [guard_text(g) for g in plan.guards] + [warning_text(w) for w in plan.warnings]
 
 
 def protect_lines(plan: Plan) -> list[str]:
@@ -207,7 +209,7 @@ def _action(action: str, words: str, paint: Paint) -> str:
 
 
 def _show_lines(change: ShowChange, paint: Paint) -> list[str]:
-    reason = f"({clean(change.reason)})"
+    reason = f"({clean(show_reason(change.reason, change.renamed_from))})"
     if change.action == "update":
         lines = [f"{_action('update', 'update show', paint)} {reason}"]
         before = change.before or {}
@@ -231,14 +233,15 @@ def _audio_line(job: AudioJob, paint: Paint) -> str:
     job_ref = f" [{shorten(job.mic_id, LIVE_ID_WIDTH)}]" if job.mic_id else ""
     return (
         f"{head} for {job.episode}{job_ref}: {describe_source(job.source)} "
-        f"({AUDIO_REASONS[job.action]})"
+        f"({AUDIO_WORDS[job.action]})"
     )
 
 
 def _episode_line(change: EpisodeChange, paint: Paint) -> str:
     head = _action(change.action, f"{change.action} episode", paint)
     live_ref = f" [{shorten(change.episode_id, LIVE_ID_WIDTH)}]" if change.episode_id else ""
-    line = f"{head} {change.key} {quote(change.title or '')}{live_ref} ({clean(change.reason)})"
+    why = clean(episode_reason(change.reason, change.renamed_from))
+    line = f"{head} {change.key} {quote(change.title or '')}{live_ref} ({why})"
     if change.action == "replace":
         line += f": {republish_note(change)}"
     return line
