@@ -117,6 +117,9 @@ class Desired:
 
     shows: tuple[Show, ...]
     safety: Safety = Safety()
+    # (show key, warning code) pairs podsync.yaml's `acknowledge:` lists: the plan still holds
+    # those warnings, marked acknowledged, and the renderers fold them into one line
+    acknowledge: frozenset[tuple[str, str]] = frozenset()
 
     def show(self, key: str) -> Show | None:
         return next((s for s in self.shows if s.key == key), None)

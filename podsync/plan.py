@@ -78,6 +78,23 @@ class Warning:  # noqa: A001 - the plan's vocabulary; builtins.Warning is not us
     show: str | None = None
     episode: str | None = None
     params: Mapping[str, object] = field(default_factory=dict)
+    acknowledged: bool = False  # listed under `acknowledge:` in podsync.yaml for its show
+
+    @property
+    def routine(self) -> bool:
+        """Worth saying only in a verbose plan: a feed order this plan does not change."""
+        return self.code is WarningCode.FEED_ORDER and not self.params.get("changed", True)
+
+
+# The warnings podsync.yaml may acknowledge for a show (schemas/project.schema.json lists them).
+ACKNOWLEDGEABLE = (
+    WarningCode.FEED_ORDER,
+    WarningCode.DUPLICATE_SHOW,
+    WarningCode.DUPLICATE_EPISODE,
+    WarningCode.SAFETY_LOOSENED,
+    WarningCode.SHOW_LEFT_BEHIND,
+    WarningCode.SHOW_NOT_READ,
+)
 
 
 class GuardCode(str, Enum):

@@ -151,6 +151,7 @@ def _warning(warning: Warning) -> dict[str, Any]:
         "show": warning.show,
         "episode": warning.episode,
         "params": dict(warning.params),
+        "acknowledged": warning.acknowledged,
     }
 
 

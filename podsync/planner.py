@@ -8,7 +8,7 @@ what to leave alone, and the guards apply checks before removing anything.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from podsync.errors import PlanError
 from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
@@ -199,13 +199,20 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
         audio=tuple(b.audio.values()),
         episodes=tuple(b.episodes + b.removals),
         unmanaged=tuple(b.unmanaged),
-        warnings=tuple(b.warnings),
+        warnings=tuple(_acknowledged(w, desired.acknowledge) for w in b.warnings),
         live_read=live.read,
         forget=tuple(b.forget),
         guards=tuple(b.guards),
         protect=tuple(b.protect),
         settings=guard_settings(desired, lock),
     )
+
+
+def _acknowledged(warning: Warning, acknowledge: frozenset[tuple[str, str]]) -> Warning:
+    """The warning, marked acknowledged when podsync.yaml acknowledges its code for its show."""
+    if warning.show is not None and (warning.show, warning.code.value) in acknowledge:
+        return replace(warning, acknowledged=True)
+    return warning
 
 
 def guard_settings(desired: Desired, lock: Lock) -> GuardSettings:
@@ -904,4 +911,6 @@ def _warn_about_order(
     after = published + [c.key for c in publishing if c.key not in published]
     wanted = [e.key for e in show.episodes if e.key in after]
     if after != wanted:
-        b.warn(WarningCode.FEED_ORDER, show.key, order=after, wanted=wanted)
+        # a plan that publishes nothing here leaves the feed as it is: say so only if asked
+        changed = bool(publishing)
+        b.warn(WarningCode.FEED_ORDER, show.key, order=after, wanted=wanted, changed=changed)

@@ -200,6 +200,7 @@ def test_json_validates_and_counts() -> None:
             "show": "daily",
             "episode": None,
             "params": {"title": "Guest | special", "episode_id": "ep_99"},
+            "acknowledged": False,
         }
     ]
     assert document["guards"][0]["code"] == "destroy"

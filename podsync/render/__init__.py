@@ -30,11 +30,13 @@ def render(
     color: bool = False,
     base: Desired | None = None,
     audio_pages: Mapping[str, str] | None = None,
+    verbose: bool = False,
 ) -> str:
     """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only;
-    `base` (the manifests at a pull request's base) and `audio_pages` enrich Markdown only."""
+    `base` (the manifests at a pull request's base) and `audio_pages` enrich Markdown only;
+    `verbose` shows text every warning (JSON always holds them all)."""
     if fmt == "text":
-        return render_text(plan, color=color)
+        return render_text(plan, color=color, verbose=verbose)
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":

@@ -34,10 +34,9 @@ from podsync.plan import AudioJob, EpisodeChange, Plan, Reason, ShowChange, coun
 from podsync.plan_file import plan_checksum
 from podsync.render.phrases import (
     EDITED_FIELDS,
-    guard_text,
     plain_episode_reason,
     plain_show_reason,
-    warning_text,
+    plan_warnings,
 )
 from podsync.render.text import (
     LOCK_ONLY,
@@ -343,11 +342,10 @@ class _Context:
         (the table does not say that they move to the top of the feed), then the rest."""
         plan = self.plan
         republished = [f"{c.show}/{c.key}" for c in plan.episodes if c.action == "replace"]
-        return (
-            [guard_text(g) for g in plan.guards]
-            + ([_republish_warning(republished)] if republished else [])
-            + [warning_text(w) for w in plan.warnings]
-        )
+        said = plan_warnings(plan)
+        guards = len(plan.guards)
+        moved = [_republish_warning(republished)] if republished else []
+        return said[:guards] + moved + said[guards:]
 
     def audio_line(self) -> dict[str, Any] | None:
         generate = [j for j in self.plan.audio if j.action == "generate"]

@@ -13,6 +13,7 @@ from podsync.plan import (
     AudioAction,
     Guard,
     GuardCode,
+    Plan,
     Reason,
     Warning,
     WarningCode,
@@ -263,6 +264,30 @@ WARNINGS: dict[WarningCode, Callable[[Warning, Mapping[str, Any]], str]] = {
 def warning_text(warning: Warning) -> str:
     """A warning as one sentence."""
     return WARNINGS[warning.code](warning, warning.params)
+
+
+def plan_warnings(plan: Plan, *, verbose: bool = False) -> list[str]:
+    """The sentences a plan's reader sees, guards first (apply refuses those). Unless
+    `verbose`, a warning podsync.yaml acknowledges is folded into one closing line that still
+    names it, and a feed order this plan does not change is left out."""
+    lines = [guard_text(g) for g in plan.guards]
+    hidden = []
+    for warning in plan.warnings:
+        if verbose:
+            lines.append(
+                warning_text(warning) + (" (acknowledged)" if warning.acknowledged else "")
+            )
+        elif warning.acknowledged:
+            hidden.append(f"{warning.code.value} for {warning.show}")
+        elif not warning.routine:
+            lines.append(warning_text(warning))
+    if hidden:
+        lines.append(
+            f"{counted(len(hidden), 'acknowledged warning')} hidden ({', '.join(hidden)}; "
+            f"podsync.yaml acknowledge:): `podsync plan --verbose` shows "
+            f"{'it' if len(hidden) == 1 else 'them'} in full"
+        )
+    return lines
 
 
 def guard_text(guard: Guard) -> str:

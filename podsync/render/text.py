@@ -17,9 +17,8 @@ from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged, c
 from podsync.render.phrases import (
     AUDIO_WORDS,
     episode_reason,
-    guard_text,
+    plan_warnings,
     show_reason,
-    warning_text,
 )
 from podsync.safe_text import one_line
 
@@ -53,8 +52,9 @@ STYLES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """The whole plan as terminal text ending in one newline; ANSI codes only if `color`."""
+def render_text(plan: Plan, *, color: bool = False, verbose: bool = False) -> str:
+    """The whole plan as terminal text ending in one newline; ANSI codes only if `color`;
+    `verbose` adds the warnings a plan leaves out by default (see phrases.plan_warnings)."""
     paint = _painter(color)
     blocks: list[list[str]] = []
     if not plan.live_read:
@@ -63,7 +63,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         blocks.extend(_show_block(plan, key, paint) for key in show_keys(plan))
     if plan.protect:
         blocks.append([LOCK_ONLY] + [f"  * {line}" for line in protect_lines(plan)])
-    warnings = warning_sentences(plan)  # the offline note leads the text already
+    warnings = plan_warnings(plan, verbose=verbose)  # the offline note leads the text already
     if warnings:
         blocks.append(
             [paint("Warnings:", "yellow", bold=True)]
@@ -103,11 +103,6 @@ def summary_line(plan: Plan) -> str:
     if adopted:
         line += "; " + " and ".join(adopted) + " to adopt"
     return line + "."
-
-
-def warning_sentences(plan: Plan) -> list[str]:
-    """The plan's warnings in words, led by the guards (apply refuses those)."""
-    return [guard_text(g) for g in plan.guards] + [warning_text(w) for w in plan.warnings]
 
 
 def protect_lines(plan: Plan) -> list[str]:
