@@ -441,7 +441,7 @@ def _preview(
     lock = read_lock(planned.inputs.lock_path)
     click.echo("\nListen before publishing:")
     for change in episodes:
-        cached = lock.audio.get(change.digest or "")
+        cached = lock.audio.get(change.digest)
         if cached is not None and cached.succeeded:
             where = cached.audio_page_url or "(ready; ZenMic gave no audio page)"
         else:

@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from typing import ClassVar, Literal
 
 from podsync.model import Source
 
-ShowAction = Literal["create", "update", "delete", "adopt"]
 AudioAction = Literal["generate", "resume", "reuse"]
-EpisodeAction = Literal["add", "replace", "remove", "adopt"]
 
 
 class Reason(str, Enum):
@@ -115,48 +113,166 @@ GUARD_FLAGS: dict[GuardCode, str] = {
 
 
 @dataclass(frozen=True)
-class ShowChange:
-    action: ShowAction
-    key: str
-    show_id: str | None  # None until created
-    reason: Reason
-    title: str | None = None  # desired values (None for delete)
-    description: str | None = None
-    before: dict[str, str] | None = None  # live values that change, for update/delete
-    renamed_from: str | None = None  # adopt: the lock entry moves from this key (a key rename)
+class FieldChange:
+    """One field that differs: the live value and the one the manifest wants."""
+
+    path: str  # "title" or "description"
+    before: str
+    after: str
 
 
 @dataclass(frozen=True)
-class AudioJob:
-    """Audio an episode needs. `generate` pays for a new job; `resume` waits on a job a
-    previous run submitted; `reuse` takes finished audio from the cache."""
+class CreateShow:
+    action: ClassVar[Literal["create"]] = "create"
+    key: str
+    reason: Reason
+    title: str
+    description: str
 
-    action: AudioAction
+
+@dataclass(frozen=True)
+class UpdateShow:
+    action: ClassVar[Literal["update"]] = "update"
+    key: str
+    show_id: str
+    reason: Reason
+    title: str  # desired values
+    description: str
+    changes: tuple[FieldChange, ...]
+
+    @property
+    def before(self) -> dict[str, str]:
+        return {c.path: c.before for c in self.changes}
+
+
+@dataclass(frozen=True)
+class DeleteShow:
+    action: ClassVar[Literal["delete"]] = "delete"
+    key: str
+    show_id: str
+    reason: Reason
+    title: str  # the live values, as a reviewer last saw the show
+    description: str
+
+
+@dataclass(frozen=True)
+class AdoptShow:
+    """A live show taken under management as it is (no request)."""
+
+    action: ClassVar[Literal["adopt"]] = "adopt"
+    key: str
+    show_id: str
+    reason: Reason
+    title: str  # the live values
+    description: str
+    renamed_from: str | None = None  # the lock entry moves from this key (a key rename)
+
+
+ShowChange = CreateShow | UpdateShow | DeleteShow | AdoptShow
+
+
+@dataclass(frozen=True)
+class GenerateAudio:
+    """A new, paid audio job."""
+
+    action: ClassVar[Literal["generate"]] = "generate"
     digest: str
     show: str
     episode: str
     title: str
     source: Source
-    mic_id: str | None = None
 
 
 @dataclass(frozen=True)
-class EpisodeChange:
-    """An episode to publish or unpublish. There is no PATCH for episodes, so a metadata
-    change is a `replace` with the same audio (`republish=True`)."""
+class ResumeAudio:
+    """A job a previous run submitted: waited on, not paid again."""
 
-    action: EpisodeAction
+    action: ClassVar[Literal["resume"]] = "resume"
+    digest: str
+    show: str
+    episode: str
+    title: str
+    source: Source
+    mic_id: str
+
+
+@dataclass(frozen=True)
+class ReuseAudio:
+    """Finished audio from the cache (or the live episode's own, for a re-publish)."""
+
+    action: ClassVar[Literal["reuse"]] = "reuse"
+    digest: str
+    show: str
+    episode: str
+    title: str
+    source: Source
+    mic_id: str
+
+
+AudioJob = GenerateAudio | ResumeAudio | ReuseAudio
+
+
+@dataclass(frozen=True)
+class AddEpisode:
+    action: ClassVar[Literal["add"]] = "add"
+    republish: ClassVar[bool] = False  # an add publishes audio of its own
     show: str
     key: str
     reason: Reason
-    position: int = 0  # index in the manifest, the publishing order
-    title: str | None = None
-    description: str | None = None
-    digest: str | None = None  # audio to publish (add/replace/adopt)
-    episode_id: str | None = None  # live episode to remove (replace/remove) or adopt
-    mic_id: str | None = None  # live mic_id being removed or adopted
+    position: int  # index in the manifest, the publishing order
+    title: str
+    description: str
+    digest: str  # the audio to publish
+
+
+@dataclass(frozen=True)
+class ReplaceEpisode:
+    """There is no PATCH for episodes: a change is an add of the new version, then the removal
+    of the live one; `republish` when it is the live episode's own audio again."""
+
+    action: ClassVar[Literal["replace"]] = "replace"
+    show: str
+    key: str
+    reason: Reason
+    position: int
+    title: str
+    description: str
+    digest: str
+    episode_id: str  # the live episode removed
+    mic_id: str
     republish: bool = False
-    renamed_from: str | None = None  # adopt: the lock record moves from this key (a key rename)
+
+
+@dataclass(frozen=True)
+class RemoveEpisode:
+    action: ClassVar[Literal["remove"]] = "remove"
+    show: str
+    key: str
+    reason: Reason
+    title: str  # the live title
+    episode_id: str
+    mic_id: str
+
+
+@dataclass(frozen=True)
+class AdoptEpisode:
+    """A live episode taken under management as it is (no request)."""
+
+    action: ClassVar[Literal["adopt"]] = "adopt"
+    show: str
+    key: str
+    reason: Reason
+    position: int
+    title: str  # the live values
+    description: str
+    digest: str
+    episode_id: str
+    mic_id: str
+    renamed_from: str | None = None  # the lock record moves from this key (a key rename)
+
+
+EpisodeChange = AddEpisode | ReplaceEpisode | RemoveEpisode | AdoptEpisode
+Publishing = AddEpisode | ReplaceEpisode
 
 
 @dataclass(frozen=True)
@@ -234,7 +350,10 @@ class Plan:
         return tuple(g for g in self.guards if g.flag is None or g.flag not in allowed)
 
     def summary(self) -> dict[str, dict[str, int]]:
-        def count(items: tuple[ShowChange | AudioJob | EpisodeChange, ...], action: str) -> int:
+        def count(
+            items: tuple[ShowChange, ...] | tuple[AudioJob, ...] | tuple[EpisodeChange, ...],
+            action: str,
+        ) -> int:
             return sum(1 for i in items if i.action == action)
 
         return {

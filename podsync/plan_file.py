@@ -19,12 +19,14 @@ from podsync.model import Source
 from podsync.plan import (
     AUDIO_REASONS,
     AudioJob,
+    DeleteShow,
     EpisodeChange,
     Guard,
     GuardSettings,
     Plan,
     ShowChange,
     Unmanaged,
+    UpdateShow,
     Warning,
 )
 
@@ -90,16 +92,23 @@ def document_checksum(document: Mapping[str, Any], carried: Mapping[str, str] | 
 
 
 def _show(change: ShowChange) -> dict[str, Any]:
+    """A show change; fields its kind does not have are null, so every entry has them all."""
+    deleted = isinstance(change, DeleteShow)
+    before: dict[str, str] | None = None
+    if isinstance(change, UpdateShow):
+        before = change.before
+    elif deleted:
+        before = {"title": change.title, "description": change.description}
     return {
         "type": "show",
         "action": change.action,
         "show": change.key,
-        "show_id": change.show_id,
+        "show_id": getattr(change, "show_id", None),
         "reason": change.reason.value,
-        "title": change.title,
-        "description": change.description,
-        "before": dict(change.before) if change.before is not None else None,
-        "renamed_from": change.renamed_from,
+        "title": None if deleted else change.title,
+        "description": None if deleted else change.description,
+        "before": before,
+        "renamed_from": getattr(change, "renamed_from", None),
     }
 
 
@@ -112,7 +121,7 @@ def _audio(job: AudioJob) -> dict[str, Any]:
         "reason": AUDIO_REASONS[job.action].value,
         "title": job.title,
         "digest": job.digest,
-        "mic_id": job.mic_id,
+        "mic_id": getattr(job, "mic_id", None),
         "source": source_to_dict(job.source),
     }
 
@@ -124,14 +133,14 @@ def _episode(change: EpisodeChange) -> dict[str, Any]:
         "show": change.show,
         "episode": change.key,
         "reason": change.reason.value,
-        "position": change.position,
+        "position": getattr(change, "position", 0),
         "title": change.title,
-        "description": change.description,
-        "digest": change.digest,
-        "episode_id": change.episode_id,
-        "mic_id": change.mic_id,
-        "republish": change.republish,
-        "renamed_from": change.renamed_from,
+        "description": getattr(change, "description", None),
+        "digest": getattr(change, "digest", None),
+        "episode_id": getattr(change, "episode_id", None),
+        "mic_id": getattr(change, "mic_id", None),
+        "republish": getattr(change, "republish", False),
+        "renamed_from": getattr(change, "renamed_from", None),
     }
 
 

@@ -24,16 +24,27 @@ from podsync.model import (
     Show,
 )
 from podsync.plan import (
-    AudioAction,
+    AddEpisode,
+    AdoptEpisode,
+    AdoptShow,
     AudioJob,
+    CreateShow,
+    DeleteShow,
     EpisodeChange,
+    FieldChange,
+    GenerateAudio,
     Guard,
     GuardCode,
     GuardSettings,
     Plan,
     Reason,
+    RemoveEpisode,
+    ReplaceEpisode,
+    ResumeAudio,
+    ReuseAudio,
     ShowChange,
     Unmanaged,
+    UpdateShow,
     Warning,
     WarningCode,
 )
@@ -100,15 +111,18 @@ class _Builder:
         if cached is None and published is not None and published.digest == digest:
             cached = CachedAudio(published.mic_id, AUDIO_SUCCEEDED)
         status = self.live_audio.get(cached.mic_id, cached.status) if cached else None
+        job: AudioJob
         if cached is None or status in AUDIO_UNSUCCESSFUL:
-            action: AudioAction = "generate"
-            mic_id: str | None = None
+            job = GenerateAudio(digest, show.key, episode.key, episode.title, episode.source)
             self.warn_unconfirmed(show, episode)
         elif status == AUDIO_SUCCEEDED:
-            action, mic_id = "reuse", cached.mic_id
+            job = ReuseAudio(
+                digest, show.key, episode.key, episode.title, episode.source, cached.mic_id
+            )
         else:
-            action, mic_id = "resume", cached.mic_id
-        job = AudioJob(action, digest, show.key, episode.key, episode.title, episode.source, mic_id)
+            job = ResumeAudio(
+                digest, show.key, episode.key, episode.title, episode.source, cached.mic_id
+            )
         self.add_job(job)
 
     def warn_unconfirmed(self, show: Show, episode: Episode) -> None:
@@ -125,9 +139,7 @@ class _Builder:
     def reuse_published(self, show: Show, episode: Episode, mic_id: str) -> None:
         """A re-publish needs no job: the live episode's own audio is published again."""
         digest = episode.source.digest
-        job = AudioJob(
-            "reuse", digest, show.key, episode.key, episode.title, episode.source, mic_id
-        )
+        job = ReuseAudio(digest, show.key, episode.key, episode.title, episode.source, mic_id)
         self.add_job(job)
 
     def add_job(self, job: AudioJob) -> None:
@@ -159,7 +171,7 @@ def audio_to_verify(
     """mic_ids of cached jobs this plan would reuse or wait on: their status is asked of the
     account before the final plan, so a plan never promises audio that is not there."""
     first = plan(desired, lock, live, no_delete=no_delete)
-    return {j.mic_id for j in first.audio if j.action != "generate" and j.mic_id}
+    return {j.mic_id for j in first.audio if not isinstance(j, GenerateAudio)}
 
 
 def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -> Plan:
@@ -317,9 +329,7 @@ def _plan_show(
             b.forget.append((renamed_from, None))
         if not same_title:
             reason = Reason.DRIFT_DELETED if gone else Reason.NEW
-            b.shows.append(
-                ShowChange("create", show.key, None, reason, show.title, show.description)
-            )
+            b.shows.append(CreateShow(show.key, reason, show.title, show.description))
             return None, None
         locked = None
         live_show = same_title[0]
@@ -331,14 +341,13 @@ def _plan_show(
     }
     if before:
         b.shows.append(
-            ShowChange(
-                "update",
+            UpdateShow(
                 show.key,
                 live_show.show_id,
                 _why_changed(before, locked, show),
                 show.title,
                 show.description,
-                before=before,
+                tuple(FieldChange(f, old, getattr(show, f)) for f, old in before.items()),
             )
         )
     return live_show, locked
@@ -365,7 +374,7 @@ def _warn_left_behind(b: _Builder, show: Show, own: LockedShow, live: Live) -> N
 
 def _hint_at_renames(b: _Builder) -> None:
     created = [c.key for c in b.shows if c.action == "create" and c.reason is Reason.NEW]
-    deleted = [{"show": c.key, "show_id": c.show_id} for c in b.shows if c.action == "delete"]
+    deleted = [{"show": c.key, "show_id": c.show_id} for c in b.shows if isinstance(c, DeleteShow)]
     if created and deleted:
         b.warn(WarningCode.RENAME_HINT, created=created, deleted=deleted)
 
@@ -381,12 +390,12 @@ def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -
     ours = {e.episode_id for e in locked.episodes.values()} | set(locked.retired)
     foreign = sum(1 for e in episodes if e.id not in ours)
     b.shows.append(
-        ShowChange(
-            "delete",
+        DeleteShow(
             key,
             live_show.show_id,
             Reason.REMOVED_FROM_MANIFEST,
-            before={"title": live_show.title, "description": live_show.description},
+            live_show.title,
+            live_show.description,
         )
     )
     b.guard(
@@ -406,14 +415,8 @@ def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -
 def _adopt(
     show: Show, live_show: LiveShow, why: Reason, renamed_from: str | None = None
 ) -> ShowChange:
-    return ShowChange(
-        "adopt",
-        show.key,
-        live_show.show_id,
-        why,
-        live_show.title,
-        live_show.description,
-        renamed_from=renamed_from,
+    return AdoptShow(
+        show.key, live_show.show_id, why, live_show.title, live_show.description, renamed_from
     )
 
 
@@ -492,7 +495,11 @@ def _plan_episodes(
         b.episodes.append(_publishing(show, episode, position, reason))
         b.record_protect(show.key, episode.key, episode.protect, False)
     desired_keys = {e.key for e in show.episodes}
-    moved = {c.renamed_from for c in b.episodes if c.show == show.key and c.renamed_from}
+    moved = {
+        c.renamed_from
+        for c in b.episodes
+        if isinstance(c, AdoptEpisode) and c.show == show.key and c.renamed_from
+    }
     for key, recorded in sorted(locked_eps.items()):
         current = live_eps.get(recorded.episode_id)
         if key in desired_keys or key in moved:
@@ -504,17 +511,7 @@ def _plan_episodes(
             continue
         if recorded.protected:
             b.guard(GuardCode.PROTECTED_REMOVED, show.key, key)
-        b.removals.append(
-            EpisodeChange(
-                "remove",
-                show.key,
-                key,
-                Reason.REMOVED_FROM_MANIFEST,
-                title=current.title,
-                episode_id=current.id,
-                mic_id=current.mic_id,
-            )
-        )
+        b.removals.append(_removal(show, key, current, Reason.REMOVED_FROM_MANIFEST))
     for live_episode in live_eps.values():
         if live_episode.id not in claimed:
             b.unmanaged.append(Unmanaged(show.key, live_episode.id, live_episode.title))
@@ -625,8 +622,7 @@ def _finish_republish(
 ) -> None:
     """Record the new version of an interrupted re-publish and remove the old one."""
     b.episodes.append(
-        EpisodeChange(
-            "adopt",
+        AdoptEpisode(
             show.key,
             episode.key,
             Reason.REPUBLISH_UNRECORDED,
@@ -641,15 +637,9 @@ def _finish_republish(
     b.removals.append(_removal(show, episode.key, old, Reason.REPUBLISHED_OLD_VERSION))
 
 
-def _removal(show: Show, key: str, live_episode: LiveEpisode, reason: Reason) -> EpisodeChange:
-    return EpisodeChange(
-        "remove",
-        show.key,
-        key,
-        reason,
-        title=live_episode.title,
-        episode_id=live_episode.id,
-        mic_id=live_episode.mic_id,
+def _removal(show: Show, key: str, live_episode: LiveEpisode, reason: Reason) -> RemoveEpisode:
+    return RemoveEpisode(
+        show.key, key, reason, live_episode.title, live_episode.id, live_episode.mic_id
     )
 
 
@@ -659,7 +649,7 @@ def _guard_mass_removal(b: _Builder, show_key: str, live_count: int, safety: Saf
     removed = sum(
         1
         for c in (*b.episodes, *b.removals)
-        if c.show == show_key and c.action in ("remove", "replace") and c.episode_id
+        if c.show == show_key and isinstance(c, (RemoveEpisode, ReplaceEpisode))
     )
     if not _over_limit(removed, live_count, safety):
         if _over_limit(removed, live_count, DEFAULT_SAFETY):
@@ -754,8 +744,7 @@ def _plan_episode_rename(
     right; True when that re-publishes it."""
     current = live_eps[old.episode_id]
     b.episodes.append(
-        EpisodeChange(
-            "adopt",
+        AdoptEpisode(
             show.key,
             episode.key,
             Reason.RENAMED,
@@ -789,8 +778,7 @@ def _plan_adoption(
     """Take a live episode under management as it is, then set its description right (True
     when that re-publishes it)."""
     b.episodes.append(
-        EpisodeChange(
-            "adopt",
+        AdoptEpisode(
             show.key,
             episode.key,
             Reason.SAME_TITLE,
@@ -844,21 +832,12 @@ def _publishing(
     reason: Reason,
     replacing: LiveEpisode | None = None,
     republish: bool = False,
-) -> EpisodeChange:
+) -> AddEpisode | ReplaceEpisode:
     """An add, or with `replacing` a replace, that publishes `episode` as the manifest says."""
-    return EpisodeChange(
-        "replace" if replacing else "add",
-        show.key,
-        episode.key,
-        reason,
-        position,
-        episode.title,
-        episode.description,
-        episode.source.digest,
-        replacing.id if replacing else None,
-        replacing.mic_id if replacing else None,
-        republish=republish,
-    )
+    fields = (show.key, episode.key, reason, position, episode.title, episode.description)
+    if replacing is None:
+        return AddEpisode(*fields, episode.source.digest)
+    return ReplaceEpisode(*fields, episode.source.digest, replacing.id, replacing.mic_id, republish)
 
 
 def _adoptable(
@@ -905,7 +884,11 @@ def _warn_about_order(
     index = {episode_id: n for n, episode_id in enumerate(live_order)}
     published = [key for _, key in sorted(kept, key=lambda pair: index[pair[0]])]
     publishing = sorted(
-        (c for c in b.episodes if c.show == show.key and c.action in ("add", "replace")),
+        (
+            c
+            for c in b.episodes
+            if c.show == show.key and isinstance(c, (AddEpisode, ReplaceEpisode))
+        ),
         key=lambda c: c.position,
     )
     after = published + [c.key for c in publishing if c.key not in published]

@@ -215,7 +215,7 @@ def audio_pages(plan: Plan, live: Live) -> dict[str, str]:
     those to send a reviewer to any site, and to make any job look like the episode's."""
     pages = {}
     for job in plan.audio:
-        found = live.jobs.get(job.mic_id or "")
+        found = live.jobs.get(getattr(job, "mic_id", ""))
         if found is not None and found.status == AUDIO_SUCCEEDED and found.audio_page_url:
             pages[job.digest] = found.audio_page_url
     return pages

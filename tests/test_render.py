@@ -12,14 +12,23 @@ import pytest
 
 from podsync.model import Document, Source
 from podsync.plan import (
-    AudioJob,
-    EpisodeChange,
+    AddEpisode,
+    AdoptEpisode,
+    AdoptShow,
+    CreateShow,
+    DeleteShow,
+    FieldChange,
+    GenerateAudio,
     Guard,
     GuardCode,
     Plan,
     Reason,
-    ShowChange,
+    RemoveEpisode,
+    ReplaceEpisode,
+    ResumeAudio,
+    ReuseAudio,
     Unmanaged,
+    UpdateShow,
     Warning,
     WarningCode,
 )
@@ -63,49 +72,36 @@ def full_plan() -> Plan:
     """One of everything: every show, audio and episode action, unmanaged episodes, warnings."""
     return Plan(
         shows=(
-            ShowChange("create", "ocean", None, Reason.NEW, "Ocean Notes", "Weekly sea science."),
-            ShowChange("adopt", "daily", "sh_100", Reason.SAME_TITLE, "Daily", "Old blurb"),
-            ShowChange(
-                "update",
+            CreateShow("ocean", Reason.NEW, "Ocean Notes", "Weekly sea science."),
+            AdoptShow("daily", "sh_100", Reason.SAME_TITLE, "Daily", "Old blurb"),
+            UpdateShow(
                 "daily",
                 "sh_100",
                 Reason.DESCRIPTION_CHANGED,
                 "Daily",
                 "A new blurb\nover two lines",
-                before={"description": "Old blurb"},
+                (FieldChange("description", "Old blurb", "A new blurb\nover two lines"),),
             ),
-            ShowChange(
-                "update",
+            UpdateShow(
                 "tech",
                 "sh_200",
                 Reason.DRIFT_CHANGED,
                 "Tech | Talk",
                 "Gadgets.",
-                before={"title": "Tech Talk (old)"},
+                (FieldChange("title", "Tech Talk (old)", "Tech | Talk"),),
             ),
-            ShowChange(
-                "delete",
-                "gone",
-                "sh_300",
-                Reason.REMOVED_FROM_MANIFEST,
-                before={"title": "Gone Show", "description": "Bye."},
-            ),
+            DeleteShow("gone", "sh_300", Reason.REMOVED_FROM_MANIFEST, "Gone Show", "Bye."),
         ),
         audio=(
-            AudioJob("generate", TOPIC.digest, "ocean", "tides", "Tides", TOPIC),
-            AudioJob("resume", DOCUMENT.digest, "ocean", "paper", "The paper", DOCUMENT, "mic_41"),
-            AudioJob("reuse", DIALOGUE.digest, "daily", "chat", "A chat", DIALOGUE, "mic_7"),
-            AudioJob(
-                "reuse", REPUBLISHED.digest, "daily", "moon", "Moon | phases", REPUBLISHED, "mic_8"
-            ),
+            GenerateAudio(TOPIC.digest, "ocean", "tides", "Tides", TOPIC),
+            ResumeAudio(DOCUMENT.digest, "ocean", "paper", "The paper", DOCUMENT, "mic_41"),
+            ReuseAudio(DIALOGUE.digest, "daily", "chat", "A chat", DIALOGUE, "mic_7"),
+            ReuseAudio(REPUBLISHED.digest, "daily", "moon", "Moon | phases", REPUBLISHED, "mic_8"),
         ),
         episodes=(
-            EpisodeChange("add", "ocean", "tides", Reason.NEW, 0, "Tides", "Why.", TOPIC.digest),
-            EpisodeChange(
-                "add", "ocean", "paper", Reason.NEW, 1, "The paper", "Read.", DOCUMENT.digest
-            ),
-            EpisodeChange(
-                "replace",
+            AddEpisode("ocean", "tides", Reason.NEW, 0, "Tides", "Why.", TOPIC.digest),
+            AddEpisode("ocean", "paper", Reason.NEW, 1, "The paper", "Read.", DOCUMENT.digest),
+            ReplaceEpisode(
                 "daily",
                 "chat",
                 Reason.SOURCE_CHANGED,
@@ -116,8 +112,7 @@ def full_plan() -> Plan:
                 "ep_1",
                 "mic_1",
             ),
-            EpisodeChange(
-                "replace",
+            ReplaceEpisode(
                 "daily",
                 "moon",
                 Reason.TITLE_CHANGED,
@@ -129,8 +124,7 @@ def full_plan() -> Plan:
                 "mic_8",
                 republish=True,
             ),
-            EpisodeChange(
-                "adopt",
+            AdoptEpisode(
                 "daily",
                 "intro",
                 Reason.SAME_TITLE,
@@ -141,14 +135,8 @@ def full_plan() -> Plan:
                 "ep_3",
                 "mic_3",
             ),
-            EpisodeChange(
-                "remove",
-                "daily",
-                "old",
-                Reason.REMOVED_FROM_MANIFEST,
-                title="Old episode",
-                episode_id="ep_4",
-                mic_id="mic_4",
+            RemoveEpisode(
+                "daily", "old", Reason.REMOVED_FROM_MANIFEST, "Old episode", "ep_4", "mic_4"
             ),
         ),
         unmanaged=(Unmanaged("daily", "ep_99", "Guest | special"),),
@@ -333,17 +321,21 @@ def test_text_lines() -> None:
 
 def test_text_summary_without_adoptions_matches_the_documented_sentence() -> None:
     plan = Plan(
-        shows=(ShowChange("create", "ocean", None, Reason.NEW, "Ocean", ""),),
+        shows=(CreateShow("ocean", Reason.NEW, "Ocean", ""),),
         audio=(
-            AudioJob("generate", TOPIC.digest, "ocean", "a", "A", TOPIC),
-            AudioJob("generate", DOCUMENT.digest, "ocean", "b", "B", DOCUMENT),
-            AudioJob("reuse", DIALOGUE.digest, "ocean", "c", "C", DIALOGUE, "mic_1"),
+            GenerateAudio(TOPIC.digest, "ocean", "a", "A", TOPIC),
+            GenerateAudio(DOCUMENT.digest, "ocean", "b", "B", DOCUMENT),
+            ReuseAudio(DIALOGUE.digest, "ocean", "c", "C", DIALOGUE, "mic_1"),
         ),
         episodes=tuple(
-            EpisodeChange("add", "ocean", key, Reason.NEW, i, key.upper(), "")
+            AddEpisode("ocean", key, Reason.NEW, i, key.upper(), "", TOPIC.digest)
             for i, key in enumerate("abc")
         )
-        + (EpisodeChange("replace", "ocean", "d", Reason.SOURCE_CHANGED, 3, "D", ""),),
+        + (
+            ReplaceEpisode(
+                "ocean", "d", Reason.SOURCE_CHANGED, 3, "D", "", TOPIC.digest, "ep_d", "mic_d"
+            ),
+        ),
     )
     assert render(plan, "text").splitlines()[-1] == (
         "Plan: 1 show to create, 0 to update, 0 to delete; "
@@ -365,8 +357,8 @@ def test_text_color_only_when_asked() -> None:
 def test_text_neutralises_control_characters_from_live_titles() -> None:
     plan = Plan(
         episodes=(
-            EpisodeChange(
-                "remove", "daily", "x", Reason.REMOVED_FROM_MANIFEST, title="Evil\x1b[2Jtitle"
+            RemoveEpisode(
+                "daily", "x", Reason.REMOVED_FROM_MANIFEST, "Evil\x1b[2Jtitle", "ep_x", "mic_x"
             ),
         )
     )
@@ -427,7 +419,7 @@ def test_markdown_tables_escape_and_warnings() -> None:
 
 def test_markdown_escapes_html_and_live_read() -> None:
     plan = Plan(
-        episodes=(EpisodeChange("add", "s", "e", Reason.NEW, 0, "<!-- hide --> *bold*", ""),),
+        episodes=(AddEpisode("s", "e", Reason.NEW, 0, "<!-- hide --> *bold*", "", TOPIC.digest),),
         unmanaged=(Unmanaged("s", "ep`1", "x"),),
         live_read=False,
     )

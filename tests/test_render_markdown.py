@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import yaml
@@ -21,16 +22,25 @@ from podsync.lock import Lock, read_lock
 from podsync.manifest import load_project
 from podsync.model import Desired, Document, Episode, Live, Show, Source
 from podsync.plan import (
+    AddEpisode,
+    AdoptEpisode,
     AudioAction,
     AudioJob,
-    EpisodeAction,
+    CreateShow,
+    DeleteShow,
     EpisodeChange,
+    FieldChange,
+    GenerateAudio,
     Guard,
     GuardCode,
     Plan,
     Reason,
-    ShowChange,
+    RemoveEpisode,
+    ReplaceEpisode,
+    ResumeAudio,
+    ReuseAudio,
     Unmanaged,
+    UpdateShow,
     Warning,
     WarningCode,
 )
@@ -71,7 +81,7 @@ def base_with(*episodes: Episode, show: str = "tw") -> Desired:
 
 
 def publish(
-    action: EpisodeAction,
+    action: Literal["add", "replace"],
     key: str,
     source: Source,
     reason: Reason,
@@ -80,22 +90,17 @@ def publish(
     episode_id: str | None = None,
     republish: bool = False,
 ) -> EpisodeChange:
-    return EpisodeChange(
-        action,
-        "tw",
-        key,
-        reason,
-        0,
-        title or key.title(),
-        "d",
-        source.digest,
-        episode_id,
-        republish=republish,
-    )
+    fields = ("tw", key, reason, 0, title or key.title(), "d", source.digest)
+    if action == "add":
+        return AddEpisode(*fields)
+    return ReplaceEpisode(*fields, episode_id or "ep", "mic_live", republish)
 
 
 def job(action: AudioAction, key: str, source: Source, mic_id: str | None = None) -> AudioJob:
-    return AudioJob(action, source.digest, "tw", key, key.title(), source, mic_id)
+    if action == "generate":
+        return GenerateAudio(source.digest, "tw", key, key.title(), source)
+    made = ResumeAudio if action == "resume" else ReuseAudio
+    return made(source.digest, "tw", key, key.title(), source, mic_id or "mic")
 
 
 def check_structure(markdown: str) -> None:
@@ -149,13 +154,9 @@ def test_episode_table_says_why_in_plain_words_and_what_audio_costs() -> None:
                 episode_id="8",
                 republish=True,
             ),
-            EpisodeChange("remove", "tw", "old", Reason.REMOVED_FROM_MANIFEST, title="Old"),
-            EpisodeChange(
-                "adopt",
-                "tw",
-                "found",
-                Reason.SAME_TITLE,
-                title="Found",
+            RemoveEpisode("tw", "old", Reason.REMOVED_FROM_MANIFEST, "Old", "ep_9", "mic_9"),
+            AdoptEpisode(
+                "tw", "found", Reason.SAME_TITLE, 0, "Found", "d", TOPIC.digest, "ep_8", "mic_8"
             ),
         ),
     )
@@ -208,23 +209,16 @@ def test_estimated_minutes() -> None:
 def test_show_changes_before_and_after() -> None:
     plan = Plan(
         shows=(
-            ShowChange("create", "new", None, Reason.NEW, "New Show", "Hi."),
-            ShowChange(
-                "update",
+            CreateShow("new", Reason.NEW, "New Show", "Hi."),
+            UpdateShow(
                 "tw",
                 "sh_1",
                 Reason.TITLE_CHANGED,
                 "Tech | Weekly",
                 "About.",
-                before={"title": "Tech"},
+                (FieldChange("title", "Tech", "Tech | Weekly"),),
             ),
-            ShowChange(
-                "delete",
-                "gone",
-                "sh_2",
-                Reason.REMOVED_FROM_MANIFEST,
-                before={"title": "Gone", "description": ""},
-            ),
+            DeleteShow("gone", "sh_2", Reason.REMOVED_FROM_MANIFEST, "Gone", ""),
         ),
         guards=(
             Guard(
@@ -305,7 +299,7 @@ def test_manifest_and_api_strings_cannot_break_the_markdown() -> None:
     evil = "a | b <!-- hide\n--> `tick` *x* @octocat # h"
     source = dialogue((("male", "``` not a fence end"), ("female", "~~~ `` ```` x")))
     plan = Plan(
-        shows=(ShowChange("create", "s|x", None, Reason.NEW, evil, evil),),
+        shows=(CreateShow("s|x", Reason.NEW, evil, evil),),
         audio=(job("generate", "e", source),),
         episodes=(publish("add", "e", source, Reason.NEW, title=evil),),
         unmanaged=(Unmanaged("tw", "ep`1", evil),),
@@ -410,14 +404,13 @@ def huge_plan() -> tuple[Plan, Desired]:
     long_new = tuple(("female", f"Line {n} of the new script.") for n in range(300))
     audio, episodes, base_eps = [], [], []
     shows = [
-        ShowChange(
-            "update",
+        UpdateShow(
             "tw",
             "sh_1",
             Reason.TITLE_CHANGED,
             "Tech",
             "About tech.",
-            before={"title": "T"},
+            (FieldChange("title", "T", "Tech"),),
         )
     ]
     for n in range(3000):
@@ -430,9 +423,9 @@ def huge_plan() -> tuple[Plan, Desired]:
         if n < 50:
             base_eps.append(Episode(f"e{n}", "t", "d", dialogue(long_old)))
     for n in range(1500):
-        shows.append(ShowChange("create", f"show-{n:04}", None, Reason.NEW, f"Show {n}", ""))
+        shows.append(CreateShow(f"show-{n:04}", Reason.NEW, f"Show {n}", ""))
         episodes.append(
-            EpisodeChange("add", f"show-{n:04}", "first", Reason.NEW, 0, "First", "", TOPIC.digest)
+            AddEpisode(f"show-{n:04}", "first", Reason.NEW, 0, "First", "", TOPIC.digest)
         )
     plan = Plan(
         shows=tuple(shows),

@@ -30,7 +30,16 @@ from typing import Any
 import jinja2
 
 from podsync.model import Desired, Episode, Source
-from podsync.plan import AudioJob, EpisodeChange, Plan, Reason, ShowChange, counted
+from podsync.plan import (
+    AudioJob,
+    CreateShow,
+    EpisodeChange,
+    Plan,
+    Reason,
+    ShowChange,
+    UpdateShow,
+    counted,
+)
 from podsync.plan_file import plan_checksum
 from podsync.render.phrases import (
     EDITED_FIELDS,
@@ -384,7 +393,7 @@ class _Context:
         shown_sources, sources_cut = self.take(sources)
         return {
             "key": key,
-            "show_id": next((c.show_id for c in changes if c.show_id), None),
+            "show_id": next((c.show_id for c in changes if not isinstance(c, CreateShow)), None),
             "new": any(c.action == "create" for c in changes),
             "changes": [self.show_change(c) for c in changes],
             "rows": rows,
@@ -399,15 +408,14 @@ class _Context:
         }
 
     def show_change(self, change: ShowChange) -> dict[str, Any]:
-        before = change.before or {}
-        after = {"title": change.title or "", "description": change.description or ""}
-        reason = plain_show_reason(change.reason, change.renamed_from)
-        title = before.get("title", "") if change.action == "delete" else change.title or ""
+        before = change.before if isinstance(change, UpdateShow) else {}
+        after = {"title": change.title, "description": change.description}
+        reason = plain_show_reason(change.reason, getattr(change, "renamed_from", None))
         return {
             "action": change.action,
-            "title": self.cell(title),
+            "title": self.cell(change.title),
             "reason": reason,
-            "show_id": change.show_id,
+            "show_id": getattr(change, "show_id", None),
             "diffs": (
                 [
                     {"field": f, "old": self.text(before[f]), "new": self.text(after.get(f, ""))}
@@ -423,10 +431,10 @@ class _Context:
         return {
             "action": label,
             "key": change.key,
-            "title": self.cell(change.title or ""),
+            "title": self.cell(change.title),
             "why": self.text(self.why(change)),
             "audio": self.audio_cell(change),
-            "listen": self.pages.get(change.digest or "") if change.action != "remove" else None,
+            "listen": self.pages.get(change.digest) if change.action != "remove" else None,
         }
 
     def base_episode(self, show: str, key: str) -> Episode | None:
@@ -435,11 +443,11 @@ class _Context:
     def why(self, change: EpisodeChange) -> str:
         """The reason in words; with a base, what a title or description was and how the
         source changed."""
-        plain = plain_episode_reason(change.reason, change.renamed_from)
+        plain = plain_episode_reason(change.reason, getattr(change, "renamed_from", None))
         was = self.base_episode(change.show, change.key)
         if was is None or change.action not in ("add", "replace"):
             return plain
-        job = self.jobs.get(change.digest or "")
+        job = self.jobs.get(change.digest)
         if change.reason is Reason.SOURCE_CHANGED and job is not None:
             edits = _source_edits(was.source, job.source)
             return "Source changed: " + ", ".join(edits) if edits else plain
@@ -460,7 +468,7 @@ class _Context:
             return "—"
         if change.action == "adopt":
             return "kept as it is"
-        job = self.jobs.get(change.digest or "")
+        job = self.jobs.get(change.digest)
         if change.republish:
             return "same audio, no cost"
         if job is None:
@@ -478,7 +486,7 @@ class _Context:
         """The job behind an episode whose audio changes (not a re-publish or a removal)."""
         if change.action not in ("add", "replace") or change.republish:
             return None
-        return self.jobs.get(change.digest or "")
+        return self.jobs.get(change.digest)
 
     def orphan_jobs(self, key: str, episodes: list[EpisodeChange]) -> list[AudioJob]:
         """Paid jobs no episode change of this show points at (a preview, say): still listed."""
