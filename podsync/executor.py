@@ -37,6 +37,7 @@ from podsync.plan import (
     AdoptShow,
     AudioJob,
     DeleteShow,
+    ForgetEpisode,
     Plan,
     Publishing,
     RemoveEpisode,
@@ -95,13 +96,13 @@ class PollPolicy:
 def forget_stale(store: LockStore, plan: Plan) -> None:
     """Drop lock entries for shows and episodes that left both the manifests and the account."""
     lock = store.lock
-    for show_key, episode_key in plan.forget:
-        if show_key not in lock.shows:
+    for record in plan.forget:
+        if record.show not in lock.shows:
             continue
-        if episode_key is None:
-            lock = lock.without_show(show_key)
+        if isinstance(record, ForgetEpisode):
+            lock = lock.without_episode(record.show, record.key)
         else:
-            lock = lock.without_episode(show_key, episode_key)
+            lock = lock.without_show(record.show)
     store.save(lock)
 
 

@@ -272,6 +272,25 @@ class AdoptEpisode:
 
 
 EpisodeChange = AddEpisode | ReplaceEpisode | RemoveEpisode | AdoptEpisode
+
+
+@dataclass(frozen=True)
+class ForgetEpisode:
+    """A lock record whose episode left both the manifest and the account: apply drops it,
+    with no request."""
+
+    show: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ForgetShow:
+    """The same for a whole show (its lock entry, episodes and all)."""
+
+    show: str
+
+
+Forget = ForgetShow | ForgetEpisode
 Publishing = AddEpisode | ReplaceEpisode
 
 
@@ -322,9 +341,7 @@ class Plan:
     unmanaged: tuple[Unmanaged, ...] = ()
     warnings: tuple[Warning, ...] = field(default=())
     live_read: bool = True
-    # lock entries (show key, episode key or None) gone from both the manifests and the account:
-    # apply drops them from the lock, with no request
-    forget: tuple[tuple[str, str | None], ...] = ()
+    forget: tuple[Forget, ...] = ()
     guards: tuple[Guard, ...] = ()
     # (show key, episode key or None, protected): `protect:` values apply records in the lock,
     # with no request, once the show or episode is there

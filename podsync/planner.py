@@ -32,6 +32,9 @@ from podsync.plan import (
     DeleteShow,
     EpisodeChange,
     FieldChange,
+    Forget,
+    ForgetEpisode,
+    ForgetShow,
     GenerateAudio,
     Guard,
     GuardCode,
@@ -66,7 +69,7 @@ class _Builder:
     removals: list[EpisodeChange] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
-    forget: list[tuple[str, str | None]] = field(default_factory=list)
+    forget: list[Forget] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
     protect: list[tuple[str, str | None, bool]] = field(default_factory=list)
     held_back: list[dict[str, object]] = field(default_factory=list)
@@ -326,7 +329,7 @@ def _plan_show(
                 f"`show_id: <one of them>` to the manifest to adopt it"
             )
         if renamed_from:
-            b.forget.append((renamed_from, None))
+            b.forget.append(ForgetShow(renamed_from))
         if not same_title:
             reason = Reason.DRIFT_DELETED if gone else Reason.NEW
             b.shows.append(CreateShow(show.key, reason, show.title, show.description))
@@ -382,7 +385,7 @@ def _hint_at_renames(b: _Builder) -> None:
 def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -> None:
     live_show = live.show(locked.show_id)
     if live_show is None:
-        b.forget.append((key, None))
+        b.forget.append(ForgetShow(key))
         return
     if b.hold_back("delete_show", key, show_id=live_show.show_id):
         return
@@ -505,7 +508,7 @@ def _plan_episodes(
         if key in desired_keys or key in moved:
             continue
         if current is None:
-            b.forget.append((show.key, key))
+            b.forget.append(ForgetEpisode(show.key, key))
             continue
         if b.hold_back("remove_episode", show.key, key):
             continue

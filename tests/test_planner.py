@@ -9,7 +9,7 @@ import pytest
 from podsync.errors import PlanError
 from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.model import Desired, Episode, Live, LiveEpisode, LiveShow, Show, Source
-from podsync.plan import Plan, WarningCode
+from podsync.plan import ForgetEpisode, ForgetShow, Plan, WarningCode
 from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
 from podsync.render.phrases import warning_text
 
@@ -228,7 +228,7 @@ def test_lock_entries_gone_from_manifest_and_account_are_forgotten_silently() ->
     live = Live((LiveShow("tw-1", s.title, s.description, None, live_show.episodes[:1]),))
     p = plan(Desired((show(episode("a")),)), lock, live)
     assert not p.has_changes
-    assert set(p.forget) == {("tw", "b"), ("gone", None)}
+    assert set(p.forget) == {ForgetEpisode("tw", "b"), ForgetShow("gone")}
 
 
 def test_key_renamed_with_show_id_moves_the_lock_entry_and_deletes_nothing() -> None:
@@ -391,7 +391,7 @@ def test_renamed_show_deleted_by_hand_is_created_and_the_old_key_forgotten() -> 
     renamed = show(episode("a"), key="tech")
     p = plan(Desired((renamed,)), lock, Live(()))
     assert [(c.action, c.key) for c in p.shows] == [("create", "tech")]
-    assert p.forget == (("tw", None),)
+    assert p.forget == (ForgetShow("tw"),)
 
 
 def test_renamed_shows_that_swap_titles_are_not_guessed_and_a_hint_is_given() -> None:

@@ -30,6 +30,7 @@ from podsync.plan import (
     DeleteShow,
     EpisodeChange,
     FieldChange,
+    ForgetEpisode,
     GenerateAudio,
     Guard,
     GuardCode,
@@ -274,7 +275,7 @@ def test_lock_only_unmanaged_checksum_and_listen_links() -> None:
         episodes=(publish("add", "back", source, Reason.NEW),),
         unmanaged=(Unmanaged("tw", "99", "Hand | made"),),
         protect=(("tw", "back", True),),
-        forget=(("tw", "gone"),),
+        forget=(ForgetEpisode("tw", "gone"),),
     )
     pages = {source.digest: "https://zenmic.example/audio/x (1)"}
     markdown = render_markdown(plan, audio_pages=pages)

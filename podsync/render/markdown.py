@@ -34,6 +34,7 @@ from podsync.plan import (
     AudioJob,
     CreateShow,
     EpisodeChange,
+    ForgetEpisode,
     Plan,
     Reason,
     ShowChange,
@@ -539,9 +540,13 @@ class _Context:
 
     def lock_only(self) -> dict[str, Any]:
         lines = protect_lines(self.plan) + [
-            f"forget {'episode' if episode else 'show'} {show}{f'/{episode}' if episode else ''}"
-            ": gone from both the manifests and the account"
-            for show, episode in self.plan.forget
+            (
+                f"forget episode {f.show}/{f.key}"
+                if isinstance(f, ForgetEpisode)
+                else f"forget show {f.show}"
+            )
+            + ": gone from both the manifests and the account"
+            for f in self.plan.forget
         ]
         shown, cut = self.take(lines)
         return {
