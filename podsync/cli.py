@@ -42,8 +42,8 @@ from podsync.lock_rebuild import summary
 from podsync.model import Desired
 from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
 from podsync.plan import counted
+from podsync.plan_file import plan_checksum
 from podsync.render import FORMATS, render
-from podsync.render.json import plan_checksum
 from podsync.render.text import quote
 from podsync.saved_plan import (
     StalePlan,
@@ -262,6 +262,13 @@ def validate(project: Path) -> None:
     help="Markdown: compare with the manifests at this git commit or ref (a pull request's "
     "base) to show the changed dialogue lines and what a title was.",
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Text: also show the warnings a plan leaves out by default (acknowledged in "
+    "podsync.yaml, a feed order this plan does not change).",
+)
 @concurrency_option
 @no_delete_option
 @color_option
@@ -277,6 +284,7 @@ def plan(
     concurrency: int,
     no_delete: bool,
     color: str,
+    verbose: bool,
 ) -> None:
     """Show what apply would change in the ZenMic account for PROJECT (default: .)."""
     inputs = load_inputs(project)
@@ -288,7 +296,8 @@ def plan(
         planned = operations.plan(project, inputs, concurrency=concurrency, no_delete=no_delete)
     colored = use_color(color)
     base = _base(project, base_ref) if base_ref and fmt == "markdown" else None
-    click.echo(render(planned.plan, fmt, color=colored, base=base), nl=False, color=colored)
+    document = render(planned.plan, fmt, color=colored, base=base, verbose=verbose)
+    click.echo(document, nl=False, color=colored)
     if out is not None:
         write_saved_plan(out, planned, project, {"no_delete": no_delete})
         checksum = plan_checksum(planned.plan)

@@ -26,6 +26,7 @@ class ProjectConfig:
     root: Path  # absolute, symlinks resolved: the boundary manifest paths must stay inside
     vars: Mapping[str, object]
     safety: Safety = Safety()
+    acknowledge: frozenset[tuple[str, str]] = frozenset()  # (show key, warning code)
 
 
 def read_config(project_dir: Path) -> tuple[ProjectConfig, list[Problem]]:
@@ -49,4 +50,7 @@ def read_config(project_dir: Path) -> tuple[ProjectConfig, list[Problem]]:
         max_removal_share=float(limits.get("max_removal_share", Safety.max_removal_share)),
         min_episodes=int(limits.get("min_episodes", Safety.min_episodes)),
     )
-    return ProjectConfig(root, MappingProxyType(dict(variables)), safety), problems
+    acknowledge = frozenset(
+        (show, code) for show, codes in (data.get("acknowledge") or {}).items() for code in codes
+    )
+    return ProjectConfig(root, MappingProxyType(dict(variables)), safety, acknowledge), problems

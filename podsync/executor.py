@@ -31,7 +31,21 @@ from podsync.lock import (
     UnconfirmedJob,
 )
 from podsync.model import Live, LiveEpisode, LiveShow
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, counted
+from podsync.plan import (
+    AddEpisode,
+    AdoptEpisode,
+    AdoptShow,
+    AudioJob,
+    DeleteShow,
+    ForgetEpisode,
+    Plan,
+    Publishing,
+    RemoveEpisode,
+    ReplaceEpisode,
+    ShowChange,
+    counted,
+)
+from podsync.render.phrases import show_reason
 
 Report = Callable[[str], None]
 T = TypeVar("T")
@@ -82,13 +96,13 @@ class PollPolicy:
 def forget_stale(store: LockStore, plan: Plan) -> None:
     """Drop lock entries for shows and episodes that left both the manifests and the account."""
     lock = store.lock
-    for show_key, episode_key in plan.forget:
-        if show_key not in lock.shows:
+    for record in plan.forget:
+        if record.show not in lock.shows:
             continue
-        if episode_key is None:
-            lock = lock.without_show(show_key)
+        if isinstance(record, ForgetEpisode):
+            lock = lock.without_episode(record.show, record.key)
         else:
-            lock = lock.without_episode(show_key, episode_key)
+            lock = lock.without_show(record.show)
     store.save(lock)
 
 
@@ -128,42 +142,41 @@ def protected_keys(lock: Lock, plan: Plan | None = None) -> frozenset[tuple[str,
     return frozenset(keys)
 
 
-def publishing_new_audio(plan: Plan) -> list[EpisodeChange]:
+def publishing_new_audio(plan: Plan) -> list[Publishing]:
     """The adds and replaces that publish audio of their own (not the live episode's audio
     again): the episodes whose audio apply waits on, and a preview makes."""
-    return [c for c in plan.episodes if c.action in ("add", "replace") and not c.republish]
+    return [c for c in publishing(plan) if not c.republish]
 
 
-def adopt_show(lock: Lock, change: ShowChange) -> Lock:
+def publishing(plan: Plan) -> list[Publishing]:
+    return [c for c in plan.episodes if isinstance(c, (AddEpisode, ReplaceEpisode))]
+
+
+def adopt_show(lock: Lock, change: AdoptShow) -> Lock:
     """The lock with an adopted live show under its key; on a key rename the entry (and its
     episodes) moves from the old key. No request: adopting only records what exists."""
-    assert change.action == "adopt" and change.show_id is not None
-    if change.renamed_from in lock.shows:
+    if change.renamed_from is not None and change.renamed_from in lock.shows:
         moved = lock.shows[change.renamed_from]
         lock = lock.without_show(change.renamed_from).with_show(change.key, moved)
     recorded = lock.shows.get(change.key)
     if recorded is None or recorded.show_id != change.show_id:
-        recorded = LockedShow(change.show_id, change.title or "", change.description or "")
+        recorded = LockedShow(change.show_id, change.title, change.description)
     return lock.with_show(change.key, recorded)
 
 
-def adopt_episode(lock: Lock, change: EpisodeChange) -> Lock:
+def adopt_episode(lock: Lock, change: AdoptEpisode) -> Lock:
     """The lock with an adopted live episode recorded under its show, which must be in it.
 
     The live values are recorded; the audio cache is not filled, since nothing proves that this
     episode's audio was made from this source."""
-    assert change.action == "adopt" and change.episode_id and change.mic_id and change.digest
-    moved = lock.shows[change.show].episodes.get(change.renamed_from or "")
-    if moved is not None and moved.episode_id == change.episode_id:
+    old_key = change.renamed_from
+    moved = lock.shows[change.show].episodes.get(old_key) if old_key is not None else None
+    if old_key is not None and moved is not None and moved.episode_id == change.episode_id:
         # A key rename: the record moves whole, in one lock write, last-applied values and all.
-        lock = lock.without_episode(change.show, change.renamed_from or "")
+        lock = lock.without_episode(change.show, old_key)
         return lock.with_episode(change.show, change.key, moved)
     episode = LockedEpisode(
-        change.episode_id,
-        change.mic_id,
-        change.digest,
-        change.title or "",
-        change.description or "",
+        change.episode_id, change.mic_id, change.digest, change.title, change.description
     )
     return lock.with_episode(change.show, change.key, episode)
 
@@ -278,7 +291,7 @@ class Executor:
         lock = self.store.lock
         try:
             if change.action == "create":
-                live = await self._create_show(change.title or "", change.description or "")
+                live = await self._create_show(change.title, change.description)
                 failpoints.reached("show-created")
                 lock = lock.with_show(
                     change.key, LockedShow(live.show_id, live.title, live.description)
@@ -288,15 +301,14 @@ class Executor:
                 lock = adopt_show(lock, change)
                 self.report(f"= adopted {label} ({change.show_id})")
             elif change.action == "update":
-                assert change.show_id is not None
                 live = await self.client.update_show(
-                    change.show_id, change.title or "", change.description or ""
+                    change.show_id, change.title, change.description
                 )
                 recorded = lock.shows[change.key]
                 lock = lock.with_show(
                     change.key, replace(recorded, title=live.title, description=live.description)
                 )
-                self.report(f"~ updated {label} ({change.reason})")
+                self.report(f"~ updated {label} ({show_reason(change.reason)})")
         except ApiError as exc:
             self._fail(label, exc.for_target(label))
             self._broken_shows[change.key] = label
@@ -377,7 +389,7 @@ class Executor:
         assert unknown is not None
         raise unknown
 
-    async def _delete_show(self, change: ShowChange) -> None:
+    async def _delete_show(self, change: DeleteShow) -> None:
         label = f"show {change.key}"
         if self._refuse_protected(change.key, None, label):
             return
@@ -385,7 +397,7 @@ class Executor:
             self.outcome.not_started.append((label, "deleting a show needs --allow-destroy"))
             return
         try:
-            await self.client.delete_show(change.show_id or "")
+            await self.client.delete_show(change.show_id)
         except ApiError as exc:
             if exc.status != 404:  # already deleted by hand since the plan: nothing left to do
                 self._fail(label, exc.for_target(label))
@@ -450,7 +462,7 @@ class Executor:
                     mic_id = status.id
                     submitted: AudioStatus | None = status
                 else:
-                    mic_id, submitted = job.mic_id or "", None
+                    mic_id, submitted = job.mic_id, None
                 final = await self._wait(job, mic_id, submitted)
             except ApiError as exc:
                 raise AudioFailed(str(exc.for_target(f"{job.show}/{job.episode}"))) from None
@@ -599,20 +611,20 @@ class Executor:
                 blocked = label
                 continue
             try:
-                if change.republish:
-                    mic_id = change.mic_id or ""
+                if isinstance(change, ReplaceEpisode) and change.republish:
+                    mic_id = change.mic_id
                 else:
-                    mic_id = (await self._audio[change.digest or ""]).mic_id
+                    mic_id = (await self._audio[change.digest]).mic_id
                 await self._publish(change, mic_id)
             except AudioFailed as exc:
                 self._fail(label, f"{exc}{_kept(change)}")
-                self._audio_reported.add(change.digest or "")
+                self._audio_reported.add(change.digest)
                 blocked = label
             except ApiError as exc:
                 self._fail(label, f"{exc.for_target(label)}{_kept(change)}")
                 blocked = label
 
-    async def _publish(self, change: EpisodeChange, mic_id: str) -> None:
+    async def _publish(self, change: Publishing, mic_id: str) -> None:
         """Publish an episode; a replace adds the new version before it removes the old one
         (Terraform's create_before_destroy), since ZenMic cannot edit an episode.
 
@@ -627,9 +639,9 @@ class Executor:
         lock = self.store.lock.with_episode(
             change.show,
             change.key,
-            LockedEpisode(live.id, live.mic_id, change.digest or "", live.title, live.description),
+            LockedEpisode(live.id, live.mic_id, change.digest, live.title, live.description),
         )
-        old = change.episode_id if change.action == "replace" else None
+        old = change.episode_id if isinstance(change, ReplaceEpisode) else None
         if old:
             lock = lock.with_retired(change.show, old, change.key)
         self.store.save(lock)
@@ -640,7 +652,7 @@ class Executor:
             failpoints.reached("episode-retiring")
             await self._remove_old_version(change, show_id, old)
 
-    async def _remove_old_version(self, change: EpisodeChange, show_id: str, old: str) -> None:
+    async def _remove_old_version(self, change: Publishing, show_id: str, old: str) -> None:
         label = f"old version of episode {change.show}/{change.key} ({old})"
         try:
             await self._remove_episode(show_id, old)
@@ -656,8 +668,8 @@ class Executor:
         self.outcome.done.append(f"remove {label}")
         self.report(f"- removed the {label}")
 
-    async def _add_episode(self, change: EpisodeChange, show_id: str, mic_id: str) -> LiveEpisode:
-        title, description = change.title or "", change.description or ""
+    async def _add_episode(self, change: Publishing, show_id: str, mic_id: str) -> LiveEpisode:
+        title, description = change.title, change.description
 
         async def find() -> LiveEpisode | None:
             locked = self.store.lock.shows.get(change.show)
@@ -679,7 +691,7 @@ class Executor:
             f"episode {change.show}/{change.key}",
         )
 
-    async def _remove(self, change: EpisodeChange) -> None:
+    async def _remove(self, change: RemoveEpisode) -> None:
         label = f"episode {change.show}/{change.key}"
         show = self.store.lock.shows.get(change.show)
         recorded = show.episodes.get(change.key) if show is not None else None
@@ -689,7 +701,7 @@ class Executor:
             return
         show_id = self._show_ids.get(change.show)
         try:
-            await self._remove_episode(show_id or "", change.episode_id or "")
+            await self._remove_episode(show_id or "", change.episode_id)
         except ApiError as exc:
             self._fail(label, exc.for_target(label))
             return
@@ -701,7 +713,7 @@ class Executor:
         if recorded is not None and recorded.episode_id == change.episode_id:
             lock = lock.without_episode(change.show, change.key)
         # the old version of a re-publish: the key's record is the new version, which stays
-        self.store.save(lock.without_retired(change.show, change.episode_id or ""))
+        self.store.save(lock.without_retired(change.show, change.episode_id))
         self.outcome.done.append(f"remove {label}")
         self.report(f"- removed {label}")
 
@@ -734,7 +746,7 @@ def _took(seconds: float) -> str:
     return f"{whole}s" if whole < 60 else f"{whole // 60}m {whole % 60:02d}s"
 
 
-def _kept(change: EpisodeChange) -> str:
+def _kept(change: Publishing) -> str:
     """What a failed replace left on the feed: the live episode, untouched (the add comes
     first)."""
     return "; the live episode stays on the feed as it was" if change.action == "replace" else ""

@@ -66,7 +66,8 @@ def load_project(project_dir: Path) -> Desired:
     problems.extend(_cross_file_problems(found))
     if problems:
         raise ManifestError(problems)
-    return Desired(tuple(item.show for item in found if item.show is not None), config.safety)
+    shows = tuple(item.show for item in found if item.show is not None)
+    return Desired(shows, config.safety, config.acknowledge)
 
 
 def _show_files(root: Path, problems: list[Problem]) -> list[Path]:

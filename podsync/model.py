@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SourceKind = Literal["topic", "document", "dialogue"]
-Speaker = Literal["male", "female"]
 
 AUDIO_SUCCEEDED = "succeeded"
 AUDIO_MISSING = "missing"  # podsync's own word: the account answered 404 for the job
@@ -118,6 +117,9 @@ class Desired:
 
     shows: tuple[Show, ...]
     safety: Safety = Safety()
+    # (show key, warning code) pairs podsync.yaml's `acknowledge:` lists: the plan still holds
+    # those warnings, marked acknowledged, and the renderers fold them into one line
+    acknowledge: frozenset[tuple[str, str]] = frozenset()
 
     def show(self, key: str) -> Show | None:
         return next((s for s in self.shows if s.key == key), None)

@@ -6,60 +6,294 @@ reads is what apply does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from enum import Enum
+from typing import ClassVar, Literal
 
 from podsync.model import Source
 
-ShowAction = Literal["create", "update", "delete", "adopt"]
 AudioAction = Literal["generate", "resume", "reuse"]
-EpisodeAction = Literal["add", "replace", "remove", "adopt"]
-GuardKind = Literal["protected", "mass-removal", "destroy"]
+
+
+class Reason(str, Enum):
+    """Why a change is in the plan: a stable code that JSON carries and the checksum covers;
+    render/phrases.py says it in words."""
+
+    NEW = "new"
+    SOURCE_CHANGED = "source_changed"
+    TITLE_CHANGED = "title_changed"
+    DESCRIPTION_CHANGED = "description_changed"
+    TITLE_AND_DESCRIPTION_CHANGED = "title_and_description_changed"
+    TITLE_DIFFERS = "title_differs"  # no record of what podsync applied: the live value differs
+    DESCRIPTION_DIFFERS = "description_differs"
+    TITLE_AND_DESCRIPTION_DIFFER = "title_and_description_differ"
+    DRIFT_CHANGED = "drift_changed"  # edited outside podsync; the manifest still says the same
+    DRIFT_AUDIO_SWAPPED = "drift_audio_swapped"
+    DRIFT_REMOVED = "drift_removed"  # an episode removed outside podsync
+    DRIFT_DELETED = "drift_deleted"  # a show deleted outside podsync
+    RENAMED = "renamed"  # the key changed in the manifest; `renamed_from` names the old one
+    REMOVED_FROM_MANIFEST = "removed_from_manifest"
+    REPUBLISHED_OLD_VERSION = "republished_old_version"
+    REPUBLISH_UNRECORDED = "republish_unrecorded"  # a run stopped before recording its add
+    SAME_TITLE = "same_title"  # a live show or episode has this title: adopted as it is
+    SHOW_ID_SET = "show_id_set"
+    AUDIO_NOT_CACHED = "audio_not_cached"  # generate: a new paid job
+    AUDIO_SUBMITTED = "audio_submitted"  # resume: an earlier run submitted it
+    AUDIO_CACHED = "audio_cached"  # reuse: finished audio in the cache
+
+
+AUDIO_REASONS: dict[AudioAction, Reason] = {
+    "generate": Reason.AUDIO_NOT_CACHED,
+    "resume": Reason.AUDIO_SUBMITTED,
+    "reuse": Reason.AUDIO_CACHED,
+}
+
+
+class WarningCode(str, Enum):
+    """What a reviewer should know about a plan, as a stable code (podsync.yaml may
+    acknowledge one per show); render/phrases.py says it in words from its params."""
+
+    UNCONFIRMED_AUDIO = "unconfirmed_audio"
+    HELD_BACK = "held_back"  # --no-delete left out changes that remove something live
+    SHOW_LEFT_BEHIND = "show_left_behind"
+    SHOW_NOT_READ = "show_not_read"
+    RENAME_HINT = "rename_hint"
+    DUPLICATE_SHOW = "duplicate_show"
+    DUPLICATE_EPISODE = "duplicate_episode"
+    DUPLICATE_AUDIO = "duplicate_audio"  # an unmanaged live episode has audio this plan publishes
+    SAFETY_LOOSENED = "safety_loosened"
+    FEED_ORDER = "feed_order"
+    LOCK_EDITED = "lock_edited"
+    LOCK_NOT_COMPARED = "lock_not_compared"
+    AUDIO_UNVOUCHED = "audio_unvouched"
 
 
 @dataclass(frozen=True)
-class ShowChange:
-    action: ShowAction
+class Warning:  # noqa: A001 - the plan's vocabulary; builtins.Warning is not used here
+    """Something a reviewer should know about the plan; `params` are plain JSON values."""
+
+    code: WarningCode
+    show: str | None = None
+    episode: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+    acknowledged: bool = False  # listed under `acknowledge:` in podsync.yaml for its show
+
+    @property
+    def routine(self) -> bool:
+        """Worth saying only in a verbose plan: a feed order this plan does not change."""
+        return self.code is WarningCode.FEED_ORDER and not self.params.get("changed", True)
+
+
+# The warnings podsync.yaml may acknowledge for a show (schemas/project.schema.json lists them).
+ACKNOWLEDGEABLE = (
+    WarningCode.FEED_ORDER,
+    WarningCode.DUPLICATE_SHOW,
+    WarningCode.DUPLICATE_EPISODE,
+    WarningCode.DUPLICATE_AUDIO,
+    WarningCode.SAFETY_LOOSENED,
+    WarningCode.SHOW_LEFT_BEHIND,
+    WarningCode.SHOW_NOT_READ,
+)
+
+
+class GuardCode(str, Enum):
+    """Why apply refuses a plan, as a stable code; the flag that lifts it follows from it."""
+
+    DESTROY = "destroy"  # a show would be deleted
+    MASS_REMOVAL = "mass_removal"  # more than the safety share of a show's episodes removed
+    PROTECTED_SHOW = "protected_show"  # a protected show would be deleted
+    PROTECTED_EPISODES = "protected_episodes"  # deleting a show removes protected episodes
+    PROTECTED_REMOVED = "protected_removed"  # a protected episode left the manifest
+    PROTECTED_REPUBLISH = "protected_republish"  # a protected episode would be re-published
+
+
+GUARD_FLAGS: dict[GuardCode, str] = {
+    GuardCode.DESTROY: "--allow-destroy",
+    GuardCode.MASS_REMOVAL: "--allow-mass-removal",
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that differs: the live value and the one the manifest wants."""
+
+    path: str  # "title" or "description"
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class CreateShow:
+    action: ClassVar[Literal["create"]] = "create"
     key: str
-    show_id: str | None  # None until created
-    reason: str
-    title: str | None = None  # desired values (None for delete)
-    description: str | None = None
-    before: dict[str, str] | None = None  # live values that change, for update/delete
-    renamed_from: str | None = None  # adopt: the lock entry moves from this key (a key rename)
+    reason: Reason
+    title: str
+    description: str
 
 
 @dataclass(frozen=True)
-class AudioJob:
-    """Audio an episode needs. `generate` pays for a new job; `resume` waits on a job a
-    previous run submitted; `reuse` takes finished audio from the cache."""
+class UpdateShow:
+    action: ClassVar[Literal["update"]] = "update"
+    key: str
+    show_id: str
+    reason: Reason
+    title: str  # desired values
+    description: str
+    changes: tuple[FieldChange, ...]
 
-    action: AudioAction
+    @property
+    def before(self) -> dict[str, str]:
+        return {c.path: c.before for c in self.changes}
+
+
+@dataclass(frozen=True)
+class DeleteShow:
+    action: ClassVar[Literal["delete"]] = "delete"
+    key: str
+    show_id: str
+    reason: Reason
+    title: str  # the live values, as a reviewer last saw the show
+    description: str
+
+
+@dataclass(frozen=True)
+class AdoptShow:
+    """A live show taken under management as it is (no request)."""
+
+    action: ClassVar[Literal["adopt"]] = "adopt"
+    key: str
+    show_id: str
+    reason: Reason
+    title: str  # the live values
+    description: str
+    renamed_from: str | None = None  # the lock entry moves from this key (a key rename)
+
+
+ShowChange = CreateShow | UpdateShow | DeleteShow | AdoptShow
+
+
+@dataclass(frozen=True)
+class GenerateAudio:
+    """A new, paid audio job."""
+
+    action: ClassVar[Literal["generate"]] = "generate"
     digest: str
     show: str
     episode: str
     title: str
     source: Source
-    mic_id: str | None = None
 
 
 @dataclass(frozen=True)
-class EpisodeChange:
-    """An episode to publish or unpublish. There is no PATCH for episodes, so a metadata
-    change is a `replace` with the same audio (`republish=True`)."""
+class ResumeAudio:
+    """A job a previous run submitted: waited on, not paid again."""
 
-    action: EpisodeAction
+    action: ClassVar[Literal["resume"]] = "resume"
+    digest: str
+    show: str
+    episode: str
+    title: str
+    source: Source
+    mic_id: str
+
+
+@dataclass(frozen=True)
+class ReuseAudio:
+    """Finished audio from the cache (or the live episode's own, for a re-publish)."""
+
+    action: ClassVar[Literal["reuse"]] = "reuse"
+    digest: str
+    show: str
+    episode: str
+    title: str
+    source: Source
+    mic_id: str
+
+
+AudioJob = GenerateAudio | ResumeAudio | ReuseAudio
+
+
+@dataclass(frozen=True)
+class AddEpisode:
+    action: ClassVar[Literal["add"]] = "add"
+    republish: ClassVar[bool] = False  # an add publishes audio of its own
     show: str
     key: str
-    reason: str
-    position: int = 0  # index in the manifest, the publishing order
-    title: str | None = None
-    description: str | None = None
-    digest: str | None = None  # audio to publish (add/replace/adopt)
-    episode_id: str | None = None  # live episode to remove (replace/remove) or adopt
-    mic_id: str | None = None  # live mic_id being removed or adopted
+    reason: Reason
+    position: int  # index in the manifest, the publishing order
+    title: str
+    description: str
+    digest: str  # the audio to publish
+
+
+@dataclass(frozen=True)
+class ReplaceEpisode:
+    """There is no PATCH for episodes: a change is an add of the new version, then the removal
+    of the live one; `republish` when it is the live episode's own audio again."""
+
+    action: ClassVar[Literal["replace"]] = "replace"
+    show: str
+    key: str
+    reason: Reason
+    position: int
+    title: str
+    description: str
+    digest: str
+    episode_id: str  # the live episode removed
+    mic_id: str
     republish: bool = False
-    renamed_from: str | None = None  # adopt: the lock record moves from this key (a key rename)
+
+
+@dataclass(frozen=True)
+class RemoveEpisode:
+    action: ClassVar[Literal["remove"]] = "remove"
+    show: str
+    key: str
+    reason: Reason
+    title: str  # the live title
+    episode_id: str
+    mic_id: str
+
+
+@dataclass(frozen=True)
+class AdoptEpisode:
+    """A live episode taken under management as it is (no request)."""
+
+    action: ClassVar[Literal["adopt"]] = "adopt"
+    show: str
+    key: str
+    reason: Reason
+    position: int
+    title: str  # the live values
+    description: str
+    digest: str
+    episode_id: str
+    mic_id: str
+    renamed_from: str | None = None  # the lock record moves from this key (a key rename)
+
+
+EpisodeChange = AddEpisode | ReplaceEpisode | RemoveEpisode | AdoptEpisode
+
+
+@dataclass(frozen=True)
+class ForgetEpisode:
+    """A lock record whose episode left both the manifest and the account: apply drops it,
+    with no request."""
+
+    show: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ForgetShow:
+    """The same for a whole show (its lock entry, episodes and all)."""
+
+    show: str
+
+
+Forget = ForgetShow | ForgetEpisode
+Publishing = AddEpisode | ReplaceEpisode
 
 
 @dataclass(frozen=True)
@@ -73,15 +307,19 @@ class Unmanaged:
 
 @dataclass(frozen=True)
 class Guard:
-    """A reason apply refuses this plan. The plan is still made and shown in full, with the
-    message among its warnings, so a reviewer sees why; only apply refuses it, before any
-    change. `flag` is the apply option that lifts the guard; None means none does (a
-    protected show or episode: set `protect: false` and apply first)."""
+    """A reason apply refuses this plan. The plan is still made and shown in full, the guards
+    leading its warnings, so a reviewer sees why; only apply refuses it, before any change."""
 
-    kind: GuardKind
-    target: str  # "show 'x'" or "episode 'x/y'"
-    message: str
-    flag: str | None = None
+    code: GuardCode
+    show: str
+    episode: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def flag(self) -> str | None:
+        """The apply option that lifts the guard; None when none does (a protected show or
+        episode: set `protect: false` and apply first)."""
+        return GUARD_FLAGS.get(self.code)
 
 
 @dataclass(frozen=True)
@@ -103,11 +341,9 @@ class Plan:
     audio: tuple[AudioJob, ...] = ()
     episodes: tuple[EpisodeChange, ...] = ()
     unmanaged: tuple[Unmanaged, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Warning, ...] = field(default=())
     live_read: bool = True
-    # lock entries (show key, episode key or None) gone from both the manifests and the account:
-    # apply drops them from the lock, with no request
-    forget: tuple[tuple[str, str | None], ...] = ()
+    forget: tuple[Forget, ...] = ()
     guards: tuple[Guard, ...] = ()
     # (show key, episode key or None, protected): `protect:` values apply records in the lock,
     # with no request, once the show or episode is there
@@ -133,7 +369,10 @@ class Plan:
         return tuple(g for g in self.guards if g.flag is None or g.flag not in allowed)
 
     def summary(self) -> dict[str, dict[str, int]]:
-        def count(items: tuple[ShowChange | AudioJob | EpisodeChange, ...], action: str) -> int:
+        def count(
+            items: tuple[ShowChange, ...] | tuple[AudioJob, ...] | tuple[EpisodeChange, ...],
+            action: str,
+        ) -> int:
             return sum(1 for i in items if i.action == action)
 
         return {

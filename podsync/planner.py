@@ -8,7 +8,7 @@ what to leave alone, and the guards apply checks before removing anything.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from podsync.errors import PlanError
 from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
@@ -24,21 +24,34 @@ from podsync.model import (
     Show,
 )
 from podsync.plan import (
-    AudioAction,
+    AddEpisode,
+    AdoptEpisode,
+    AdoptShow,
     AudioJob,
+    CreateShow,
+    DeleteShow,
     EpisodeChange,
+    FieldChange,
+    Forget,
+    ForgetEpisode,
+    ForgetShow,
+    GenerateAudio,
     Guard,
-    GuardKind,
+    GuardCode,
     GuardSettings,
     Plan,
+    Reason,
+    RemoveEpisode,
+    ReplaceEpisode,
+    ResumeAudio,
+    ReuseAudio,
     ShowChange,
     Unmanaged,
-    counted,
+    UpdateShow,
+    Warning,
+    WarningCode,
 )
-from podsync.safe_text import cut
 
-DRIFT = "drift: changed outside podsync"
-WARNED_TITLE_CHARS = 200  # of a live title quoted in a warning: a server may send pages of it
 DEFAULT_SAFETY = Safety()
 
 
@@ -55,21 +68,32 @@ class _Builder:
     episodes: list[EpisodeChange] = field(default_factory=list)
     removals: list[EpisodeChange] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    forget: list[tuple[str, str | None]] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+    forget: list[Forget] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
     protect: list[tuple[str, str | None, bool]] = field(default_factory=list)
-    held_back: list[str] = field(default_factory=list)
+    held_back: list[dict[str, object]] = field(default_factory=list)
 
-    def guard(self, kind: GuardKind, target: str, message: str, flag: str | None = None) -> None:
-        """Record why apply must refuse this plan; the message is a warning of the plan too."""
-        self.guards.append(Guard(kind, target, message, flag))
-        self.warnings.append(message)
+    def guard(
+        self, code: GuardCode, show: str, episode: str | None = None, **params: object
+    ) -> None:
+        """Record why apply must refuse this plan."""
+        self.guards.append(Guard(code, show, episode, params))
 
-    def hold_back(self, what: str) -> bool:
-        """With --no-delete, leave out a change that removes something live (and say so)."""
+    def warn(
+        self,
+        code: WarningCode,
+        show: str | None = None,
+        episode: str | None = None,
+        **params: object,
+    ) -> None:
+        self.warnings.append(Warning(code, show, episode, params))
+
+    def hold_back(self, change: str, show: str, episode: str | None = None, **more: object) -> bool:
+        """With --no-delete, leave out a change that removes something live (and say so):
+        `change` is remove_episode, remove_old_version, replace_episode or delete_show."""
         if self.no_delete:
-            self.held_back.append(what)
+            self.held_back.append({"change": change, "show": show, "episode": episode, **more})
         return self.no_delete
 
     def record_protect(self, show: str, episode: str | None, wanted: bool, recorded: bool) -> None:
@@ -90,32 +114,35 @@ class _Builder:
         if cached is None and published is not None and published.digest == digest:
             cached = CachedAudio(published.mic_id, AUDIO_SUCCEEDED)
         status = self.live_audio.get(cached.mic_id, cached.status) if cached else None
+        job: AudioJob
         if cached is None or status in AUDIO_UNSUCCESSFUL:
-            action: AudioAction = "generate"
-            mic_id: str | None = None
+            job = GenerateAudio(digest, show.key, episode.key, episode.title, episode.source)
             self.warn_unconfirmed(show, episode)
         elif status == AUDIO_SUCCEEDED:
-            action, mic_id = "reuse", cached.mic_id
+            job = ReuseAudio(
+                digest, show.key, episode.key, episode.title, episode.source, cached.mic_id
+            )
         else:
-            action, mic_id = "resume", cached.mic_id
-        job = AudioJob(action, digest, show.key, episode.key, episode.title, episode.source, mic_id)
+            job = ResumeAudio(
+                digest, show.key, episode.key, episode.title, episode.source, cached.mic_id
+            )
         self.add_job(job)
 
     def warn_unconfirmed(self, show: Show, episode: Episode) -> None:
         unconfirmed = self.lock.unconfirmed.get(episode.source.digest)
         if unconfirmed is not None:
-            self.warnings.append(
-                f"audio for '{show.key}/{episode.key}' was submitted at {unconfirmed.at} but the "
-                f"answer was lost ({unconfirmed.request}); ZenMic cannot list jobs, so if that "
-                "job was billed, this plan pays for the audio a second time"
+            self.warn(
+                WarningCode.UNCONFIRMED_AUDIO,
+                show.key,
+                episode.key,
+                at=unconfirmed.at,
+                request=unconfirmed.request,
             )
 
     def reuse_published(self, show: Show, episode: Episode, mic_id: str) -> None:
         """A re-publish needs no job: the live episode's own audio is published again."""
         digest = episode.source.digest
-        job = AudioJob(
-            "reuse", digest, show.key, episode.key, episode.title, episode.source, mic_id
-        )
+        job = ReuseAudio(digest, show.key, episode.key, episode.title, episode.source, mic_id)
         self.add_job(job)
 
     def add_job(self, job: AudioJob) -> None:
@@ -147,7 +174,7 @@ def audio_to_verify(
     """mic_ids of cached jobs this plan would reuse or wait on: their status is asked of the
     account before the final plan, so a plan never promises audio that is not there."""
     first = plan(desired, lock, live, no_delete=no_delete)
-    return {j.mic_id for j in first.audio if j.action != "generate" and j.mic_id}
+    return {j.mic_id for j in first.audio if not isinstance(j, GenerateAudio)}
 
 
 def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -> Plan:
@@ -181,22 +208,26 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
     _warn_about_duplicate_shows(b, managed, live, claimed)
     _hint_at_renames(b)
     if b.held_back:
-        b.warnings.append(
-            f"--no-delete holds back {counted(len(b.held_back), 'change')} that would remove "
-            f"something live: {', '.join(b.held_back)}; apply without --no-delete to make them"
-        )
+        b.warn(WarningCode.HELD_BACK, changes=list(b.held_back))
     return Plan(
         shows=tuple(b.shows),
         audio=tuple(b.audio.values()),
         episodes=tuple(b.episodes + b.removals),
         unmanaged=tuple(b.unmanaged),
-        warnings=tuple(b.warnings),
+        warnings=tuple(_acknowledged(w, desired.acknowledge) for w in b.warnings),
         live_read=live.read,
         forget=tuple(b.forget),
         guards=tuple(b.guards),
         protect=tuple(b.protect),
         settings=guard_settings(desired, lock),
     )
+
+
+def _acknowledged(warning: Warning, acknowledge: frozenset[tuple[str, str]]) -> Warning:
+    """The warning, marked acknowledged when podsync.yaml acknowledges its code for its show."""
+    if warning.show is not None and (warning.show, warning.code.value) in acknowledge:
+        return replace(warning, acknowledged=True)
+    return warning
 
 
 def guard_settings(desired: Desired, lock: Lock) -> GuardSettings:
@@ -279,14 +310,14 @@ def _plan_show(
                 "(remove show_id to create the show)"
             )
         if locked is None or locked.show_id != show.show_id:
-            b.shows.append(_adopt(show, live_show, "show_id set in the manifest"))
+            b.shows.append(_adopt(show, live_show, Reason.SHOW_ID_SET))
             locked = None
         elif renamed_from:
-            b.shows.append(_adopt(show, live_show, f"renamed from '{renamed_from}'", renamed_from))
+            b.shows.append(_adopt(show, live_show, Reason.RENAMED, renamed_from))
     elif recorded_live is not None:
         live_show = recorded_live
         if renamed_from:
-            b.shows.append(_adopt(show, live_show, f"renamed from '{renamed_from}'", renamed_from))
+            b.shows.append(_adopt(show, live_show, Reason.RENAMED, renamed_from))
     else:
         gone = locked is not None  # the lock names a show the account no longer has
         same_title = [s for s in live.shows if s.title == show.title and s.show_id not in claimed]
@@ -298,16 +329,14 @@ def _plan_show(
                 f"`show_id: <one of them>` to the manifest to adopt it"
             )
         if renamed_from:
-            b.forget.append((renamed_from, None))
+            b.forget.append(ForgetShow(renamed_from))
         if not same_title:
-            reason = "drift: deleted outside podsync" if gone else "new"
-            b.shows.append(
-                ShowChange("create", show.key, None, reason, show.title, show.description)
-            )
+            reason = Reason.DRIFT_DELETED if gone else Reason.NEW
+            b.shows.append(CreateShow(show.key, reason, show.title, show.description))
             return None, None
         locked = None
         live_show = same_title[0]
-        b.shows.append(_adopt(show, live_show, "a live show has this title"))
+        b.shows.append(_adopt(show, live_show, Reason.SAME_TITLE))
     before = {
         field: getattr(live_show, field)
         for field in ("title", "description")
@@ -315,14 +344,13 @@ def _plan_show(
     }
     if before:
         b.shows.append(
-            ShowChange(
-                "update",
+            UpdateShow(
                 show.key,
                 live_show.show_id,
                 _why_changed(before, locked, show),
                 show.title,
                 show.description,
-                before=before,
+                tuple(FieldChange(f, old, getattr(show, f)) for f, old in before.items()),
             )
         )
     return live_show, locked
@@ -331,105 +359,90 @@ def _plan_show(
 def _unread_show(b: _Builder, show: Show, show_id: str) -> LiveShow:
     """Offline, a show_id the lock does not record cannot be looked up: plan to adopt it as
     the manifest describes it, with no known episodes, and say what a real plan may differ in."""
-    b.warnings.append(
-        f"show '{show.key}' names show_id '{show_id}', which podsync.lock does not record and "
-        "this plan did not read: whether that show exists, how it differs from the manifest, "
-        "and which of its episodes apply would adopt instead of adding, only a plan that "
-        "reads the account can tell"
-    )
+    b.warn(WarningCode.SHOW_NOT_READ, show.key, show_id=show_id)
     return LiveShow(show_id, show.title, show.description, episodes=())
 
 
 def _warn_left_behind(b: _Builder, show: Show, own: LockedShow, live: Live) -> None:
     left = live.show(own.show_id)
     if left is not None:
-        count = counted(len(left.episodes or ()), "episode")
-        b.warnings.append(
-            f"show '{show.key}' moves from {own.show_id} to {show.show_id} (show_id changed): "
-            f"{own.show_id} and its {count} stay in the account, no longer managed by podsync"
+        b.warn(
+            WarningCode.SHOW_LEFT_BEHIND,
+            show.key,
+            old_show_id=own.show_id,
+            show_id=show.show_id,
+            episodes=len(left.episodes or ()),
         )
 
 
 def _hint_at_renames(b: _Builder) -> None:
-    created = [c.key for c in b.shows if c.action == "create" and c.reason == "new"]
-    deleted = [f"{c.key} ({c.show_id})" for c in b.shows if c.action == "delete"]
+    created = [c.key for c in b.shows if c.action == "create" and c.reason is Reason.NEW]
+    deleted = [{"show": c.key, "show_id": c.show_id} for c in b.shows if isinstance(c, DeleteShow)]
     if created and deleted:
-        b.warnings.append(
-            f"new show(s) {', '.join(created)} and deleted show(s) {', '.join(deleted)}: if a "
-            "show key was renamed, set `show_id:` in its manifest to keep the show and its feed"
-        )
+        b.warn(WarningCode.RENAME_HINT, created=created, deleted=deleted)
 
 
 def _plan_show_deletion(b: _Builder, key: str, locked: LockedShow, live: Live) -> None:
     live_show = live.show(locked.show_id)
     if live_show is None:
-        b.forget.append((key, None))
+        b.forget.append(ForgetShow(key))
         return
-    if b.hold_back(f"delete show '{key}' ({live_show.show_id})"):
+    if b.hold_back("delete_show", key, show_id=live_show.show_id):
         return
     episodes = live_show.episodes or ()
     ours = {e.episode_id for e in locked.episodes.values()} | set(locked.retired)
     foreign = sum(1 for e in episodes if e.id not in ours)
     b.shows.append(
-        ShowChange(
-            "delete",
+        DeleteShow(
             key,
             live_show.show_id,
-            "manifest removed",
-            before={"title": live_show.title, "description": live_show.description},
+            Reason.REMOVED_FROM_MANIFEST,
+            live_show.title,
+            live_show.description,
         )
     )
-    also = f", {foreign} of them not created by podsync" if foreign else ""
-    target = f"show '{key}'"
     b.guard(
-        "destroy",
-        target,
-        f"{target} ({live_show.show_id}, {counted(len(episodes), 'episode')}{also}) will be "
-        "DELETED from the account: its manifest was removed; apply refuses this without "
-        "--allow-destroy",
-        "--allow-destroy",
+        GuardCode.DESTROY,
+        key,
+        show_id=live_show.show_id,
+        episodes=len(episodes),
+        foreign=foreign,
     )
     protected = [k for k, e in sorted(locked.episodes.items()) if e.protected]
     if locked.protected:
-        b.guard(
-            "protected",
-            target,
-            f"{target} is protected (protect: true, recorded in podsync.lock): apply refuses to "
-            "delete it, even with --allow-destroy; to delete it, put its manifest back with "
-            "`protect: false`, apply, then remove the manifest",
-        )
+        b.guard(GuardCode.PROTECTED_SHOW, key)
     elif protected:
-        b.guard(
-            "protected",
-            target,
-            f"{target} holds protected {counted(len(protected), 'episode')} "
-            f"({', '.join(protected)}; recorded in podsync.lock) that deleting it would remove: "
-            "apply refuses this, even with --allow-destroy; set `protect: false` on them and "
-            "apply first",
-        )
+        b.guard(GuardCode.PROTECTED_EPISODES, key, episodes=protected)
 
 
 def _adopt(
-    show: Show, live_show: LiveShow, why: str, renamed_from: str | None = None
+    show: Show, live_show: LiveShow, why: Reason, renamed_from: str | None = None
 ) -> ShowChange:
-    return ShowChange(
-        "adopt",
-        show.key,
-        live_show.show_id,
-        why,
-        live_show.title,
-        live_show.description,
-        renamed_from=renamed_from,
+    return AdoptShow(
+        show.key, live_show.show_id, why, live_show.title, live_show.description, renamed_from
     )
 
 
-def _why_changed(before: dict[str, str], recorded: object, wanted: object) -> str:
-    """'title changed' when the manifest moved away from what podsync last applied; drift when
-    the manifest still says what podsync applied but the live value differs."""
+_DIFFERS = {
+    ("title",): Reason.TITLE_DIFFERS,
+    ("description",): Reason.DESCRIPTION_DIFFERS,
+    ("title", "description"): Reason.TITLE_AND_DESCRIPTION_DIFFER,
+}
+_CHANGED = {
+    ("title",): Reason.TITLE_CHANGED,
+    ("description",): Reason.DESCRIPTION_CHANGED,
+    ("title", "description"): Reason.TITLE_AND_DESCRIPTION_CHANGED,
+}
+
+
+def _why_changed(before: dict[str, str], recorded: object, wanted: object) -> Reason:
+    """Title or description changed when the manifest moved away from what podsync last
+    applied; drift when the manifest still says what podsync applied but the live value
+    differs; `differs` when there is no record to tell."""
     if recorded is None:
-        return " and ".join(f"{f} differs" for f in before)
-    edited = [f for f in before if getattr(recorded, f) != getattr(wanted, f)]
-    return " and ".join(f"{f} changed" for f in edited) if edited else DRIFT
+        return _DIFFERS[tuple(before)]
+    edited = tuple(f for f in before if getattr(recorded, f) != getattr(wanted, f))
+    return _CHANGED[edited] if edited else Reason.DRIFT_CHANGED
 
 
 def _plan_episodes(
@@ -480,41 +493,28 @@ def _plan_episodes(
                 kept.append((adoptable.id, episode.key))
             b.record_protect(show.key, episode.key, episode.protect, False)
             continue
-        reason = "drift: removed outside podsync" if recorded is not None else "new"
+        reason = Reason.DRIFT_REMOVED if recorded is not None else Reason.NEW
         b.need_audio(show, episode, recorded)
         b.episodes.append(_publishing(show, episode, position, reason))
         b.record_protect(show.key, episode.key, episode.protect, False)
     desired_keys = {e.key for e in show.episodes}
-    moved = {c.renamed_from for c in b.episodes if c.show == show.key and c.renamed_from}
+    moved = {
+        c.renamed_from
+        for c in b.episodes
+        if isinstance(c, AdoptEpisode) and c.show == show.key and c.renamed_from
+    }
     for key, recorded in sorted(locked_eps.items()):
         current = live_eps.get(recorded.episode_id)
         if key in desired_keys or key in moved:
             continue
         if current is None:
-            b.forget.append((show.key, key))
+            b.forget.append(ForgetEpisode(show.key, key))
             continue
-        if b.hold_back(f"remove episode '{show.key}/{key}'"):
+        if b.hold_back("remove_episode", show.key, key):
             continue
         if recorded.protected:
-            target = f"episode '{show.key}/{key}'"
-            b.guard(
-                "protected",
-                target,
-                f"{target} is protected (protect: true, recorded in podsync.lock) but was "
-                "removed from the manifest: apply refuses to remove it; to remove it, put it "
-                "back with `protect: false`, apply, then remove it",
-            )
-        b.removals.append(
-            EpisodeChange(
-                "remove",
-                show.key,
-                key,
-                "removed from the manifest",
-                title=current.title,
-                episode_id=current.id,
-                mic_id=current.mic_id,
-            )
-        )
+            b.guard(GuardCode.PROTECTED_REMOVED, show.key, key)
+        b.removals.append(_removal(show, key, current, Reason.REMOVED_FROM_MANIFEST))
     for live_episode in live_eps.values():
         if live_episode.id not in claimed:
             b.unmanaged.append(Unmanaged(show.key, live_episode.id, live_episode.title))
@@ -536,11 +536,11 @@ def _warn_about_duplicate_shows(
         titles = {show.title, live_show.title}
         for other in live.shows:
             if other.show_id not in claimed and other.title in titles:
-                title = cut(other.title, WARNED_TITLE_CHARS)
-                b.warnings.append(
-                    f"possible duplicate of show '{show.key}': live show '{title}', id "
-                    f"{other.show_id}, not managed by podsync; if an apply created it twice, "
-                    "delete the extra one by hand"
+                b.warn(
+                    WarningCode.DUPLICATE_SHOW,
+                    show.key,
+                    title=other.title,
+                    show_id=other.show_id,
                 )
 
 
@@ -553,28 +553,30 @@ def _warn_about_duplicate_episodes(
     mine = [live_eps[i] for i in claimed if i in live_eps]
     titles = {e.title for e in show.episodes} | {e.title for e in mine}
     mic_ids = {e.mic_id for e in mine if e.mic_id}
-    publishing = {j.mic_id: j.episode for j in b.audio.values() if j.show == show.key and j.mic_id}
+    publishing = {
+        j.mic_id: j.episode
+        for j in b.audio.values()
+        if j.show == show.key and not isinstance(j, GenerateAudio) and j.mic_id
+    }
     for other in live_eps.values():
         if other.id in claimed:
             continue
-        title = cut(other.title, WARNED_TITLE_CHARS)
         if other.title in titles or other.mic_id in mic_ids:
-            b.warnings.append(
-                f"possible duplicate in show '{show.key}': live episode '{title}', id "
-                f"{other.id}, not managed by podsync; if an apply published it twice, remove "
-                "the extra one by hand"
+            b.warn(
+                WarningCode.DUPLICATE_EPISODE,
+                show.key,
+                title=other.title,
+                episode_id=other.id,
             )
         elif other.mic_id in publishing:
-            key = publishing[other.mic_id]
-            b.warnings.append(
-                f"possible duplicate in show '{show.key}': live episode '{title}', id "
-                f"{other.id}, not managed by podsync, has the audio ({other.mic_id}) this plan "
-                f"publishes for '{show.key}/{key}', so apply would put it on the feed twice; if "
-                f"it is that episode, give '{key}' its live title to adopt it, or remove it"
+            b.warn(
+                WarningCode.DUPLICATE_AUDIO,
+                show.key,
+                publishing[other.mic_id],
+                title=other.title,
+                episode_id=other.id,
+                mic_id=other.mic_id,
             )
-
-
-REPUBLISHED = "the old version of an episode podsync re-published"
 
 
 def _plan_retired(
@@ -592,8 +594,8 @@ def _plan_retired(
         if old is None:
             continue  # apply forgets the record
         claimed.add(episode_id)
-        if not b.hold_back(f"remove the old version of episode '{show.key}/{key}'"):
-            b.removals.append(_removal(show, key, old, REPUBLISHED))
+        if not b.hold_back("remove_old_version", show.key, key):
+            b.removals.append(_removal(show, key, old, Reason.REPUBLISHED_OLD_VERSION))
 
 
 def _unrecorded_republish(
@@ -624,7 +626,7 @@ def _unrecorded_republish(
             and live_episode.mic_id in audio
             and (live_episode.title, live_episode.description)
             == (episode.title, episode.description)
-            and not b.hold_back(f"remove the old version of episode '{show.key}/{episode.key}'")
+            and not b.hold_back("remove_old_version", show.key, episode.key)
         ):
             return live_episode
     return None
@@ -640,11 +642,10 @@ def _finish_republish(
 ) -> None:
     """Record the new version of an interrupted re-publish and remove the old one."""
     b.episodes.append(
-        EpisodeChange(
-            "adopt",
+        AdoptEpisode(
             show.key,
             episode.key,
-            "re-published by podsync in a run that stopped before recording it",
+            Reason.REPUBLISH_UNRECORDED,
             position,
             added.title,
             added.description,
@@ -653,18 +654,12 @@ def _finish_republish(
             added.mic_id,
         )
     )
-    b.removals.append(_removal(show, episode.key, old, REPUBLISHED))
+    b.removals.append(_removal(show, episode.key, old, Reason.REPUBLISHED_OLD_VERSION))
 
 
-def _removal(show: Show, key: str, live_episode: LiveEpisode, reason: str) -> EpisodeChange:
-    return EpisodeChange(
-        "remove",
-        show.key,
-        key,
-        reason,
-        title=live_episode.title,
-        episode_id=live_episode.id,
-        mic_id=live_episode.mic_id,
+def _removal(show: Show, key: str, live_episode: LiveEpisode, reason: Reason) -> RemoveEpisode:
+    return RemoveEpisode(
+        show.key, key, reason, live_episode.title, live_episode.id, live_episode.mic_id
     )
 
 
@@ -674,28 +669,27 @@ def _guard_mass_removal(b: _Builder, show_key: str, live_count: int, safety: Saf
     removed = sum(
         1
         for c in (*b.episodes, *b.removals)
-        if c.show == show_key and c.action in ("remove", "replace") and c.episode_id
+        if c.show == show_key and isinstance(c, (RemoveEpisode, ReplaceEpisode))
     )
     if not _over_limit(removed, live_count, safety):
         if _over_limit(removed, live_count, DEFAULT_SAFETY):
             # podsync.yaml may loosen the guard in the very change it lets through: say so
-            b.warnings.append(
-                f"{removed} of the {live_count} live episodes of show '{show_key}' "
-                f"({removed / live_count:.0%}) would be removed or re-published in one run: "
-                f"the default safety limit of {DEFAULT_SAFETY.max_removal_share:.0%} would "
-                "refuse this, and podsync.yaml's safety: lets it through "
-                f"(max_removal_share {safety.max_removal_share:.0%}, min_episodes "
-                f"{safety.min_episodes})"
+            b.warn(
+                WarningCode.SAFETY_LOOSENED,
+                show_key,
+                removed=removed,
+                live=live_count,
+                default_share=DEFAULT_SAFETY.max_removal_share,
+                max_removal_share=safety.max_removal_share,
+                min_episodes=safety.min_episodes,
             )
         return
     b.guard(
-        "mass-removal",
-        f"show '{show_key}'",
-        f"{removed} of the {live_count} live episodes of show '{show_key}' "
-        f"({removed / live_count:.0%}) would be removed or re-published in one run, more than "
-        f"the safety limit of {safety.max_removal_share:.0%} (podsync.yaml "
-        "safety.max_removal_share): apply refuses this without --allow-mass-removal",
-        "--allow-mass-removal",
+        GuardCode.MASS_REMOVAL,
+        show_key,
+        removed=removed,
+        live=live_count,
+        max_removal_share=safety.max_removal_share,
     )
 
 
@@ -726,16 +720,14 @@ def _plan_published(
     if not source_changed and not before:
         return False
     if source_changed:
-        reason = "source changed" if recorded.digest != digest else DRIFT + " (audio swapped)"
+        reason = Reason.SOURCE_CHANGED if recorded.digest != digest else Reason.DRIFT_AUDIO_SWAPPED
     else:
         reason = _why_changed(before, recorded, episode)
-    if b.hold_back(f"replace episode '{show.key}/{episode.key}' ({reason})"):
+    if b.hold_back("replace_episode", show.key, episode.key, reason=reason.value):
         return False
     if source_changed:
         b.need_audio(show, episode)
-    protected_by = (
-        "the manifest" if episode.protect else "podsync.lock" if recorded.protected else None
-    )
+    protected_by = "manifest" if episode.protect else "lock" if recorded.protected else None
     _republish(b, show, episode, position, current, reason, not source_changed, protected_by)
     return True
 
@@ -772,11 +764,10 @@ def _plan_episode_rename(
     right; True when that re-publishes it."""
     current = live_eps[old.episode_id]
     b.episodes.append(
-        EpisodeChange(
-            "adopt",
+        AdoptEpisode(
             show.key,
             episode.key,
-            f"renamed from '{old_key}'",
+            Reason.RENAMED,
             position,
             current.title,
             current.description,
@@ -794,9 +785,9 @@ def _plan_episode_rename(
     if not before:
         return False
     reason = _why_changed(before, old, episode)
-    if b.hold_back(f"replace episode '{show.key}/{episode.key}' ({reason})"):
+    if b.hold_back("replace_episode", show.key, episode.key, reason=reason.value):
         return False
-    protected_by = "the manifest" if episode.protect else "podsync.lock" if old.protected else None
+    protected_by = "manifest" if episode.protect else "lock" if old.protected else None
     _republish(b, show, episode, position, current, reason, True, protected_by)
     return True
 
@@ -807,11 +798,10 @@ def _plan_adoption(
     """Take a live episode under management as it is, then set its description right (True
     when that re-publishes it)."""
     b.episodes.append(
-        EpisodeChange(
-            "adopt",
+        AdoptEpisode(
             show.key,
             episode.key,
-            "a live episode has this title; its audio is taken as this source's",
+            Reason.SAME_TITLE,
             position,
             live_episode.title,
             live_episode.description,
@@ -820,12 +810,12 @@ def _plan_adoption(
             live_episode.mic_id,
         )
     )
-    reason = "description differs"
+    reason = Reason.DESCRIPTION_DIFFERS
     if live_episode.description == episode.description or b.hold_back(
-        f"replace episode '{show.key}/{episode.key}' ({reason})"
+        "replace_episode", show.key, episode.key, reason=reason.value
     ):
         return False
-    protected_by = "the manifest" if episode.protect else None
+    protected_by = "manifest" if episode.protect else None
     _republish(b, show, episode, position, live_episode, reason, True, protected_by)
     return True
 
@@ -836,57 +826,38 @@ def _republish(
     episode: Episode,
     position: int,
     current: LiveEpisode,
-    reason: str,
+    reason: Reason,
     same_audio: bool,
     protected_by: str | None = None,
 ) -> None:
     """A replace: publish the manifest's episode, then remove the live one. `protected_by`
     names where `protect: true` comes from, if anywhere: then apply refuses it."""
     if protected_by is not None:
-        target = f"episode '{show.key}/{episode.key}'"
-        first = (
-            "set `protect: false` and"
-            if protected_by == "the manifest"
-            else "its `protect: false` is not recorded yet:"
-        )
         b.guard(
-            "protected",
-            target,
-            f"{target} is protected (protect: true in {protected_by}) but would be re-published "
-            f"({reason}), which removes the live episode: apply refuses this; {first} run "
-            "`apply --no-delete` first (it records that and holds the re-publish back)",
+            GuardCode.PROTECTED_REPUBLISH,
+            show.key,
+            episode.key,
+            protected_in=protected_by,
+            reason=reason.value,
         )
     if same_audio:
         b.reuse_published(show, episode, current.mic_id)
     b.episodes.append(_publishing(show, episode, position, reason, current, same_audio))
-    b.warnings.append(
-        f"episode '{show.key}/{episode.key}' is re-published ({reason}): it is removed and added "
-        "again, so it moves to the top of the feed"
-    )
 
 
 def _publishing(
     show: Show,
     episode: Episode,
     position: int,
-    reason: str,
+    reason: Reason,
     replacing: LiveEpisode | None = None,
     republish: bool = False,
-) -> EpisodeChange:
+) -> AddEpisode | ReplaceEpisode:
     """An add, or with `replacing` a replace, that publishes `episode` as the manifest says."""
-    return EpisodeChange(
-        "replace" if replacing else "add",
-        show.key,
-        episode.key,
-        reason,
-        position,
-        episode.title,
-        episode.description,
-        episode.source.digest,
-        replacing.id if replacing else None,
-        replacing.mic_id if replacing else None,
-        republish=republish,
-    )
+    fields = (show.key, episode.key, reason, position, episode.title, episode.description)
+    if replacing is None:
+        return AddEpisode(*fields, episode.source.digest)
+    return ReplaceEpisode(*fields, episode.source.digest, replacing.id, replacing.mic_id, republish)
 
 
 def _adoptable(
@@ -933,15 +904,16 @@ def _warn_about_order(
     index = {episode_id: n for n, episode_id in enumerate(live_order)}
     published = [key for _, key in sorted(kept, key=lambda pair: index[pair[0]])]
     publishing = sorted(
-        (c for c in b.episodes if c.show == show.key and c.action in ("add", "replace")),
+        (
+            c
+            for c in b.episodes
+            if c.show == show.key and isinstance(c, (AddEpisode, ReplaceEpisode))
+        ),
         key=lambda c: c.position,
     )
     after = published + [c.key for c in publishing if c.key not in published]
     wanted = [e.key for e in show.episodes if e.key in after]
     if after != wanted:
-        b.warnings.append(
-            f"the feed of show '{show.key}' will list episodes as {', '.join(after)}, not in "
-            f"manifest order ({', '.join(wanted)}): ZenMic adds each new or re-published "
-            "episode at the top of the feed, and podsync does not re-publish episodes just to "
-            "reorder them"
-        )
+        # a plan that publishes nothing here leaves the feed as it is: say so only if asked
+        changed = bool(publishing)
+        b.warn(WarningCode.FEED_ORDER, show.key, order=after, wanted=wanted, changed=changed)

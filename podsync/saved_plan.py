@@ -28,10 +28,14 @@ from podsync.lock import LOCK_NAME, serialize
 from podsync.manifest import SHOW_SUFFIXES, SHOWS_DIR
 from podsync.model import AUDIO_UNSUCCESSFUL, Desired, Live
 from podsync.operations.steps import Planned
-from podsync.render.json import document_checksum, plan_checksum, plan_to_dict
+from podsync.plan import Reason
+from podsync.plan_file import document_checksum, plan_checksum, plan_to_dict
+from podsync.render.phrases import episode_reason, show_reason
 
 SAVED_FORMAT = "podsync-saved-plan"
-SAVED_VERSION = 2  # 2: the checksum covers guards, settings and protect values
+# 2: reasons, warnings and guards are codes, and the checksum covers guards, settings and
+# protect values; version 1 files are refused
+SAVED_VERSION = 2
 MAX_SAVED_PLAN_BYTES = 256_000_000  # beyond this a file is not taken for a saved plan
 
 
@@ -256,7 +260,19 @@ def _label(change: dict[str, Any]) -> str:
     target = change.get("show", "")
     if change.get("episode"):
         target += f"/{change['episode']}"
-    return f"{change.get('action')} {change.get('type')} {target} ({change.get('reason')})"
+    return f"{change.get('action')} {change.get('type')} {target} ({_reason(change)})"
+
+
+def _reason(change: dict[str, Any]) -> str:
+    """A change's reason code in words (a document from another podsync may hold others)."""
+    code = change.get("reason")
+    try:
+        reason = Reason(code)
+    except ValueError:
+        return str(code)
+    if change.get("type") == "show":
+        return show_reason(reason, change.get("renamed_from"))
+    return episode_reason(reason, change.get("renamed_from"))
 
 
 def _desired_data(desired: Desired) -> Any:

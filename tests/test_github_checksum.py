@@ -9,11 +9,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from podsync.lock import read_lock
 from podsync.manifest import load_project
 from podsync.model import Live, Safety
+from podsync.plan import Reason, Warning, WarningCode
+from podsync.plan_file import plan_checksum, plan_to_dict
 from podsync.planner import plan
-from podsync.render.json import plan_checksum, plan_to_dict
+from podsync.render import phrases, render
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import PROJECT_DIR, Sim, git
 
@@ -109,7 +113,25 @@ def test_the_checksum_covers_guards_settings_and_carried_jobs_but_no_wording(
         shows=base.shows,
         audio=base.audio,
         episodes=base.episodes,
-        warnings=("said differently",),
+        warnings=(Warning(WarningCode.SHOW_NOT_READ, "tech-weekly", None, {"show_id": "x"}),),
         settings=base.settings,
     )
     assert plan_checksum(reworded) == checksum, "warnings' wording is not"
+
+
+def test_rewording_a_reason_or_a_guard_keeps_the_checksum(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan holds codes; the words live in render/phrases.py and are no part of the
+    checksum, so changing them never invalidates a reviewed plan."""
+    desired = load_project(project)
+    lock = read_lock(project / "podsync.lock")
+    made = plan(desired, lock, Live(shows=()))
+    assert made.episodes and made.guards == ()
+    checksum = plan_checksum(made)
+    before = render(made, "text")
+    monkeypatch.setitem(phrases.EPISODE_REASONS, Reason.NEW, "brand new")
+    monkeypatch.setitem(phrases.SHOW_REASONS, Reason.NEW, "brand new")
+    assert render(made, "text") != before
+    assert plan_checksum(made) == checksum
+    assert "brand new" not in json.dumps(plan_to_dict(made))

@@ -18,7 +18,7 @@ from podsync.github.comment import (
 )
 from podsync.lock import CachedAudio, Lock
 from podsync.model import Source
-from podsync.plan import AudioJob, Plan
+from podsync.plan import Plan, ResumeAudio
 from podsync.render.markdown import COMMENT_CHARS, COMMENT_LIMIT
 
 CHECKSUM = "sha256:" + "ab" * 32
@@ -144,7 +144,7 @@ def test_a_job_the_branch_lock_names_is_never_carried() -> None:
     """A branch could point a new source at another episode's job in its lock, preview, then
     revert the lock: the comment must not launder that job into the apply."""
     source = Source(kind="topic", topic="new")
-    job = AudioJob("resume", source.digest, "tw", "q", "Q", source, "mic_other")
+    job = ResumeAudio(source.digest, "tw", "q", "Q", source, "mic_other")
     plan = Plan(audio=(job,))
     committed = Lock().with_audio(source.digest, CachedAudio("mic_other", "running"))
     now = committed.with_audio(source.digest, CachedAudio("mic_other", "succeeded"))

@@ -14,7 +14,7 @@ from podsync.github.lock_review import LockEdit, hand_added_audio, lock_edits, u
 from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.manifest import load_project
 from podsync.model import Live, LiveJob, Source
-from podsync.plan import AudioJob, EpisodeChange, Plan
+from podsync.plan import AddEpisode, Plan, Reason, ReuseAudio
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import PROJECT_DIR, REPO, Sim
 
@@ -150,8 +150,8 @@ def test_audio_the_account_vouches_for_is_reused_and_linked_from_the_account(
 
 def _plan_reusing(mic_id: str, title: str) -> tuple[Plan, str]:
     source = Source(kind="topic", topic="Quantum computing for everyone")
-    job = AudioJob("reuse", source.digest, "tw", "quantum", title, source, mic_id)
-    add = EpisodeChange("add", "tw", "quantum", "new", title=title, digest=source.digest)
+    job = ReuseAudio(source.digest, "tw", "quantum", title, source, mic_id)
+    add = AddEpisode("tw", "quantum", Reason.NEW, 0, title, "", source.digest)
     return Plan(audio=(job,), episodes=(add,)), source.digest
 
 

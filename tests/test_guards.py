@@ -25,6 +25,7 @@ from podsync.operations import check_safe, execute, load_inputs, read_and_plan
 from podsync.plan import Plan
 from podsync.planner import plan
 from podsync.render import render
+from podsync.render.phrases import guard_target, guard_text, warning_text
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.test_planner import episode, published, show, topic
 
@@ -36,7 +37,7 @@ def many(count: int) -> Show:
 
 
 def kinds(p: Plan) -> list[tuple[str, str, str | None]]:
-    return [(g.kind, g.target, g.flag) for g in p.guards]
+    return [(g.code, guard_target(g), g.flag) for g in p.guards]
 
 
 @pytest.mark.parametrize(
@@ -51,9 +52,8 @@ def test_share_guard_trips_above_30_percent_of_a_show_of_at_least_10(
     p = plan(Desired((replace(before, episodes=before.episodes[removed:]),)), lock, state)
     assert sum(c.action == "remove" for c in p.episodes) == removed
     if trips:
-        assert kinds(p) == [("mass-removal", "show 'tw'", "--allow-mass-removal")]
-        assert p.guards[0].message in p.warnings
-        assert f"{removed} of the {live} live episodes of show 'tw'" in p.guards[0].message
+        assert kinds(p) == [("mass_removal", "show 'tw'", "--allow-mass-removal")]
+        assert f"{removed} of the {live} live episodes of show 'tw'" in guard_text(p.guards[0])
         with pytest.raises(UnsafePlan, match="--allow-mass-removal"):
             check_safe(p)
         check_safe(p, allow_mass_removal=True)
@@ -70,8 +70,8 @@ def test_replaces_count_towards_the_share_as_they_remove_the_live_episode() -> N
     eps[1] = replace(eps[1], source=topic("a new angle"))  # new audio
     p = plan(Desired((replace(before, episodes=tuple(eps)),)), lock, state)
     assert sorted(c.action for c in p.episodes) == ["remove", "remove", "replace", "replace"]
-    assert kinds(p) == [("mass-removal", "show 'tw'", "--allow-mass-removal")]
-    assert "4 of the 10 live episodes" in p.guards[0].message
+    assert kinds(p) == [("mass_removal", "show 'tw'", "--allow-mass-removal")]
+    assert "4 of the 10 live episodes" in guard_text(p.guards[0])
 
 
 @pytest.mark.parametrize(
@@ -94,8 +94,12 @@ def test_share_and_minimum_come_from_the_project_settings(
     lock, state = published(before)
     after = replace(before, episodes=before.episodes[removed:])
     p = plan(Desired((after,), safety), lock, state)
-    assert [g.kind for g in p.guards] == (["mass-removal"] if trips else [])
-    warned = [w for w in p.warnings if "podsync.yaml's safety: lets it through" in w]
+    assert [g.code for g in p.guards] == (["mass_removal"] if trips else [])
+    warned = [
+        text
+        for text in map(warning_text, p.warnings)
+        if "podsync.yaml's safety: lets it through" in text
+    ]
     assert len(warned) == let_through
     if let_through:
         assert warned[0].startswith(f"{removed} of the {live} live episodes of show 'tw'")
@@ -108,8 +112,8 @@ def test_protected_episode_gone_from_the_manifest_is_refused_by_its_lock_record(
     lock = lock.with_protection("tw", "b", True)
     p = plan(Desired((show(episode("a")),)), lock, state)
     assert [(c.action, c.key) for c in p.episodes] == [("remove", "b")]
-    assert kinds(p) == [("protected", "episode 'tw/b'", None)]
-    assert "put it back with `protect: false`, apply, then remove it" in p.warnings[-1]
+    assert kinds(p) == [("protected_removed", "episode 'tw/b'", None)]
+    assert "put it back with `protect: false`, apply, then remove it" in guard_text(p.guards[-1])
     with pytest.raises(UnsafePlan, match="episode 'tw/b' is protected"):
         check_safe(p, allow_destroy=True, allow_mass_removal=True)
 
@@ -142,13 +146,13 @@ def test_protected_episode_is_not_replaced_while_the_manifest_or_lock_protects_i
     lock, state = published(s)
     retitled = replace(episode("a"), title="New title")
     p = plan(Desired((show(replace(retitled, protect=True)),)), lock, state)
-    assert kinds(p) == [("protected", "episode 'tw/a'", None)]
-    assert "set `protect: false` and run `apply --no-delete` first" in p.guards[0].message
+    assert kinds(p) == [("protected_republish", "episode 'tw/a'", None)]
+    assert "set `protect: false` and run `apply --no-delete` first" in guard_text(p.guards[0])
     # protect: false in the manifest, but not applied yet: the lock still protects it
     lock = lock.with_protection("tw", "a", True)
     p = plan(Desired((show(retitled),)), lock, state)
-    assert kinds(p) == [("protected", "episode 'tw/a'", None)]
-    assert "its `protect: false` is not recorded yet" in p.guards[0].message
+    assert kinds(p) == [("protected_republish", "episode 'tw/a'", None)]
+    assert "its `protect: false` is not recorded yet" in guard_text(p.guards[0])
     # ... and --no-delete records it, holding the re-publish back
     p = plan(Desired((show(retitled),)), lock, state, no_delete=True)
     assert (p.guards, p.episodes, p.protect) == ((), (), (("tw", "a", False),))
@@ -160,11 +164,11 @@ def test_protected_show_refuses_deletion_even_with_allow_destroy() -> None:
     p = plan(Desired(()), lock.with_protection("tw", None, True), state)
     assert kinds(p) == [
         ("destroy", "show 'tw'", "--allow-destroy"),
-        ("protected", "show 'tw'", None),
+        ("protected_show", "show 'tw'", None),
     ]
     with pytest.raises(UnsafePlan) as refused:
         check_safe(p, allow_destroy=True)
-    assert refused.value.reasons == [p.guards[1].message]
+    assert refused.value.reasons == [guard_text(p.guards[1])]
     assert "even with --allow-destroy" in refused.value.reasons[0]
 
 
@@ -172,8 +176,8 @@ def test_deleting_a_show_would_remove_its_protected_episodes_so_it_is_refused() 
     s = show(episode("a"), episode("b"))
     lock, state = published(s)
     p = plan(Desired(()), lock.with_protection("tw", "b", True), state)
-    assert kinds(p)[1] == ("protected", "show 'tw'", None)
-    assert "protected 1 episode (b;" in p.guards[1].message
+    assert kinds(p)[1] == ("protected_episodes", "show 'tw'", None)
+    assert "protected 1 episode (b;" in guard_text(p.guards[1])
 
 
 def test_every_tripped_guard_is_named_in_the_refusal() -> None:
@@ -184,7 +188,7 @@ def test_every_tripped_guard_is_named_in_the_refusal() -> None:
     lock = lock.with_show("old", other_lock.shows["old"]).with_protection("tw", "e0", True)
     state = replace(state, shows=state.shows + other_state.shows)
     p = plan(Desired((replace(big, episodes=big.episodes[4:]),)), lock, state)
-    assert sorted(g.kind for g in p.guards) == ["destroy", "mass-removal", "protected"]
+    assert sorted(g.code for g in p.guards) == ["destroy", "mass_removal", "protected_removed"]
     with pytest.raises(UnsafePlan) as refused:
         check_safe(p)
     assert len(refused.value.reasons) == 3
@@ -216,31 +220,32 @@ def test_no_delete_holds_back_removals_replaces_and_deletions_and_says_so() -> N
     assert [(c.action, c.key) for c in held.episodes] == [("add", "d")]
     assert held.shows == () and held.guards == ()
     assert [(j.action, j.episode) for j in held.audio] == [("generate", "d")]
-    assert held.warnings[-1] == (
+    assert warning_text(held.warnings[-1]) == (
         "--no-delete holds back 4 changes that would remove something live: "
         "replace episode 'tw/a' (title changed), replace episode 'tw/b' (source changed), "
         "remove episode 'tw/c', delete show 'old' (old-1); apply without --no-delete to make them"
     )
-    assert not any("re-published" in w for w in held.warnings)
+    assert [w.code for w in held.warnings] == ["held_back"]
 
 
 def test_a_guarded_plan_renders_in_full_with_the_guard_as_a_warning() -> None:
     before = many(10)
     lock, state = published(before)
     p = plan(Desired((replace(before, episodes=before.episodes[4:]),)), lock, state)
-    message = p.guards[0].message
+    message = guard_text(p.guards[0])
     text = render(p, "text")
     assert text.count("  - remove episode") == 4 and f"  ! {message}" in text
     document = json.loads(render(p, "json"))
     assert document["guards"] == [
         {
-            "kind": "mass-removal",
-            "target": "show 'tw'",
-            "message": message,
+            "code": "mass_removal",
+            "show": "tw",
+            "episode": None,
+            "params": {"removed": 4, "live": 10, "max_removal_share": 0.3},
             "flag": "--allow-mass-removal",
         }
     ]
-    assert message in document["warnings"]
+    assert "will" not in json.dumps(document["guards"])  # codes, no sentence
     markdown = render(p, "markdown")
     assert markdown.count("| remove |") == 4
     assert "> - 4 of the 10 live episodes of show 'tw' (40%)" in markdown
@@ -317,7 +322,7 @@ def test_share_guard_end_to_end(cli: Cli, emulator: Emulator, tmp_path: Path) ->
     assert "would be removed or re-published in one run" in planned.output
     assert cli("plan", str(root), "--detailed-exitcode").exit_code == 2
     document = json.loads(cli("plan", str(root), "--format", "json").stdout)
-    assert [g["kind"] for g in document["guards"]] == ["mass-removal"]
+    assert [g["code"] for g in document["guards"]] == ["mass_removal"]
     assert "--allow-mass-removal" in cli("plan", str(root), "--format", "markdown").output
 
     output = refused_without_change(cli, emulator, root, "--allow-destroy")
@@ -348,7 +353,7 @@ def test_protected_episode_stays_until_unprotected_and_applied(
 
     write_show(root, [ep(1), ep(2)])  # the entry, and its protect: true, are gone
     planned = cli("plan", str(root), "--format", "json")
-    assert [g["kind"] for g in json.loads(planned.stdout)["guards"]] == ["protected"]
+    assert [g["code"] for g in json.loads(planned.stdout)["guards"]] == ["protected_removed"]
     output = refused_without_change(cli, emulator, root, "--allow-destroy", "--allow-mass-removal")
     assert "episode 'big/e0' is protected" in output
 

@@ -20,9 +20,10 @@ from podsync.lock import CachedAudio, Lock, read_lock, serialize
 from podsync.model import Desired, Live
 from podsync.operations import load_inputs, plan_offline
 from podsync.plan import Plan
+from podsync.plan_file import plan_checksum
 from podsync.planner import plan
 from podsync.render import render
-from podsync.render.json import plan_checksum
+from podsync.render.phrases import warning_text
 from podsync.render.text import OFFLINE_HEADER
 from tests.conftest import Cli, Emulator
 from tests.test_apply import edit, episode
@@ -75,13 +76,13 @@ def test_manifest_edits_show_exactly_as_against_a_live_account_that_matches_the_
     verified = replace(live, audio={a.mic_id: a.status for a in lock.audio.values()})
     off, on = offline(desired, lock), plan(desired, lock, verified)
     assert changes(off) == [
-        ("update", "tw", "title changed and description changed"),
+        ("update", "tw", "title_and_description_changed"),
         ("create", "other", "new"),
-        ("replace", "a", "source changed"),
-        ("replace", "b", "title changed"),
+        ("replace", "a", "source_changed"),
+        ("replace", "b", "title_changed"),
         ("add", "e", "new"),
         ("add", "x", "new"),
-        ("remove", "c", "removed from the manifest"),
+        ("remove", "c", "removed_from_manifest"),
     ]
     assert [(j.action, j.episode) for j in off.audio] == [
         ("generate", "a"),
@@ -97,8 +98,8 @@ def test_manifest_edits_show_exactly_as_against_a_live_account_that_matches_the_
 def test_a_removed_manifest_is_a_guarded_show_deletion() -> None:
     lock, _ = published(show(ep("a")))
     p = offline(Desired(()), lock)
-    assert changes(p) == [("delete", "tw", "manifest removed")]
-    assert [g.kind for g in p.guards] == ["destroy"]
+    assert changes(p) == [("delete", "tw", "removed_from_manifest")]
+    assert [g.code for g in p.guards] == ["destroy"]
 
 
 def test_cached_audio_counts_as_the_lock_recorded_it_with_no_status_to_verify() -> None:
@@ -112,7 +113,7 @@ def test_cached_audio_counts_as_the_lock_recorded_it_with_no_status_to_verify() 
     )
     edited = show(ep("a", source=back), ep("b", source=waiting), ep("c", source=failed))
     p = offline(Desired((edited,)), lock)
-    assert [(j.action, j.episode, j.mic_id) for j in p.audio] == [
+    assert [(j.action, j.episode, getattr(j, "mic_id", None)) for j in p.audio] == [
         ("reuse", "a", "mic-old"),
         ("resume", "b", "mic-wait"),
         ("generate", "c", None),
@@ -143,14 +144,14 @@ def test_the_feed_order_the_lock_cannot_record_is_taken_as_the_manifests() -> No
     assert list(on_disk.shows["tw"].episodes) == ["a", "b"]
     assert offline(Desired((s,)), on_disk).warnings == ()
     inserted = offline(Desired((show(ep("new"), ep("b"), ep("a")),)), on_disk)
-    assert any("will list episodes as b, a, new" in w for w in inserted.warnings)
+    assert any("will list episodes as b, a, new" in warning_text(w) for w in inserted.warnings)
 
 
 def test_an_explicit_show_id_the_lock_does_not_know_is_adopted_with_a_warning() -> None:
     s = replace(show(ep("a")), show_id="sh-elsewhere")
     p = offline(Desired((s,)), Lock())
-    assert changes(p) == [("adopt", "tw", "show_id set in the manifest"), ("add", "a", "new")]
-    assert any("only a plan that reads the account can tell" in w for w in p.warnings)
+    assert changes(p) == [("adopt", "tw", "show_id_set"), ("add", "a", "new")]
+    assert any("only a plan that reads the account can tell" in warning_text(w) for w in p.warnings)
     with pytest.raises(PlanError, match="is not in the account"):
         plan(Desired((s,)), Lock(), Live(()))
 
@@ -208,10 +209,10 @@ def test_an_edited_manifest_shows_exactly_the_edit_with_the_checksum_of_a_real_p
     assert document["live_read"] is False
     listed = [(c["type"], c["action"], c["episode"], c["reason"]) for c in document["changes"]]
     assert listed == [
-        ("audio", "generate", "ai-health", "new paid audio job"),
-        ("audio", "reuse", "privacy", "finished audio in the cache"),
-        ("episode", "replace", "ai-health", "source changed"),
-        ("episode", "replace", "privacy", "title changed"),
+        ("audio", "generate", "ai-health", "audio_not_cached"),
+        ("audio", "reuse", "privacy", "audio_cached"),
+        ("episode", "replace", "ai-health", "source_changed"),
+        ("episode", "replace", "privacy", "title_changed"),
     ]
     assert emulator.stats()["requests"] == requests
     # the account matches the lock, so a reviewer of the offline plan reviewed the real one

@@ -66,7 +66,7 @@ def test_a_republish_whose_add_is_refused_leaves_the_old_version_live_and_says_s
     plan = json.loads(cli("plan", str(project), "--format", "json").stdout)
     changes = [c for c in plan["changes"] if c["type"] == "episode"]
     assert [(c["action"], c["episode"], c["reason"]) for c in changes] == [
-        ("replace", "ai-health", "title changed")
+        ("replace", "ai-health", "title_changed")
     ]
     assert "outside podsync" not in cli("plan", str(project)).output
 
@@ -121,7 +121,7 @@ def test_a_republish_whose_removal_fails_keeps_both_and_the_next_plan_names_pods
     document = json.loads(cli("plan", str(project), "--format", "json").stdout)
     changes = [c for c in document["changes"] if c["type"] == "episode"]
     assert [(c["action"], c["episode"], c["reason"]) for c in changes] == [
-        ("remove", "ai-health", "the old version of an episode podsync re-published")
+        ("remove", "ai-health", "republished_old_version")
     ]
     # protecting the episode protects its new version; the old one still goes
     edit(project, lambda d: episode(d, "ai-health").update(protect=True))

@@ -174,8 +174,8 @@ def test_a_duplicate_made_anyway_is_a_warning_with_its_id_in_the_next_plan(
     )
     as_json = run_cli(emulator, "", "plan", str(project), "--format", "json")
     warnings = json.loads(as_json.output)["warnings"]
-    assert sum("possible duplicate" in w for w in warnings) == 2
-    assert any(str(episode["id"]) in w for w in warnings)
+    assert sorted(w["code"] for w in warnings) == ["duplicate_episode", "duplicate_show"]
+    assert any(w["params"].get("episode_id") == str(episode["id"]) for w in warnings)
 
 
 def test_a_live_episode_with_the_audio_the_plan_publishes_is_a_warning_with_its_id(
@@ -192,13 +192,23 @@ def test_a_live_episode_with_the_audio_the_plan_publishes_is_a_warning_with_its_
     assert run_cli(emulator, "", "lock", "rebuild", str(project), "--force").exit_code == 0
     plan = run_cli(emulator, "", "plan", str(project), "--format", "json")
     assert plan.exit_code == 0, plan.output
-    warnings = [w for w in json.loads(plan.output)["warnings"] if "possible duplicate" in w]
+    warnings = [w for w in json.loads(plan.output)["warnings"] if w["code"] == "duplicate_audio"]
     assert warnings == [
+        {
+            "code": "duplicate_audio",
+            "show": "slow",
+            "episode": "e0",
+            "params": {"title": "Part 0", "episode_id": live.episode_id, "mic_id": live.mic_id},
+            "acknowledged": False,
+        }
+    ]
+    text = run_cli(emulator, "", "plan", str(project))
+    assert (
         f"possible duplicate in show 'slow': live episode 'Part 0', id {live.episode_id}, not "
         f"managed by podsync, has the audio ({live.mic_id}) this plan publishes for 'slow/e0', "
         "so apply would put it on the feed twice; if it is that episode, give 'e0' its live "
         "title to adopt it, or remove it"
-    ]
+    ) in " ".join(text.output.split())
     manifest.write_text(manifest.read_text().replace("Part Zero", "Part 0"))
     adopted = run_cli(emulator, "", "plan", str(project))
     assert "adopt episode e0" in adopted.output and "possible duplicate" not in adopted.output

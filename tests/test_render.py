@@ -11,7 +11,27 @@ import jsonschema
 import pytest
 
 from podsync.model import Document, Source
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged
+from podsync.plan import (
+    AddEpisode,
+    AdoptEpisode,
+    AdoptShow,
+    CreateShow,
+    DeleteShow,
+    FieldChange,
+    GenerateAudio,
+    Guard,
+    GuardCode,
+    Plan,
+    Reason,
+    RemoveEpisode,
+    ReplaceEpisode,
+    ResumeAudio,
+    ReuseAudio,
+    Unmanaged,
+    UpdateShow,
+    Warning,
+    WarningCode,
+)
 from podsync.render import FORMATS, plan_to_dict, render
 
 SCHEMA = json.loads(
@@ -36,56 +56,55 @@ DIALOGUE = Source("dialogue", dialogue=(("female", "Welcome back."), ("male", "G
 REPUBLISHED = Source("topic", topic="Moon phases", duration_minutes=5)
 
 
+DUPLICATE = Warning(
+    WarningCode.DUPLICATE_EPISODE,
+    "daily",
+    None,
+    {"title": "Guest | special", "episode_id": "ep_99"},
+)
+DELETED = (
+    "show 'gone' (sh_300, 2 episodes) will be DELETED from the account: its manifest was "
+    "removed; apply refuses this without --allow-destroy"
+)
+
+
 def full_plan() -> Plan:
     """One of everything: every show, audio and episode action, unmanaged episodes, warnings."""
     return Plan(
         shows=(
-            ShowChange("create", "ocean", None, "new", "Ocean Notes", "Weekly sea science."),
-            ShowChange(
-                "adopt", "daily", "sh_100", "a live show has this title", "Daily", "Old blurb"
-            ),
-            ShowChange(
-                "update",
+            CreateShow("ocean", Reason.NEW, "Ocean Notes", "Weekly sea science."),
+            AdoptShow("daily", "sh_100", Reason.SAME_TITLE, "Daily", "Old blurb"),
+            UpdateShow(
                 "daily",
                 "sh_100",
-                "description changed",
+                Reason.DESCRIPTION_CHANGED,
                 "Daily",
                 "A new blurb\nover two lines",
-                before={"description": "Old blurb"},
+                (FieldChange("description", "Old blurb", "A new blurb\nover two lines"),),
             ),
-            ShowChange(
-                "update",
+            UpdateShow(
                 "tech",
                 "sh_200",
-                "drift: changed outside podsync",
+                Reason.DRIFT_CHANGED,
                 "Tech | Talk",
                 "Gadgets.",
-                before={"title": "Tech Talk (old)"},
+                (FieldChange("title", "Tech Talk (old)", "Tech | Talk"),),
             ),
-            ShowChange(
-                "delete",
-                "gone",
-                "sh_300",
-                "manifest removed",
-                before={"title": "Gone Show", "description": "Bye."},
-            ),
+            DeleteShow("gone", "sh_300", Reason.REMOVED_FROM_MANIFEST, "Gone Show", "Bye."),
         ),
         audio=(
-            AudioJob("generate", TOPIC.digest, "ocean", "tides", "Tides", TOPIC),
-            AudioJob("resume", DOCUMENT.digest, "ocean", "paper", "The paper", DOCUMENT, "mic_41"),
-            AudioJob("reuse", DIALOGUE.digest, "daily", "chat", "A chat", DIALOGUE, "mic_7"),
-            AudioJob(
-                "reuse", REPUBLISHED.digest, "daily", "moon", "Moon | phases", REPUBLISHED, "mic_8"
-            ),
+            GenerateAudio(TOPIC.digest, "ocean", "tides", "Tides", TOPIC),
+            ResumeAudio(DOCUMENT.digest, "ocean", "paper", "The paper", DOCUMENT, "mic_41"),
+            ReuseAudio(DIALOGUE.digest, "daily", "chat", "A chat", DIALOGUE, "mic_7"),
+            ReuseAudio(REPUBLISHED.digest, "daily", "moon", "Moon | phases", REPUBLISHED, "mic_8"),
         ),
         episodes=(
-            EpisodeChange("add", "ocean", "tides", "new", 0, "Tides", "Why.", TOPIC.digest),
-            EpisodeChange("add", "ocean", "paper", "new", 1, "The paper", "Read.", DOCUMENT.digest),
-            EpisodeChange(
-                "replace",
+            AddEpisode("ocean", "tides", Reason.NEW, 0, "Tides", "Why.", TOPIC.digest),
+            AddEpisode("ocean", "paper", Reason.NEW, 1, "The paper", "Read.", DOCUMENT.digest),
+            ReplaceEpisode(
                 "daily",
                 "chat",
-                "source changed",
+                Reason.SOURCE_CHANGED,
                 0,
                 "A chat",
                 "Talk.",
@@ -93,11 +112,10 @@ def full_plan() -> Plan:
                 "ep_1",
                 "mic_1",
             ),
-            EpisodeChange(
-                "replace",
+            ReplaceEpisode(
                 "daily",
                 "moon",
-                "title changed",
+                Reason.TITLE_CHANGED,
                 1,
                 "Moon | phases",
                 "Look up.",
@@ -106,11 +124,10 @@ def full_plan() -> Plan:
                 "mic_8",
                 republish=True,
             ),
-            EpisodeChange(
-                "adopt",
+            AdoptEpisode(
                 "daily",
                 "intro",
-                "a live episode has this title; its audio is taken as this source's",
+                Reason.SAME_TITLE,
                 2,
                 "Intro",
                 "Hi.",
@@ -118,21 +135,17 @@ def full_plan() -> Plan:
                 "ep_3",
                 "mic_3",
             ),
-            EpisodeChange(
-                "remove",
-                "daily",
-                "old",
-                "removed from the manifest",
-                title="Old episode",
-                episode_id="ep_4",
-                mic_id="mic_4",
+            RemoveEpisode(
+                "daily", "old", Reason.REMOVED_FROM_MANIFEST, "Old episode", "ep_4", "mic_4"
             ),
         ),
         unmanaged=(Unmanaged("daily", "ep_99", "Guest | special"),),
-        warnings=(
-            "show 'gone' (sh_300, 2 episodes) will be DELETED from the account",
-            "episode 'daily/moon' is re-published (title changed): it moves to the top of the feed",
+        guards=(
+            Guard(
+                GuardCode.DESTROY, "gone", None, {"show_id": "sh_300", "episodes": 2, "foreign": 0}
+            ),
         ),
+        warnings=(DUPLICATE,),
     )
 
 
@@ -149,7 +162,7 @@ def test_schema_is_valid_2020_12_with_id() -> None:
 def test_json_validates_and_counts() -> None:
     document = json.loads(render(full_plan(), "json"))
     validate(document)
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert document["live_read"] is True
     assert document["summary"] == {
         "shows": {"create": 1, "update": 2, "delete": 1},
@@ -169,7 +182,16 @@ def test_json_validates_and_counts() -> None:
     assert document["unmanaged"] == [
         {"show": "daily", "episode_id": "ep_99", "title": "Guest | special"}
     ]
-    assert document["warnings"] == list(full_plan().warnings)
+    assert document["warnings"] == [
+        {
+            "code": "duplicate_episode",
+            "show": "daily",
+            "episode": None,
+            "params": {"title": "Guest | special", "episode_id": "ep_99"},
+            "acknowledged": False,
+        }
+    ]
+    assert document["guards"][0]["code"] == "destroy"
 
 
 def test_json_change_fields() -> None:
@@ -180,7 +202,7 @@ def test_json_change_fields() -> None:
         "action": "update",
         "show": "tech",
         "show_id": "sh_200",
-        "reason": "drift: changed outside podsync",
+        "reason": "drift_changed",
         "title": "Tech | Talk",
         "description": "Gadgets.",
         "before": {"title": "Tech Talk (old)"},
@@ -277,7 +299,9 @@ def test_text_lines() -> None:
         "show gone (sh_300)",
         '  - delete show "Gone Show" (manifest removed)',
         "Warnings:",
-        "  ! show 'gone' (sh_300, 2 episodes) will be DELETED from the account",
+        f"  ! {DELETED}",
+        "  ! possible duplicate in show 'daily': live episode 'Guest | special', id ep_99, not "
+        "managed by podsync; if an apply published it twice, remove the extra one by hand",
         "Unmanaged episodes (not created by podsync; left alone):",
         '  ? daily: "Guest | special" [ep_99]',
     ]
@@ -297,17 +321,21 @@ def test_text_lines() -> None:
 
 def test_text_summary_without_adoptions_matches_the_documented_sentence() -> None:
     plan = Plan(
-        shows=(ShowChange("create", "ocean", None, "new", "Ocean", ""),),
+        shows=(CreateShow("ocean", Reason.NEW, "Ocean", ""),),
         audio=(
-            AudioJob("generate", TOPIC.digest, "ocean", "a", "A", TOPIC),
-            AudioJob("generate", DOCUMENT.digest, "ocean", "b", "B", DOCUMENT),
-            AudioJob("reuse", DIALOGUE.digest, "ocean", "c", "C", DIALOGUE, "mic_1"),
+            GenerateAudio(TOPIC.digest, "ocean", "a", "A", TOPIC),
+            GenerateAudio(DOCUMENT.digest, "ocean", "b", "B", DOCUMENT),
+            ReuseAudio(DIALOGUE.digest, "ocean", "c", "C", DIALOGUE, "mic_1"),
         ),
         episodes=tuple(
-            EpisodeChange("add", "ocean", key, "new", i, key.upper(), "")
+            AddEpisode("ocean", key, Reason.NEW, i, key.upper(), "", TOPIC.digest)
             for i, key in enumerate("abc")
         )
-        + (EpisodeChange("replace", "ocean", "d", "source changed", 3, "D", ""),),
+        + (
+            ReplaceEpisode(
+                "ocean", "d", Reason.SOURCE_CHANGED, 3, "D", "", TOPIC.digest, "ep_d", "mic_d"
+            ),
+        ),
     )
     assert render(plan, "text").splitlines()[-1] == (
         "Plan: 1 show to create, 0 to update, 0 to delete; "
@@ -329,8 +357,8 @@ def test_text_color_only_when_asked() -> None:
 def test_text_neutralises_control_characters_from_live_titles() -> None:
     plan = Plan(
         episodes=(
-            EpisodeChange(
-                "remove", "daily", "x", "removed from the manifest", title="Evil\x1b[2Jtitle"
+            RemoveEpisode(
+                "daily", "x", Reason.REMOVED_FROM_MANIFEST, "Evil\x1b[2Jtitle", "ep_x", "mic_x"
             ),
         )
     )
@@ -342,11 +370,11 @@ def test_text_neutralises_control_characters_from_live_titles() -> None:
 def test_text_no_changes_still_lists_unmanaged_and_warnings() -> None:
     plan = Plan(
         unmanaged=(Unmanaged("daily", "ep_99", "Hand-made"),),
-        warnings=("something to know",),
+        warnings=(DUPLICATE,),
     )
     text = render(plan, "text")
     assert text.startswith("Warnings:\n")
-    assert "  ! something to know" in text
+    assert "  ! possible duplicate in show 'daily'" in text
     assert '  ? daily: "Hand-made" [ep_99]' in text
     assert text.splitlines()[-1] == "No changes. Your podcasts match the manifests."
 
@@ -361,7 +389,10 @@ def test_markdown_tables_escape_and_warnings() -> None:
         "1 to remove; 1 audio job to generate, 3 reused; 1 show and 1 episode to adopt.**"
     ) in lines
     assert "> [!WARNING]" in lines
-    assert "> - show 'gone' (sh\\_300, 2 episodes) will be DELETED from the account" in lines
+    assert (
+        "> - show 'gone' (sh\\_300, 2 episodes) will be DELETED from the account: its manifest "
+        "was removed; apply refuses this without --allow-destroy"
+    ) in lines
     assert "### Show `ocean` (new)" in lines
     assert "### Show `daily` (`sh_100`)" in lines
     assert "| Change | Episode | Title | Why | Audio |" in lines
@@ -388,7 +419,7 @@ def test_markdown_tables_escape_and_warnings() -> None:
 
 def test_markdown_escapes_html_and_live_read() -> None:
     plan = Plan(
-        episodes=(EpisodeChange("add", "s", "e", "new", 0, "<!-- hide --> *bold*", ""),),
+        episodes=(AddEpisode("s", "e", Reason.NEW, 0, "<!-- hide --> *bold*", "", TOPIC.digest),),
         unmanaged=(Unmanaged("s", "ep`1", "x"),),
         live_read=False,
     )

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import yaml
@@ -21,26 +22,40 @@ from podsync.lock import Lock, read_lock
 from podsync.manifest import load_project
 from podsync.model import Desired, Document, Episode, Live, Show, Source
 from podsync.plan import (
+    AddEpisode,
+    AdoptEpisode,
     AudioAction,
     AudioJob,
-    EpisodeAction,
+    CreateShow,
+    DeleteShow,
     EpisodeChange,
+    FieldChange,
+    ForgetEpisode,
+    GenerateAudio,
     Guard,
+    GuardCode,
     Plan,
-    ShowChange,
+    Reason,
+    RemoveEpisode,
+    ReplaceEpisode,
+    ResumeAudio,
+    ReuseAudio,
     Unmanaged,
+    UpdateShow,
+    Warning,
+    WarningCode,
 )
+from podsync.plan_file import plan_checksum
 from podsync.planner import plan as make_plan
 from podsync.render import FORMATS, render
-from podsync.render.json import plan_checksum
 from podsync.render.markdown import (
     COMMENT_LIMIT,
     code,
     estimated_minutes,
     md,
-    plain_reason,
     render_markdown,
 )
+from podsync.render.phrases import plain_episode_reason, plain_show_reason
 from tests.conftest import EXAMPLES, TEST_KEY, Cli, Emulator
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "plan-comment.md"
@@ -67,31 +82,26 @@ def base_with(*episodes: Episode, show: str = "tw") -> Desired:
 
 
 def publish(
-    action: EpisodeAction,
+    action: Literal["add", "replace"],
     key: str,
     source: Source,
-    reason: str,
+    reason: Reason,
     *,
     title: str | None = None,
     episode_id: str | None = None,
     republish: bool = False,
 ) -> EpisodeChange:
-    return EpisodeChange(
-        action,
-        "tw",
-        key,
-        reason,
-        0,
-        title or key.title(),
-        "d",
-        source.digest,
-        episode_id,
-        republish=republish,
-    )
+    fields = ("tw", key, reason, 0, title or key.title(), "d", source.digest)
+    if action == "add":
+        return AddEpisode(*fields)
+    return ReplaceEpisode(*fields, episode_id or "ep", "mic_live", republish)
 
 
 def job(action: AudioAction, key: str, source: Source, mic_id: str | None = None) -> AudioJob:
-    return AudioJob(action, source.digest, "tw", key, key.title(), source, mic_id)
+    if action == "generate":
+        return GenerateAudio(source.digest, "tw", key, key.title(), source)
+    made = ResumeAudio if action == "resume" else ReuseAudio
+    return made(source.digest, "tw", key, key.title(), source, mic_id or "mic")
 
 
 def check_structure(markdown: str) -> None:
@@ -133,25 +143,21 @@ def test_episode_table_says_why_in_plain_words_and_what_audio_costs() -> None:
             job("resume", "doc", document("a", 2048), "mic_2"),
         ),
         episodes=(
-            publish("add", "tides", TOPIC, "new"),
-            publish("add", "moon", DEFAULT_TOPIC, "new"),
-            publish("add", "back", dialogue(OLD_LINES), "drift: removed outside podsync"),
-            publish("replace", "doc", document("a", 2048), "source changed", episode_id="7"),
+            publish("add", "tides", TOPIC, Reason.NEW),
+            publish("add", "moon", DEFAULT_TOPIC, Reason.NEW),
+            publish("add", "back", dialogue(OLD_LINES), Reason.DRIFT_REMOVED),
+            publish("replace", "doc", document("a", 2048), Reason.SOURCE_CHANGED, episode_id="7"),
             publish(
                 "replace",
                 "same",
                 TOPIC,
-                "title changed and description changed",
+                Reason.TITLE_AND_DESCRIPTION_CHANGED,
                 episode_id="8",
                 republish=True,
             ),
-            EpisodeChange("remove", "tw", "old", "removed from the manifest", title="Old"),
-            EpisodeChange(
-                "adopt",
-                "tw",
-                "found",
-                "a live episode has this title; its audio is taken as this source's",
-                title="Found",
+            RemoveEpisode("tw", "old", Reason.REMOVED_FROM_MANIFEST, "Old", "ep_9", "mic_9"),
+            AdoptEpisode(
+                "tw", "found", Reason.SAME_TITLE, 0, "Found", "d", TOPIC.digest, "ep_8", "mic_8"
             ),
         ),
     )
@@ -182,13 +188,15 @@ def test_episode_table_says_why_in_plain_words_and_what_audio_costs() -> None:
     check_structure("\n".join(lines) + "\n")
 
 
-def test_plain_reasons_cover_the_planners_words() -> None:
-    assert plain_reason("drift: changed outside podsync").startswith("Edited by hand in ZenMic")
-    assert plain_reason("drift: changed outside podsync (audio swapped)").startswith(
-        "Audio swapped by hand"
+def test_every_reason_has_words_for_a_reviewer() -> None:
+    assert plain_episode_reason(Reason.DRIFT_CHANGED).startswith("Edited by hand in ZenMic")
+    assert plain_episode_reason(Reason.DRIFT_AUDIO_SWAPPED).startswith("Audio swapped by hand")
+    assert plain_episode_reason(Reason.DESCRIPTION_DIFFERS) == (
+        "Description differs from the live episode"
     )
-    assert plain_reason("description differs") == "Description differs from the live episode"
-    assert plain_reason("something new") == "Something new"
+    assert plain_episode_reason(Reason.RENAMED, "old") == "Renamed from 'old'"
+    for reason in Reason:
+        assert plain_episode_reason(reason, "x") and plain_show_reason(reason, "x")
 
 
 def test_estimated_minutes() -> None:
@@ -202,26 +210,22 @@ def test_estimated_minutes() -> None:
 def test_show_changes_before_and_after() -> None:
     plan = Plan(
         shows=(
-            ShowChange("create", "new", None, "new", "New Show", "Hi."),
-            ShowChange(
-                "update",
+            CreateShow("new", Reason.NEW, "New Show", "Hi."),
+            UpdateShow(
                 "tw",
                 "sh_1",
-                "title changed",
+                Reason.TITLE_CHANGED,
                 "Tech | Weekly",
                 "About.",
-                before={"title": "Tech"},
+                (FieldChange("title", "Tech", "Tech | Weekly"),),
             ),
-            ShowChange(
-                "delete",
-                "gone",
-                "sh_2",
-                "manifest removed",
-                before={"title": "Gone", "description": ""},
+            DeleteShow("gone", "sh_2", Reason.REMOVED_FROM_MANIFEST, "Gone", ""),
+        ),
+        guards=(
+            Guard(
+                GuardCode.DESTROY, "gone", None, {"show_id": "sh_2", "episodes": 0, "foreign": 0}
             ),
         ),
-        guards=(Guard("destroy", "show 'gone'", "show 'gone' will be DELETED", "--allow-destroy"),),
-        warnings=("show 'gone' will be DELETED",),
     )
     markdown = render_markdown(plan)
     lines = markdown.splitlines()
@@ -231,19 +235,16 @@ def test_show_changes_before_and_after() -> None:
     assert '  - title: "Tech" → "Tech \\| Weekly"' in lines
     assert '- **Delete show** "Gone": its manifest was removed' in lines
     assert "> [!WARNING]" in lines
-    assert markdown.count("show 'gone' will be DELETED") == 1  # a guard is not said twice
+    assert markdown.count("show 'gone' (sh\\_2, 0 episodes) will be DELETED") == 1
 
 
 def test_republish_warnings_become_one_line_naming_the_episodes() -> None:
     changes = tuple(
-        publish("replace", key, TOPIC, "title changed", episode_id=str(n), republish=True)
+        publish("replace", key, TOPIC, Reason.TITLE_CHANGED, episode_id=str(n), republish=True)
         for n, key in enumerate(("a", "b"))
     )
-    warnings = tuple(
-        f"episode 'tw/{c.key}' is re-published (title changed): it is removed and added "
-        "again, so it moves to the top of the feed"
-        for c in changes
-    ) + ("--no-delete holds back 1 change that would remove something live: x",)
+    held = {"change": "remove_episode", "show": "tw", "episode": "x"}
+    warnings = (Warning(WarningCode.HELD_BACK, None, None, {"changes": [held]}),)
     markdown = render_markdown(Plan(episodes=changes, warnings=warnings))
     assert (
         "> - 2 episodes are re-published (tw/a, tw/b): each is removed and added again, so it "
@@ -271,10 +272,10 @@ def test_lock_only_unmanaged_checksum_and_listen_links() -> None:
     source = dialogue(NEW_LINES)
     plan = Plan(
         audio=(job("reuse", "back", source, "mic_1"),),
-        episodes=(publish("add", "back", source, "new"),),
+        episodes=(publish("add", "back", source, Reason.NEW),),
         unmanaged=(Unmanaged("tw", "99", "Hand | made"),),
         protect=(("tw", "back", True),),
-        forget=(("tw", "gone"),),
+        forget=(ForgetEpisode("tw", "gone"),),
     )
     pages = {source.digest: "https://zenmic.example/audio/x (1)"}
     markdown = render_markdown(plan, audio_pages=pages)
@@ -299,11 +300,13 @@ def test_manifest_and_api_strings_cannot_break_the_markdown() -> None:
     evil = "a | b <!-- hide\n--> `tick` *x* @octocat # h"
     source = dialogue((("male", "``` not a fence end"), ("female", "~~~ `` ```` x")))
     plan = Plan(
-        shows=(ShowChange("create", "s|x", None, "new", evil, evil),),
+        shows=(CreateShow("s|x", Reason.NEW, evil, evil),),
         audio=(job("generate", "e", source),),
-        episodes=(publish("add", "e", source, "new", title=evil),),
+        episodes=(publish("add", "e", source, Reason.NEW, title=evil),),
         unmanaged=(Unmanaged("tw", "ep`1", evil),),
-        warnings=(evil,),
+        warnings=(
+            Warning(WarningCode.DUPLICATE_EPISODE, "tw", None, {"title": evil, "episode_id": "1"}),
+        ),
     )
     markdown = render_markdown(plan, base=base_with())
     check_structure(markdown)
@@ -326,8 +329,8 @@ def test_dialogue_diff_against_the_base() -> None:
     plan = Plan(
         audio=(job("generate", "talk", new), job("generate", "fresh", new)),
         episodes=(
-            publish("replace", "talk", new, "source changed", episode_id="3"),
-            publish("add", "fresh", new, "new"),
+            publish("replace", "talk", new, Reason.SOURCE_CHANGED, episode_id="3"),
+            publish("add", "fresh", new, Reason.NEW),
         ),
     )
     base = base_with(Episode("talk", "Talk", "d", old))
@@ -352,9 +355,15 @@ def test_base_names_what_a_title_and_a_document_were() -> None:
     plan = Plan(
         audio=(job("generate", "doc", new_doc),),
         episodes=(
-            publish("replace", "doc", new_doc, "source changed", episode_id="1"),
+            publish("replace", "doc", new_doc, Reason.SOURCE_CHANGED, episode_id="1"),
             publish(
-                "replace", "t", TOPIC, "title changed", title="New", episode_id="2", republish=True
+                "replace",
+                "t",
+                TOPIC,
+                Reason.TITLE_CHANGED,
+                title="New",
+                episode_id="2",
+                republish=True,
             ),
         ),
     )
@@ -396,29 +405,51 @@ def huge_plan() -> tuple[Plan, Desired]:
     long_new = tuple(("female", f"Line {n} of the new script.") for n in range(300))
     audio, episodes, base_eps = [], [], []
     shows = [
-        ShowChange(
-            "update", "tw", "sh_1", "title changed", "Tech", "About tech.", before={"title": "T"}
+        UpdateShow(
+            "tw",
+            "sh_1",
+            Reason.TITLE_CHANGED,
+            "Tech",
+            "About tech.",
+            (FieldChange("title", "T", "Tech"),),
         )
     ]
     for n in range(3000):
         source = dialogue(long_new + (("male", f"episode {n}"),)) if n < 50 else DEFAULT_TOPIC
         source = source if n < 50 else replace(DEFAULT_TOPIC, topic=f"Topic number {n}")
         audio.append(job("generate", f"e{n}", source))
-        episodes.append(publish("replace", f"e{n}", source, "source changed", episode_id=str(n)))
+        episodes.append(
+            publish("replace", f"e{n}", source, Reason.SOURCE_CHANGED, episode_id=str(n))
+        )
         if n < 50:
             base_eps.append(Episode(f"e{n}", "t", "d", dialogue(long_old)))
     for n in range(1500):
-        shows.append(ShowChange("create", f"show-{n:04}", None, "new", f"Show {n}", ""))
+        shows.append(CreateShow(f"show-{n:04}", Reason.NEW, f"Show {n}", ""))
         episodes.append(
-            EpisodeChange("add", f"show-{n:04}", "first", "new", 0, "First", "", TOPIC.digest)
+            AddEpisode(f"show-{n:04}", "first", Reason.NEW, 0, "First", "", TOPIC.digest)
         )
     plan = Plan(
         shows=tuple(shows),
         audio=tuple(audio),
         episodes=tuple(episodes),
         unmanaged=tuple(Unmanaged("tw", str(n), f"Hand-made {n}") for n in range(2000)),
-        warnings=tuple(f"warning number {n} " + "x" * 200 for n in range(500))
-        + ("--no-delete holds back " + ", ".join(f"remove 'tw/{n}'" for n in range(5000)),),
+        warnings=tuple(
+            Warning(
+                WarningCode.DUPLICATE_EPISODE, "tw", None, {"title": "x" * 200, "episode_id": n}
+            )
+            for n in range(500)
+        )
+        + (
+            Warning(
+                WarningCode.HELD_BACK,
+                params={
+                    "changes": [
+                        {"change": "remove_episode", "show": "tw", "episode": str(n)}
+                        for n in range(5000)
+                    ]
+                },
+            ),
+        ),
         protect=tuple(("tw", f"e{n}", True) for n in range(1000)),
     )
     return plan, base_with(*base_eps)
@@ -455,8 +486,8 @@ def test_long_sections_fold_into_details() -> None:
     source = dialogue(tuple(("male", f"Line {n}.") for n in range(40)))
     plan = Plan(
         audio=(job("generate", "long", source),),
-        episodes=(publish("add", "long", source, "new"),)
-        + tuple(publish("add", f"e{n}", TOPIC, "new") for n in range(30)),
+        episodes=(publish("add", "long", source, Reason.NEW),)
+        + tuple(publish("add", f"e{n}", TOPIC, Reason.NEW) for n in range(30)),
         unmanaged=tuple(Unmanaged("tw", str(n), f"Hand-made {n}") for n in range(20)),
     )
     markdown = render_markdown(plan, base=base_with())

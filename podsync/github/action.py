@@ -59,7 +59,6 @@ from podsync.github.comment import (
 from podsync.github.git_auth import GitAuth
 from podsync.github.lock_rescue import keep_lock
 from podsync.github.lock_review import (
-    EDITED,
     UNVOUCHED_ADVICE,
     describe,
     hand_added_audio,
@@ -83,9 +82,9 @@ from podsync.operations import (
     load_inputs,
     outcome_report,
 )
-from podsync.plan import counted
+from podsync.plan import Warning, WarningCode, counted
+from podsync.plan_file import plan_to_dict
 from podsync.render import render
-from podsync.render.json import plan_to_dict
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
 
@@ -183,7 +182,7 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
             previewed=previewed,
         )
         # a pull request that only edits the lock changes what later applies do: it is shown too
-        edits = any(warning.startswith(EDITED) for warning in planned.plan.warnings)
+        edits = any(w.code is WarningCode.LOCK_EDITED for w in planned.plan.warnings)
         _comment(runner, pull.number, body, planned.plan.has_changes or edits, options, say, result)
     return result
 
@@ -372,18 +371,17 @@ def _with_lock_edits(planned: Planned, project: Path, base_sha: str, head_sha: s
     since_base = merge_base(project, base_sha, "HEAD") if base_sha else None
     base = lock_at(project, since_base) if since_base else None
     if head is None or base is None:
-        notes = [
-            "podsync.lock could not be compared with the pull request's base commit (check "
-            "out with fetch-depth: 0), so edits to it are not listed; the apply after the merge "
-            "checks every reused job with the account"
-        ]
+        notes = [Warning(WarningCode.LOCK_NOT_COMPARED)]
     else:
         branched = merge_base(project, base_sha, head_sha) if head_sha else None
         since = commit_time(project, branched) if branched else None
         added = hand_added_audio(base, head)
         refused = unvouched(planned.plan, planned.live, added, base, since)
-        notes = describe(lock_edits(base, head), planned.plan) + [
-            f"{problem}: the apply after the merge refuses it"
+        notes = [
+            Warning(WarningCode.LOCK_EDITED, params={"text": text})
+            for text in describe(lock_edits(base, head), planned.plan)
+        ] + [
+            Warning(WarningCode.AUDIO_UNVOUCHED, params={"problem": problem})
             for problem in (refused if planned.plan.live_read else [])  # apply asks, offline
         ]
     if not notes:

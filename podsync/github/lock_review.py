@@ -177,7 +177,7 @@ def unvouched(
 
 
 def _reasons(job: AudioJob, live: Live, base: Lock, since: datetime | None) -> list[str]:
-    mic_id = job.mic_id or ""
+    mic_id = getattr(job, "mic_id", "")
     found = live.jobs.get(mic_id)
     if found is None:
         return ["the account was not read for it"]

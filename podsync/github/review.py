@@ -17,7 +17,7 @@ from podsync.github.comment import DEFAULT_AUTHOR, Approved, find_sticky, parse,
 from podsync.github.runner import Runner
 from podsync.lock import CachedAudio, Lock
 from podsync.plan import Plan
-from podsync.render.json import plan_checksum, plan_to_dict
+from podsync.plan_file import plan_checksum, plan_to_dict
 from podsync.saved_plan import change_labels, describe_label_difference
 
 REVIEW_AGAIN = (

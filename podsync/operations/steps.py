@@ -29,6 +29,7 @@ from podsync.manifest import load_project
 from podsync.model import AUDIO_SUCCEEDED, Desired, Live, LiveShow
 from podsync.plan import Plan
 from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
+from podsync.render.phrases import guard_text
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def check_safe(
     }
     refused = proposed.refused(frozenset(allowed))
     if refused:
-        raise UnsafePlan([g.message for g in refused])
+        raise UnsafePlan([guard_text(g) for g in refused])
 
 
 async def execute(
@@ -216,7 +217,7 @@ def audio_pages(plan: Plan, live: Live) -> dict[str, str]:
     those to send a reviewer to any site, and to make any job look like the episode's."""
     pages = {}
     for job in plan.audio:
-        found = live.jobs.get(job.mic_id or "")
+        found = live.jobs.get(getattr(job, "mic_id", ""))
         if found is not None and found.status == AUDIO_SUCCEEDED and found.audio_page_url:
             pages[job.digest] = found.audio_page_url
     return pages

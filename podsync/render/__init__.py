@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 from podsync.model import Desired
 from podsync.plan import Plan
-from podsync.render.json import plan_to_dict, render_json
+from podsync.plan_file import plan_to_dict
+from podsync.render.json import render_json
 from podsync.render.markdown import render_markdown
 from podsync.render.text import render_text
 
@@ -29,11 +30,13 @@ def render(
     color: bool = False,
     base: Desired | None = None,
     audio_pages: Mapping[str, str] | None = None,
+    verbose: bool = False,
 ) -> str:
     """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only;
-    `base` (the manifests at a pull request's base) and `audio_pages` enrich Markdown only."""
+    `base` (the manifests at a pull request's base) and `audio_pages` enrich Markdown only;
+    `verbose` shows text every warning (JSON always holds them all)."""
     if fmt == "text":
-        return render_text(plan, color=color)
+        return render_text(plan, color=color, verbose=verbose)
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":

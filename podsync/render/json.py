@@ -1,99 +1,16 @@
-"""The plan as a JSON document, for machines: CI steps, saved plans and their checksums.
+"""The plan as a JSON document, for machines: CI steps and scripts.
 
-The document is a pure function of the Plan and is serialised with sorted keys, so the same
-plan always produces the same bytes. Every field is always present (null when it does not
-apply), which keeps `jq` filters and the schema in schemas/plan.schema.json simple.
-Document sources are described by display path, size and hash; their bytes never appear.
+The document itself (plan_file.plan_to_dict) is serialised with sorted keys, so the same plan
+always produces the same bytes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Mapping
-from typing import Any
 
-from podsync.model import Source
-from podsync.plan import (
-    AudioAction,
-    AudioJob,
-    EpisodeChange,
-    Guard,
-    GuardSettings,
-    Plan,
-    ShowChange,
-    Unmanaged,
-)
+from podsync.plan import Plan
+from podsync.plan_file import plan_to_dict
 from podsync.safe_text import escape_json
-
-FORMAT_VERSION = 1
-
-# AudioJob carries no reason of its own: the action is the reason.
-AUDIO_REASONS: dict[AudioAction, str] = {
-    "generate": "new paid audio job",
-    "resume": "submitted by an earlier run; not paid again",
-    "reuse": "finished audio in the cache",
-}
-
-
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The JSON document for `plan`: summary, then every change in the order apply makes it."""
-    changes = (
-        [_show(c) for c in plan.shows]
-        + [_audio(j) for j in plan.audio]
-        + [_episode(e) for e in plan.episodes]
-    )
-    document = {
-        "format_version": FORMAT_VERSION,
-        "summary": plan.summary(),
-        "changes": changes,
-        "unmanaged": [_unmanaged(u) for u in plan.unmanaged],
-        "warnings": list(plan.warnings),
-        "live_read": plan.live_read,
-        "guards": [_guard(g) for g in plan.guards],
-        "protect": [
-            {"show": show, "episode": episode, "protect": protect}
-            for show, episode, protect in plan.protect
-        ],
-        "settings": _settings(plan.settings),
-    }
-    return {**document, "checksum": document_checksum(document)}
-
-
-def plan_checksum(plan: Plan, carried: Mapping[str, str] | None = None) -> str:
-    """The checksum of what apply will do, as octoDNS's --checksum: it binds an apply to the
-    plan a reviewer approved. `carried` (digest -> job id) is the audio a pull request's
-    previews paid for, which the apply after the merge takes from the plan comment."""
-    return document_checksum(plan_to_dict(plan), carried)
-
-
-def document_checksum(document: Mapping[str, Any], carried: Mapping[str, str] | None = None) -> str:
-    """The checksum of a plan document: every change (with the job id of each reused audio),
-    the guards apply would refuse, the settings that decided them (podsync.yaml's `safety:`,
-    every `protect:` in force, the `protect:` values to record) and the carried preview jobs.
-    Data only, never a sentence: rewording a message or a reason keeps the checksum.
-
-    A recorded job that finished between plan and apply turns `resume` into `reuse`: both
-    cost nothing and wait on the same mic_id, so they count as one and the reviewed plan
-    stays valid."""
-    settled = [
-        {**c, "action": "reuse", "reason": AUDIO_REASONS["reuse"]}
-        if c.get("type") == "audio" and c.get("action") == "resume"
-        else c
-        for c in document["changes"]
-    ]
-    decided = {
-        "changes": settled,
-        "guards": [
-            {"kind": g["kind"], "target": g["target"], "flag": g["flag"]}
-            for g in document["guards"]
-        ],
-        "protect": document["protect"],
-        "settings": document["settings"],
-        "carried": dict(sorted((carried or {}).items())),
-    }
-    canonical = json.dumps(decided, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def render_json(plan: Plan) -> str:
@@ -103,93 +20,3 @@ def render_json(plan: Plan) -> str:
     data is the same, but a terminal or CI log showing the document is not steered by it."""
     text = json.dumps(plan_to_dict(plan), sort_keys=True, indent=2, ensure_ascii=False)
     return escape_json(text) + "\n"
-
-
-def _show(change: ShowChange) -> dict[str, Any]:
-    return {
-        "type": "show",
-        "action": change.action,
-        "show": change.key,
-        "show_id": change.show_id,
-        "reason": change.reason,
-        "title": change.title,
-        "description": change.description,
-        "before": dict(change.before) if change.before is not None else None,
-        "renamed_from": change.renamed_from,
-    }
-
-
-def _audio(job: AudioJob) -> dict[str, Any]:
-    return {
-        "type": "audio",
-        "action": job.action,
-        "show": job.show,
-        "episode": job.episode,
-        "reason": AUDIO_REASONS[job.action],
-        "title": job.title,
-        "digest": job.digest,
-        "mic_id": job.mic_id,
-        "source": source_to_dict(job.source),
-    }
-
-
-def _episode(change: EpisodeChange) -> dict[str, Any]:
-    return {
-        "type": "episode",
-        "action": change.action,
-        "show": change.show,
-        "episode": change.key,
-        "reason": change.reason,
-        "position": change.position,
-        "title": change.title,
-        "description": change.description,
-        "digest": change.digest,
-        "episode_id": change.episode_id,
-        "mic_id": change.mic_id,
-        "republish": change.republish,
-        "renamed_from": change.renamed_from,
-    }
-
-
-def _guard(guard: Guard) -> dict[str, Any]:
-    return {
-        "kind": guard.kind,
-        "target": guard.target,
-        "message": guard.message,
-        "flag": guard.flag,
-    }
-
-
-def _settings(settings: GuardSettings) -> dict[str, Any]:
-    return {
-        "max_removal_share": settings.max_removal_share,
-        "min_episodes": settings.min_episodes,
-        "protected_in_manifests": list(settings.protected_in_manifests),
-        "protected_in_lock": list(settings.protected_in_lock),
-    }
-
-
-def _unmanaged(item: Unmanaged) -> dict[str, Any]:
-    return {"show": item.show, "episode_id": item.episode_id, "title": item.title}
-
-
-def source_to_dict(source: Source) -> dict[str, Any]:
-    """A source as data; a document appears as its display path, hash, size and type only."""
-    document = source.document
-    return {
-        "kind": source.kind,
-        "topic": source.topic,
-        "duration_minutes": source.duration_minutes,
-        "document": (
-            {
-                "path": document.display,
-                "sha256": document.sha256,
-                "size": document.size,
-                "content_type": document.content_type,
-            }
-            if document is not None
-            else None
-        ),
-        "dialogue": [{"speaker": speaker, "text": text} for speaker, text in source.dialogue],
-        "style_prompt": source.style_prompt,
-    }

@@ -30,8 +30,24 @@ from typing import Any
 import jinja2
 
 from podsync.model import Desired, Episode, Source
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, counted
-from podsync.render.json import plan_checksum
+from podsync.plan import (
+    AudioJob,
+    CreateShow,
+    EpisodeChange,
+    ForgetEpisode,
+    Plan,
+    Reason,
+    ShowChange,
+    UpdateShow,
+    counted,
+)
+from podsync.plan_file import plan_checksum
+from podsync.render.phrases import (
+    EDITED_FIELDS,
+    plain_episode_reason,
+    plain_show_reason,
+    plan_warnings,
+)
 from podsync.render.text import (
     LOCK_ONLY,
     NO_CHANGES,
@@ -195,50 +211,6 @@ _Detail = tuple[int | None, int | None, int]
 _DETAIL: tuple[_Detail, ...] = ((None, None, 2_000), (60, 30, 500), (10, 10, 200))
 _LAST_RESORT = _Budget(0, 0, 0, 200)
 
-# The planner's reasons in a reviewer's words. Compound reasons ("title changed and description
-# changed") are translated part by part; anything not listed is shown as the planner wrote it.
-_EPISODE_REASONS = {
-    "new": "New episode",
-    "source changed": "Source changed: new audio",
-    "title changed": "Title changed",
-    "description changed": "Description changed",
-    "title differs": "Title differs from the live episode",
-    "description differs": "Description differs from the live episode",
-    "drift: changed outside podsync": "Edited by hand in ZenMic (drift), put back as the "
-    "manifest says",
-    "drift: changed outside podsync (audio swapped)": "Audio swapped by hand in ZenMic (drift), "
-    "the manifest's audio is published again",
-    "drift: removed outside podsync": "Deleted by hand in ZenMic (drift), published again",
-    "removed from the manifest": "Removed from the manifest",
-    "a live episode has this title; its audio is taken as this source's": "Already live with "
-    "this title, taken over as it is",
-}
-_SHOW_REASONS = {
-    "new": "a new show",
-    "manifest removed": "its manifest was removed",
-    "drift: deleted outside podsync": "deleted by hand in ZenMic (drift), created again",
-    "drift: changed outside podsync": "edited by hand in ZenMic (drift), put back as the "
-    "manifest says",
-    "title changed": "title changed in the manifest",
-    "description changed": "description changed in the manifest",
-    "title differs": "the live show's title differs",
-    "description differs": "the live show's description differs",
-    "show_id set in the manifest": "show_id set in the manifest",
-    "a live show has this title": "a live show already has this title, taken over",
-}
-_CHANGE_LABELS = {"add": "add", "remove": "remove", "adopt": "adopt", "replace": "replace"}
-
-
-def plain_reason(reason: str, table: Mapping[str, str] = _EPISODE_REASONS) -> str:
-    """The planner's `reason` in a reviewer's words."""
-    if reason in table:
-        return table[reason]
-    parts = reason.split(" and ")
-    if len(parts) > 1 and all(p in table for p in parts):
-        words = [table[p] for p in parts]
-        return words[0] + "".join(f"; {w[0].lower()}{w[1:]}" for w in words[1:])
-    return reason[:1].upper() + reason[1:]
-
 
 class _Context:
     """Builds the template's values, under one budget at a time; what does not depend on the
@@ -376,30 +348,14 @@ class _Context:
         }
 
     def warnings(self) -> list[str]:
-        """Guards first (apply refuses them), then the rest; the per-episode re-publish
-        warnings become one line naming the episodes, which reads better when there are many."""
+        """Guards first (apply refuses them), then one line naming every re-published episode
+        (the table does not say that they move to the top of the feed), then the rest."""
         plan = self.plan
-        guards = [g.message for g in plan.guards]
-        moved = {
-            f"episode '{c.show}/{c.key}' is re-published ({c.reason}): it is removed and added "
-            "again, so it moves to the top of the feed": f"{c.show}/{c.key}"
-            for c in plan.episodes
-            if c.action == "replace"
-        }
-        rest: list[str] = []
-        republished: list[str] = []
-        for warning in plan.warnings:
-            if warning in guards:
-                continue
-            if warning in moved:
-                if not republished:
-                    rest.append("")  # where the re-publish line goes
-                republished.append(moved[warning])
-                continue
-            rest.append(warning)
-        if republished:
-            rest[rest.index("")] = _republish_warning(republished)
-        return guards + rest
+        republished = [f"{c.show}/{c.key}" for c in plan.episodes if c.action == "replace"]
+        said = plan_warnings(plan)
+        guards = len(plan.guards)
+        moved = [_republish_warning(republished)] if republished else []
+        return said[:guards] + moved + said[guards:]
 
     def audio_line(self) -> dict[str, Any] | None:
         generate = [j for j in self.plan.audio if j.action == "generate"]
@@ -438,7 +394,7 @@ class _Context:
         shown_sources, sources_cut = self.take(sources)
         return {
             "key": key,
-            "show_id": next((c.show_id for c in changes if c.show_id), None),
+            "show_id": next((c.show_id for c in changes if not isinstance(c, CreateShow)), None),
             "new": any(c.action == "create" for c in changes),
             "changes": [self.show_change(c) for c in changes],
             "rows": rows,
@@ -453,17 +409,14 @@ class _Context:
         }
 
     def show_change(self, change: ShowChange) -> dict[str, Any]:
-        before = change.before or {}
-        after = {"title": change.title or "", "description": change.description or ""}
-        reason = plain_reason(change.reason, _SHOW_REASONS)
-        if change.renamed_from:
-            reason = f"its key was renamed from {change.renamed_from!r}"
-        title = before.get("title", "") if change.action == "delete" else change.title or ""
+        before = change.before if isinstance(change, UpdateShow) else {}
+        after = {"title": change.title, "description": change.description}
+        reason = plain_show_reason(change.reason, getattr(change, "renamed_from", None))
         return {
             "action": change.action,
-            "title": self.cell(title),
+            "title": self.cell(change.title),
             "reason": reason,
-            "show_id": change.show_id,
+            "show_id": getattr(change, "show_id", None),
             "diffs": (
                 [
                     {"field": f, "old": self.text(before[f]), "new": self.text(after.get(f, ""))}
@@ -475,16 +428,14 @@ class _Context:
         }
 
     def episode_row(self, change: EpisodeChange) -> dict[str, Any]:
-        label = _CHANGE_LABELS[change.action]
-        if change.action == "replace" and change.republish:
-            label = "re-publish"
+        label = "re-publish" if change.action == "replace" and change.republish else change.action
         return {
             "action": label,
             "key": change.key,
-            "title": self.cell(change.title or ""),
+            "title": self.cell(change.title),
             "why": self.text(self.why(change)),
             "audio": self.audio_cell(change),
-            "listen": self.pages.get(change.digest or "") if change.action != "remove" else None,
+            "listen": self.pages.get(change.digest) if change.action != "remove" else None,
         }
 
     def base_episode(self, show: str, key: str) -> Episode | None:
@@ -493,22 +444,23 @@ class _Context:
     def why(self, change: EpisodeChange) -> str:
         """The reason in words; with a base, what a title or description was and how the
         source changed."""
+        plain = plain_episode_reason(change.reason, getattr(change, "renamed_from", None))
         was = self.base_episode(change.show, change.key)
         if was is None or change.action not in ("add", "replace"):
-            return plain_reason(change.reason)
-        job = self.jobs.get(change.digest or "")
-        if change.reason == "source changed" and job is not None:
+            return plain
+        job = self.jobs.get(change.digest)
+        if change.reason is Reason.SOURCE_CHANGED and job is not None:
             edits = _source_edits(was.source, job.source)
-            return "Source changed: " + ", ".join(edits) if edits else plain_reason(change.reason)
-        before = {"title changed": was.title, "description changed": was.description}
-        after = {"title changed": change.title, "description changed": change.description}
-        parts = change.reason.split(" and ")
-        if not all(p in before for p in parts):
-            return plain_reason(change.reason)
+            return "Source changed: " + ", ".join(edits) if edits else plain
+        fields = EDITED_FIELDS.get(change.reason)
+        if fields is None:
+            return plain
+        before = {"title": was.title, "description": was.description}
+        after = {"title": change.title, "description": change.description}
         words = [
-            plain_reason(p)
-            + (f" (was {quote(shorten(before[p], 80))})" if before[p] != after[p] else "")
-            for p in parts
+            f"{name.capitalize()} changed"
+            + (f" (was {quote(shorten(before[name], 80))})" if before[name] != after[name] else "")
+            for name in fields
         ]
         return words[0] + "".join(f"; {w[0].lower()}{w[1:]}" for w in words[1:])
 
@@ -517,7 +469,7 @@ class _Context:
             return "—"
         if change.action == "adopt":
             return "kept as it is"
-        job = self.jobs.get(change.digest or "")
+        job = self.jobs.get(change.digest)
         if change.republish:
             return "same audio, no cost"
         if job is None:
@@ -535,7 +487,7 @@ class _Context:
         """The job behind an episode whose audio changes (not a re-publish or a removal)."""
         if change.action not in ("add", "replace") or change.republish:
             return None
-        return self.jobs.get(change.digest or "")
+        return self.jobs.get(change.digest)
 
     def orphan_jobs(self, key: str, episodes: list[EpisodeChange]) -> list[AudioJob]:
         """Paid jobs no episode change of this show points at (a preview, say): still listed."""
@@ -588,9 +540,13 @@ class _Context:
 
     def lock_only(self) -> dict[str, Any]:
         lines = protect_lines(self.plan) + [
-            f"forget {'episode' if episode else 'show'} {show}{f'/{episode}' if episode else ''}"
-            ": gone from both the manifests and the account"
-            for show, episode in self.plan.forget
+            (
+                f"forget episode {f.show}/{f.key}"
+                if isinstance(f, ForgetEpisode)
+                else f"forget show {f.show}"
+            )
+            + ": gone from both the manifests and the account"
+            for f in self.plan.forget
         ]
         shown, cut = self.take(lines)
         return {
@@ -761,6 +717,5 @@ __all__ = [
     "code",
     "estimated_minutes",
     "md",
-    "plain_reason",
     "render_markdown",
 ]

@@ -13,15 +13,25 @@ from collections.abc import Callable
 import click
 
 from podsync.model import Source
-from podsync.plan import AudioJob, EpisodeChange, Plan, ShowChange, Unmanaged, counted
-from podsync.render.json import AUDIO_REASONS
+from podsync.plan import (
+    AudioJob,
+    CreateShow,
+    EpisodeChange,
+    Plan,
+    ReplaceEpisode,
+    ShowChange,
+    Unmanaged,
+    counted,
+)
+from podsync.render.phrases import (
+    AUDIO_WORDS,
+    episode_reason,
+    plan_warnings,
+    show_reason,
+)
 from podsync.safe_text import one_line
 
 NO_CHANGES = "No changes. Your podcasts match the manifests."
-LIVE_NOT_READ = (
-    "live state was not read: this plan compares the manifests with podsync.lock only, "
-    "so changes made outside podsync are not shown"
-)
 NO_CHANGES_OFFLINE = "No changes between the manifests and podsync.lock."
 OFFLINE_HEADER = "Offline plan: the ZenMic account was not read."
 OFFLINE_MEANING = (
@@ -51,8 +61,9 @@ STYLES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """The whole plan as terminal text ending in one newline; ANSI codes only if `color`."""
+def render_text(plan: Plan, *, color: bool = False, verbose: bool = False) -> str:
+    """The whole plan as terminal text ending in one newline; ANSI codes only if `color`;
+    `verbose` adds the warnings a plan leaves out by default (see phrases.plan_warnings)."""
     paint = _painter(color)
     blocks: list[list[str]] = []
     if not plan.live_read:
@@ -61,7 +72,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         blocks.extend(_show_block(plan, key, paint) for key in show_keys(plan))
     if plan.protect:
         blocks.append([LOCK_ONLY] + [f"  * {line}" for line in protect_lines(plan)])
-    warnings = list(plan.warnings)  # the offline note leads the text already
+    warnings = plan_warnings(plan, verbose=verbose)  # the offline note leads the text already
     if warnings:
         blocks.append(
             [paint("Warnings:", "yellow", bold=True)]
@@ -103,11 +114,6 @@ def summary_line(plan: Plan) -> str:
     return line + "."
 
 
-def warning_lines(plan: Plan) -> list[str]:
-    """The plan's warnings, led by the one about live state when it was not read."""
-    return ([] if plan.live_read else [LIVE_NOT_READ]) + list(plan.warnings)
-
-
 def protect_lines(plan: Plan) -> list[str]:
     """`protect:` values apply records in the lock: 'episode tw/a: protect: true'."""
     return [
@@ -137,7 +143,7 @@ def describe_source(source: Source) -> str:
     return clean(text)
 
 
-def republish_note(change: EpisodeChange) -> str:
+def republish_note(change: ReplaceEpisode) -> str:
     """Why a replace is visible to listeners: it is removed and published again."""
     audio = "same audio" if change.republish else "new audio"
     return f"{audio}, {REPUBLISH_NOTE}"
@@ -191,7 +197,7 @@ def show_keys(plan: Plan) -> list[str]:
 
 def _show_block(plan: Plan, key: str, paint: Paint) -> list[str]:
     show_changes = [c for c in plan.shows if c.key == key]
-    show_id = next((c.show_id for c in show_changes if c.show_id), None)
+    show_id = next((c.show_id for c in show_changes if not isinstance(c, CreateShow)), None)
     label = f"({shorten(show_id, LIVE_ID_WIDTH)})" if show_id else "(new)" if show_changes else ""
     lines = [paint(f"show {key}", bold=True) + (f" {label}" if label else "")]
     for change in show_changes:
@@ -207,10 +213,11 @@ def _action(action: str, words: str, paint: Paint) -> str:
 
 
 def _show_lines(change: ShowChange, paint: Paint) -> list[str]:
-    reason = f"({clean(change.reason)})"
+    renamed_from = getattr(change, "renamed_from", None)
+    reason = f"({clean(show_reason(change.reason, renamed_from))})"
     if change.action == "update":
         lines = [f"{_action('update', 'update show', paint)} {reason}"]
-        before = change.before or {}
+        before = change.before
         after = {"title": change.title, "description": change.description}
         for field in sorted(before):
             width = 200 if field == "title" else 60
@@ -218,27 +225,29 @@ def _show_lines(change: ShowChange, paint: Paint) -> list[str]:
             lines.append(f'      {field}: "{old}" -> "{new}"')
         return lines
     if change.action == "delete":
-        title = (change.before or {}).get("title", "")
-        title = shorten(title, LIVE_TITLE_WIDTH)
+        title = shorten(change.title, LIVE_TITLE_WIDTH)
         return [f'{_action("delete", "delete show", paint)} "{title}" {reason}']
     verb = "adopt live show" if change.action == "adopt" else f"{change.action} show"
-    title = shorten(change.title or "", LIVE_TITLE_WIDTH)
+    title = shorten(change.title, LIVE_TITLE_WIDTH)
     return [f'{_action(change.action, verb, paint)} "{title}" {reason}']
 
 
 def _audio_line(job: AudioJob, paint: Paint) -> str:
     head = _action(job.action, f"{job.action} audio", paint)
-    job_ref = f" [{shorten(job.mic_id, LIVE_ID_WIDTH)}]" if job.mic_id else ""
+    mic_id = getattr(job, "mic_id", None)
+    job_ref = f" [{shorten(mic_id, LIVE_ID_WIDTH)}]" if mic_id else ""
     return (
         f"{head} for {job.episode}{job_ref}: {describe_source(job.source)} "
-        f"({AUDIO_REASONS[job.action]})"
+        f"({AUDIO_WORDS[job.action]})"
     )
 
 
 def _episode_line(change: EpisodeChange, paint: Paint) -> str:
     head = _action(change.action, f"{change.action} episode", paint)
-    live_ref = f" [{shorten(change.episode_id, LIVE_ID_WIDTH)}]" if change.episode_id else ""
-    line = f"{head} {change.key} {quote(change.title or '')}{live_ref} ({clean(change.reason)})"
+    episode_id = getattr(change, "episode_id", None)
+    live_ref = f" [{shorten(episode_id, LIVE_ID_WIDTH)}]" if episode_id else ""
+    why = clean(episode_reason(change.reason, getattr(change, "renamed_from", None)))
+    line = f"{head} {change.key} {quote(change.title)}{live_ref} ({why})"
     if change.action == "replace":
         line += f": {republish_note(change)}"
     return line
