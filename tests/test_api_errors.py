@@ -40,9 +40,7 @@ def test_a_refused_key_is_named_with_the_request(project: Path, tmp_path: Path) 
     assert "a-wrong-key" not in output
 
 
-def test_reads_name_the_manifest_key_of_the_show_and_episode(
-    cli: Cli, project: Path
-) -> None:
+def test_reads_name_the_manifest_key_of_the_show_and_episode(cli: Cli, project: Path) -> None:
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
     lock = read_lock(project / "podsync.lock")
     targets = request_targets(Inputs(load_project(project), lock, project / "podsync.lock"))

@@ -384,9 +384,7 @@ TEXTS = st.one_of(
         ]
     ),
 )
-SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), TEXTS, st.integers(1, 60)
-)
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), TEXTS, st.integers(1, 60))
 KEYS = st.sampled_from(
     ["show", "title", "description", "show_id", "vars", "episodes", "protect", "key", "source"]
     + ["topic", "document", "dialogue", "dialogue_file", "style_prompt", "duration_minutes"]

@@ -355,7 +355,6 @@ def test_a_traceback_with_locals_from_inside_the_client_hides_the_key() -> None:
         ) as client:
             await client.list_shows()
 
-
     with pytest.raises(Exception) as caught:
         asyncio.run(list_shows())
     shown = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
