@@ -7,25 +7,11 @@ import re
 from pathlib import Path
 
 import jsonschema
-import yaml
 
 from podsync.emulator import EmulatorServer
 from podsync.lock import read_lock
 from tests.conftest import Cli, Emulator
-
-SHOW = "shows/tech-weekly.yaml"
-
-
-def edit(project: Path, change) -> None:  # type: ignore[no-untyped-def]
-    """Load the example manifest, let `change` edit the data, and write it back."""
-    path = project / SHOW
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
-def episode(data: dict, key: str) -> dict:
-    return next(e for e in data["episodes"] if e["key"] == key)
+from tests.helpers import SHOW, edit, episode
 
 
 def test_plan_apply_plan_converges(cli: Cli, emulator: Emulator, project: Path) -> None:

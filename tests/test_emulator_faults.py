@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from podsync.cli import main
 from podsync.emulator import FAIL_MARKER, JOB_FAILURE_REASON, EmulatorServer, Faults
 from podsync.emulator.faults import SHARES
 from podsync.errors import PodsyncError
+from tests.helpers import start_podsync
 
 KEY = "faults-test-key"
 N = 200
@@ -287,12 +287,7 @@ def test_emulator_refuses_faults_that_cannot_add_up() -> None:
 
 def test_emulator_command_prints_and_injects_its_faults(tmp_path: Path) -> None:
     argv = ["emulator", "--port", "0", "--state-dir", str(tmp_path), "--fault-throttle", "1"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "podsync", *argv],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_podsync(*argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(3)]

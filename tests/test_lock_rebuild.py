@@ -4,9 +4,6 @@ it from the live account without changing anything there."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from podsync.errors import CorruptLock, LockError
 from podsync.lock import read_lock
 from podsync.lock_rebuild import salvage_show_ids
 from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.helpers import edit, episode, run_podsync
 
 RECOVER = (
     "To recover, run `podsync lock rebuild` to rebuild it from the live account (the unreadable "
@@ -354,18 +351,11 @@ def test_force_keeps_a_running_job_and_the_next_apply_resumes_it(
     with EmulatorServer(state, job_seconds=3.0) as server:
         emulator = Emulator(server)
         env = {
-            **os.environ,
             "ZENMIC_API_URL": emulator.url,
             "ZENMIC_API_KEY": TEST_KEY,
             "PODSYNC_FAILPOINTS": "audio-recorded=1",  # killed once the job is in the lock
         }
-        killed = subprocess.run(
-            [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=60,
-        )
+        killed = run_podsync("apply", str(project), "--auto-approve", env=env, timeout=60)
         assert killed.returncode == -9, killed.stderr
         running = {a.mic_id for a in read_lock(project / "podsync.lock").audio.values()}
         paid = account(emulator)

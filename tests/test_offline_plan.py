@@ -25,7 +25,7 @@ from podsync.render.json import plan_checksum
 from podsync.render.text import OFFLINE_HEADER
 from podsync.workflow import load_inputs, make_offline_plan
 from tests.conftest import Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.helpers import edit, episode
 from tests.test_planner import episode as ep
 from tests.test_planner import published, show, topic
 

@@ -20,7 +20,7 @@ from podsync.lock import read_lock
 from podsync.project_lock import hold_project
 from podsync.workflow import audio_pages, load_inputs, make_offline_plan, make_plan, preview
 from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.helpers import edit, episode
 
 PAGE = re.compile(r"^  tech-weekly/([a-z-]+) \"[^\"]+\": (http\S+/audio/\S+)$", re.MULTILINE)
 

@@ -17,6 +17,7 @@ import pytest
 from podsync.emulator import EmulatorServer
 from podsync.project_lock import ProjectBusy, hold_project, holder_path, read_holder
 from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.helpers import start_podsync
 
 HOLD_AND_SLEEP = """
 import sys, time
@@ -35,14 +36,12 @@ def slow_emulator(tmp_path: Path) -> Iterator[Emulator]:
 
 
 def podsync(project: Path, emulator: Emulator, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
-    return subprocess.Popen(
-        [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve", *args],
+    env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    return start_podsync(
+        *("apply", str(project), "--auto-approve", *args),
         env=env,
-        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
 
 

@@ -20,7 +20,7 @@ from podsync.executor import PollPolicy
 from podsync.lock import read_lock
 from podsync.workflow import apply_plan, execute, load_inputs, make_plan, plan_at
 from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.helpers import edit, episode
 
 LONG_TITLE = "Episode 1 - AI in Medicine, and what it means for every one of us"
 

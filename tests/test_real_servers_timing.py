@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +28,7 @@ from podsync.lock import read_lock
 from podsync.timeouts import Timeouts
 from podsync.workflow import execute, load_inputs, make_plan
 from tests.conftest import TEST_KEY, Emulator
+from tests.helpers import run_podsync
 
 TITLE = "Slow Show"
 
@@ -306,19 +304,12 @@ def test_a_hanging_server_fails_plan_within_the_deadline_saying_what_it_waited_f
 ) -> None:
     project = one_show(tmp_path / "project")
     env = {
-        **os.environ,
         "ZENMIC_API_URL": hanging,
         "ZENMIC_API_KEY": TEST_KEY,
         "PODSYNC_TIMEOUT": "connect=0.5,read=0.3,deadline=1.5",
     }
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "podsync", "plan", str(project)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_podsync("plan", str(project), env=env, timeout=30)
     took = time.monotonic() - started
     assert done.returncode == 1
     assert took < 1.5 + 4, took  # the deadline, plus starting Python

@@ -35,6 +35,7 @@ from podsync.cli import main
 from podsync.client import ZenMicClient
 from podsync.emulator import FAIL_MARKER, EmulatorServer
 from tests.conftest import EXAMPLES, Emulator
+from tests.helpers import run_podsync, start_podsync
 
 SENTINEL = "SENTINEL-KEY-8f3a1c/+=Zq~9d2e7b40"
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
@@ -129,14 +130,7 @@ class Runs:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, *args: str, code: int, says: str = "", **env: str) -> Run:
-        completed = subprocess.run(
-            [sys.executable, "-m", "podsync", *args],
-            env={**os.environ, **self.env, **env},
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
+        completed = run_podsync(*args, env={**self.env, **env})
         run = Run(list(args), completed.returncode, completed.stdout, completed.stderr)
         with self.lock:
             self.done.append(run)
@@ -232,12 +226,11 @@ def run_in_one_process(runs: Runs, commands: list[list[str]]) -> list[Run]:
 
 def run_emulator_command(runs: Runs, state_dir: Path) -> None:
     """`podsync emulator` in the foreground, sent the sentinel as a bearer token."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "podsync", "emulator", "--port", "0", "--state-dir", str(state_dir)],
-        env={**os.environ, **runs.env, "PYTHONUNBUFFERED": "1"},
+    process = start_podsync(
+        *("emulator", "--port", "0", "--state-dir", str(state_dir)),
+        env={**runs.env, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         assert process.stdout is not None
