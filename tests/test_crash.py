@@ -13,17 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from podsync.emulator import EmulatorServer
 from podsync.emulator.quirks import Quirks
 from podsync.lock import read_lock
-from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.helpers import edit, episode, run_podsync, start_podsync
 
 
 @pytest.fixture
-def slow_emulator(tmp_path: Path) -> Iterator[Emulator]:
-    with EmulatorServer(tmp_path / "slow-state", job_seconds=3.0) as server:
-        yield Emulator(server)
+def slow_emulator(start_emulator: StartEmulator) -> Iterator[Emulator]:
+    with start_emulator("slow-state", job_seconds=3.0) as server:
+        yield server
 
 
 def wait_for_submitted_jobs(lock_path: Path, count: int, deadline: float) -> None:
@@ -163,11 +162,10 @@ def test_apply_killed_at_any_step_converges_on_rerun_without_duplicates(
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_a_run_stopped_while_post_audios_is_in_flight_makes_the_next_plan_warn(
-    tmp_path: Path, project: Path, stop: signal.Signals
+    start_emulator: StartEmulator, project: Path, stop: signal.Signals
 ) -> None:
     quirks = Quirks(audio_answer_seconds=1.5)  # the job exists (billed) long before its answer
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0, quirks=quirks) as server:
-        emulator = Emulator(server)
+    with start_emulator("state", quirks=quirks) as emulator:
         env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
         apply = start_podsync(
             *("apply", str(project), "--auto-approve", "--concurrency=1"),

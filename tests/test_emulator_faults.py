@@ -44,7 +44,8 @@ def root(api: httpx.Client) -> str:
 
 
 def stats(api: httpx.Client) -> dict[str, Any]:
-    return httpx.get(f"{root(api)}/_emulator/stats").json()
+    counts: dict[str, Any] = httpx.get(f"{root(api)}/_emulator/stats").json()
+    return counts
 
 
 def create_shows(api: httpx.Client, count: int = N) -> Counter[int | str]:
@@ -174,7 +175,7 @@ def mixed_sequence(api: httpx.Client) -> list[int | str]:
 
 
 def test_the_same_seed_gives_the_same_faults_and_another_seed_others(tmp_path: Path) -> None:
-    chaos = {"throttle": 0.2, "unavailable": 0.1, "ambiguous": 0.2, "drop": 0.1}
+    chaos: dict[str, Any] = {"throttle": 0.2, "unavailable": 0.1, "ambiguous": 0.2, "drop": 0.1}
     with serving(tmp_path, Faults(**chaos, seed=7)) as api:
         first = mixed_sequence(api)
         httpx.post(f"{root(api)}/_emulator/reset")

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from podsync.emulator import EmulatorServer
 from podsync.errors import CorruptLock, LockError
 from podsync.lock import read_lock
 from podsync.lock_rebuild import salvage_show_ids
-from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.helpers import edit, episode, run_podsync
 
 RECOVER = (
@@ -23,7 +22,7 @@ RECOVER = (
 GOOD = '{\n  "audio": {},\n  "shows": {\n    "tech-weekly": {\n      "show_id": "x",\n'
 
 
-def write(data: bytes) -> Callable[[Path], None]:
+def write(data: bytes) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(data)
 
 
@@ -31,7 +30,7 @@ def make_directory(path: Path) -> None:
     path.mkdir()
 
 
-CORRUPT: dict[str, tuple[Callable[[Path], None], str]] = {
+CORRUPT: dict[str, tuple[Callable[[Path], object], str]] = {
     "truncated": (write(GOOD.encode()), "podsync.lock:6:1: the lock is not valid JSON"),
     "not utf-8": (
         write(b'{"version": 1,\n  "x": "caf\xe9"}'),
@@ -342,14 +341,12 @@ def test_force_keeps_what_a_readable_lock_knew_and_a_pending_source_edit_stays_p
 
 
 def test_force_keeps_a_running_job_and_the_next_apply_resumes_it(
-    tmp_path: Path, project: Path
+    start_emulator: StartEmulator, project: Path
 ) -> None:
-    state = tmp_path / "account"
-    with EmulatorServer(state, job_seconds=0.0) as fast:
-        assert Cli(Emulator(fast))("apply", str(project), "--auto-approve").exit_code == 0
+    with start_emulator("account") as fast:
+        assert Cli(fast)("apply", str(project), "--auto-approve").exit_code == 0
     edit(project, lambda data: episode(data, "ai-health")["source"].update(topic="Other"))
-    with EmulatorServer(state, job_seconds=3.0) as server:
-        emulator = Emulator(server)
+    with start_emulator("account", job_seconds=3.0) as emulator:
         env = {
             "ZENMIC_API_URL": emulator.url,
             "ZENMIC_API_KEY": TEST_KEY,

@@ -35,7 +35,8 @@ def offline(desired: Desired, lock: Lock, **options: bool) -> Plan:
 
 
 def changes(p: Plan) -> list[tuple[str, str, str]]:
-    return [(c.action, c.key, c.reason) for c in (*p.shows, *p.episodes)]
+    shows = [(c.action, c.key, c.reason) for c in p.shows]
+    return shows + [(c.action, c.key, c.reason) for c in p.episodes]
 
 
 # planner: what an offline plan concludes

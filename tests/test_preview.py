@@ -43,7 +43,7 @@ def test_preview_pays_once_publishes_nothing_and_apply_reuses_every_job(
     assert "Preview finished: 4 done, 0 failed, 0 not started." in previewed.stdout
     lock = read_lock(project / "podsync.lock")
     assert lock.shows == {}
-    assert sorted(a.audio_page_url for a in lock.audio.values()) == sorted(pages.values())
+    assert sorted(str(a.audio_page_url) for a in lock.audio.values()) == sorted(pages.values())
     assert all(a.succeeded for a in lock.audio.values())
 
     assert summary(cli, project) == {

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from podsync.emulator import EmulatorServer
 from podsync.project_lock import ProjectBusy, hold_project, holder_path, read_holder
-from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.helpers import start_podsync
 
 HOLD_AND_SLEEP = """
@@ -30,9 +29,9 @@ with hold_project(Path(sys.argv[1])):
 
 
 @pytest.fixture
-def slow_emulator(tmp_path: Path) -> Iterator[Emulator]:
-    with EmulatorServer(tmp_path / "slow-state", job_seconds=2.0) as server:
-        yield Emulator(server)
+def slow_emulator(start_emulator: StartEmulator) -> Iterator[Emulator]:
+    with start_emulator("slow-state", job_seconds=2.0) as server:
+        yield server
 
 
 def podsync(project: Path, emulator: Emulator, *args: str) -> subprocess.Popen[str]:

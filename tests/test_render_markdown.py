@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -586,7 +587,7 @@ def test_golden_pull_request_comment(cli: Cli, emulator: Emulator, repo: Path) -
     with the base branch. PODSYNC_UPDATE_GOLDEN=1 rewrites the golden file."""
     project = repo / "podcast"
 
-    def launch(data: dict) -> None:
+    def launch(data: dict[str, Any]) -> None:
         data["episodes"].append(
             {
                 "key": "launch",
@@ -623,7 +624,7 @@ def test_golden_pull_request_comment(cli: Cli, emulator: Emulator, repo: Path) -
 
     git(repo, "checkout", "-qb", "new-episodes")
 
-    def edits(data: dict) -> None:
+    def edits(data: dict[str, Any]) -> None:
         data["description"] = (
             "A weekly conversation about technology, hosted by {{ host }} and guests."
         )

@@ -11,9 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from podsync.emulator import EmulatorServer
 from podsync.schema import SCHEMA_DIR
-from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.helpers import edit, episode, run_podsync
 
 
@@ -125,10 +124,9 @@ def test_project_option_needs_a_plan_file(cli: Cli, project: Path) -> None:
 
 
 def test_a_job_finishing_between_plan_and_apply_does_not_make_the_plan_stale(
-    project: Path, tmp_path: Path
+    project: Path, tmp_path: Path, start_emulator: StartEmulator
 ) -> None:
-    with EmulatorServer(tmp_path / "slow", job_seconds=1.5) as server:
-        emulator = Emulator(server)
+    with start_emulator("slow", job_seconds=1.5) as emulator:
         env = {
             "ZENMIC_API_URL": emulator.url,
             "ZENMIC_API_KEY": TEST_KEY,

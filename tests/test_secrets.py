@@ -33,8 +33,8 @@ import pytest
 
 from podsync.cli import main
 from podsync.client import ZenMicClient
-from podsync.emulator import FAIL_MARKER, EmulatorServer
-from tests.conftest import EXAMPLES, Emulator
+from podsync.emulator import FAIL_MARKER
+from tests.conftest import EXAMPLES, Emulator, StartEmulator
 from tests.helpers import run_podsync, start_podsync
 
 SENTINEL = "SENTINEL-KEY-8f3a1c/+=Zq~9d2e7b40"
@@ -249,7 +249,7 @@ def run_emulator_command(runs: Runs, state_dir: Path) -> None:
 
 
 def test_no_command_prints_or_writes_the_api_key(
-    emulator: Emulator, echo_server: str, tmp_path: Path
+    emulator: Emulator, echo_server: str, tmp_path: Path, start_emulator: StartEmulator
 ) -> None:
     runs = Runs(
         {
@@ -283,11 +283,10 @@ def test_no_command_prints_or_writes_the_api_key(
         runs("apply", str(failing), "--auto-approve", fast, code=1, says="doomed", **debug)
 
     def wrong_key() -> None:
-        state = tmp_path / "other-state"
-        with EmulatorServer(state, job_seconds=0, api_key="another-key") as other:
+        with start_emulator("other-state", api_key="another-key") as other:
             copy = str(copy_examples(tmp_path / "wrong-key"))
             for command in (["plan"], ["apply", "--auto-approve"]):
-                runs(*command, copy, code=1, says="401", ZENMIC_API_URL=other.base_url)
+                runs(*command, copy, code=1, says="401", ZENMIC_API_URL=other.url)
 
     def echoing_server() -> None:
         copy = str(copy_examples(tmp_path / "echo"))

@@ -46,6 +46,7 @@ def test_mypy_reads_the_stubs_instead_of_ignoring_missing_imports() -> None:
     mypy = PROJECT["tool"]["mypy"]
     assert mypy["strict"] is True
     assert "ignore_missing_imports" not in mypy
+    assert {"podsync", "tests", "benchmarks"} <= set(mypy["files"])
 
 
 def test_ci_checks_the_formatting() -> None:
