@@ -31,7 +31,7 @@ from podsync.render.json import document_checksum, plan_checksum, plan_to_dict
 from podsync.workflow import Planned
 
 SAVED_FORMAT = "podsync-saved-plan"
-SAVED_VERSION = 1
+SAVED_VERSION = 2  # 2: the checksum covers guards, settings and protect values
 MAX_SAVED_PLAN_BYTES = 256_000_000  # beyond this a file is not taken for a saved plan
 
 
@@ -169,9 +169,11 @@ def read_saved_plan(path: Path) -> SavedPlan:
             f"{path} is not a saved podsync plan; make one with `podsync plan --out {path}`"
         )
     if document.get("version") != SAVED_VERSION:
+        made_by = str(document.get("podsync_version") or "unknown")
         raise PodsyncError(
-            f"{path} is a saved plan of format version {document.get('version')!r}; this podsync "
-            f"reads version {SAVED_VERSION}: make the plan again"
+            f"{path} was made by another podsync version ({made_by}, saved plan format version "
+            f"{document.get('version')!r}); this podsync ({__version__}) reads format version "
+            f"{SAVED_VERSION}: make the plan again with `podsync plan --out`"
         )
     try:
         saved = SavedPlan(

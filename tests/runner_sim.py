@@ -249,7 +249,7 @@ class Sim:
             "GITHUB_EVENT_NAME": "pull_request" if pull else "push",
             "GITHUB_EVENT_PATH": str(event_path),
             "GITHUB_REPOSITORY": REPO,
-            "GITHUB_SHA": event["pull_request"]["head"]["sha"] if pull else event["after"],
+            "GITHUB_SHA": event["pull_request"]["head"]["sha"] if pull else event.get("after", ""),
             "GITHUB_REF": f"refs/pull/{number}/merge" if pull else event["ref"],
             "GITHUB_TOKEN": GH_TOKEN,
             "GITHUB_API_URL": self.github.url,

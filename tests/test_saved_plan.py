@@ -102,7 +102,7 @@ def test_a_saved_plan_still_applies_from_another_checkout(
         ("{not json", "is not a saved podsync plan (not JSON)"),
         ('{"format_version": 1}', "is not a saved podsync plan"),
         ('{"format": "podsync-saved-plan", "version": 99}', "format version 99"),
-        ('{"format": "podsync-saved-plan", "version": 1}', "is a damaged saved plan"),
+        ('{"format": "podsync-saved-plan", "version": 2}', "is a damaged saved plan"),
     ],
 )
 def test_a_file_that_is_not_a_saved_plan_is_a_clear_error(
@@ -115,6 +115,26 @@ def test_a_file_that_is_not_a_saved_plan_is_a_clear_error(
     assert message in result.output
     assert "Traceback" not in result.output
     assert emulator.stats()["requests"] == 0
+
+
+def test_a_plan_saved_before_the_checksum_covered_guards_is_from_another_version(
+    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+) -> None:
+    """A plan saved by podsync before the checksum covered guards and settings (version 1, no
+    `settings` in its plan): today "a damaged saved plan", as if someone had broken it."""
+    out = save(cli, project, tmp_path)
+    old = json.loads(out.read_text())
+    del old["plan"]["settings"]
+    out.write_text(json.dumps({**old, "version": 1, "podsync_version": "0.4.0"}))
+    requests = emulator.stats()["requests"]
+    result = cli("apply", str(out))
+    assert result.exit_code == 1
+    assert f"{out} was made by another podsync version (0.4.0, saved plan format version 1)" in (
+        result.output
+    )
+    assert "make the plan again with `podsync plan --out`" in result.output
+    assert "damaged" not in result.output and "Traceback" not in result.output
+    assert emulator.stats()["requests"] == requests
 
 
 def test_project_option_needs_a_plan_file(cli: Cli, project: Path) -> None:

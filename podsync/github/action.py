@@ -51,11 +51,13 @@ from podsync.github.git_auth import GitAuth
 from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
 from podsync.github.lock_review import (
+    EDITED,
     UNVOUCHED_ADVICE,
     UnverifiedAudio,
     describe,
     hand_added_audio,
     lock_edits,
+    undo_hand_audio,
     unvouched,
 )
 from podsync.github.push_gate import RewrittenHistory, check_push
@@ -179,7 +181,9 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
             head_sha=pull.head_sha,
             previewed=previewed,
         )
-        _comment(runner, pull.number, body, planned.plan.has_changes, options, say, result)
+        # a pull request that only edits the lock changes what later applies do: it is shown too
+        edits = any(warning.startswith(EDITED) for warning in planned.plan.warnings)
+        _comment(runner, pull.number, body, planned.plan.has_changes or edits, options, say, result)
     return result
 
 
@@ -238,14 +242,21 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
             _write_outputs(runner, planned, options, checksum)
             if not planned.plan.has_changes:
                 prune_lock(planned)
+                _undo_hand_audio(planned, project, runner, say, _used(planned))
                 runner.add_summary(markdown)
             else:
                 unvouched = _unvouched_audio(planned, project, runner)
-                _check_before_apply(review, planned, options, runner, markdown, say, unvouched)
+                try:
+                    _check_before_apply(review, planned, options, runner, markdown, say, unvouched)
+                except PodsyncError:
+                    if options.commit_lock and _undo_hand_audio(planned, project, runner, say):
+                        _commit_lock(runner, options, say, result, start.auth)
+                    raise
                 try:
                     applied = _apply(planned, endpoint, options, say)
                     _record_approval(review, planned, runner, applied, say)
                 finally:  # whatever happened, the lock records what was done and paid for
+                    _undo_hand_audio(planned, project, runner, say, _used(planned))
                     if options.commit_lock:
                         _commit_lock(runner, options, say, result, start.auth)
                 headline, details = outcome_report(applied.outcome)
@@ -399,6 +410,32 @@ def _unvouched_audio(planned: Planned, project: Path, runner: Runner) -> list[st
         branched = merge_base(project, merged[0], merged[1]) if len(merged) == 2 else None
         since = commit_time(project, branched) if branched else None
     return unvouched(planned.plan, planned.live, hand_added_audio(base, head), base, since)
+
+
+def _used(planned: Planned) -> frozenset[str]:
+    return frozenset(job.digest for job in planned.plan.audio)
+
+
+def _undo_hand_audio(
+    planned: Planned, project: Path, runner: Runner, say: Say, keep: frozenset[str] = frozenset()
+) -> bool:
+    """Put back the audio entries the merged pull request set by hand, but those in `keep`
+    (see lock_review.undo_hand_audio); whether the lock changed (to be committed)."""
+    base = lock_at(project, str(runner.event.get("before") or ""))
+    head = lock_at(project, runner.sha)
+    if base is None or head is None:
+        return False
+    path = planned.inputs.lock_path
+    store = LockStore(path, read_lock(path))
+    undone = undo_hand_audio(store.lock, base, head, keep)
+    if undone == store.lock:
+        return False
+    store.save(undone)
+    say(
+        "podsync.lock goes back without the audio entries the pull request set by hand that "
+        "this apply did not reuse, so that no later plan reuses them unchecked."
+    )
+    return True
 
 
 def _plan(inputs: Inputs, endpoint: Endpoint, options: ActionOptions) -> Planned:

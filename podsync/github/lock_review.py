@@ -18,11 +18,11 @@ was, and is no other entry's job in the base lock; otherwise apply refuses befor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from podsync.errors import PodsyncError
-from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
+from podsync.lock import AppliedApproval, CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.model import AUDIO_SUCCEEDED, Live
 from podsync.plan import AudioJob, Plan
 
@@ -49,7 +49,7 @@ class LockEdit:
     """One difference between the base's lock and the pull request's: `what` changed on
     `target` ("show", "show/episode" or an audio digest), from `before` to `after`."""
 
-    kind: str  # "audio", "show", "episode", "unconfirmed"
+    kind: str  # "audio", "show", "episode", "unconfirmed", "applied" (a pull request's number)
     target: str
     what: str  # "added", "removed", or the field that changed
     before: str | None = None
@@ -68,6 +68,9 @@ def lock_edits(base: Lock, head: Lock) -> list[LockEdit]:
             edits += _record_edits("episode", target, old.get(episode), new.get(episode))
     for digest in sorted(set(base.audio) | set(head.audio)):
         edits += _record_edits("audio", digest, base.audio.get(digest), head.audio.get(digest))
+    for number in sorted(set(base.applied) | set(head.applied), key=_numeric):
+        before_record, after_record = base.applied.get(number), head.applied.get(number)
+        edits += _record_edits("applied", number, before_record, after_record)
     for digest in sorted(set(base.unconfirmed) | set(head.unconfirmed)):
         before, after = base.unconfirmed.get(digest), head.unconfirmed.get(digest)
         if before != after:
@@ -81,7 +84,11 @@ def lock_edits(base: Lock, head: Lock) -> list[LockEdit]:
     return edits
 
 
-Record = LockedShow | LockedEpisode | CachedAudio
+Record = LockedShow | LockedEpisode | CachedAudio | AppliedApproval
+
+
+def _numeric(number: str) -> tuple[int, str]:
+    return (int(number), "") if number.isdigit() else (0, number)
 
 
 def _record_edits(
@@ -113,6 +120,8 @@ def _identity(record: Record | None) -> str | None:
         return f"{record.episode_id}, audio {record.mic_id}"
     if isinstance(record, CachedAudio):
         return f"job {record.mic_id}"
+    if isinstance(record, AppliedApproval):
+        return f"checksum {record.checksum}, merge {record.merge_commit[:12]}"
     return None
 
 
@@ -131,6 +140,22 @@ def hand_added_audio(base: Lock, head: Lock) -> dict[str, CachedAudio]:
         for digest, audio in head.audio.items()
         if base.audio.get(digest) is None or base.audio[digest].mic_id != audio.mic_id
     }
+
+
+def undo_hand_audio(lock: Lock, base: Lock, head: Lock, keep: frozenset[str] = frozenset()) -> Lock:
+    """`lock` with each audio entry the pull request set by hand (`base` -> `head`) and that
+    is still as it set it put back as `base` had it, except the digests in `keep` (reused by
+    this apply, after the account vouched for them). An entry left in the lock would be taken
+    by the next pull request's plan for podsync's own record, and reused unchecked."""
+    audio = dict(lock.audio)
+    for digest, entry in hand_added_audio(base, head).items():
+        if digest in keep or audio.get(digest) != entry:
+            continue
+        if digest in base.audio:
+            audio[digest] = base.audio[digest]
+        else:
+            del audio[digest]
+    return replace(lock, audio=audio)
 
 
 def unvouched(
@@ -203,6 +228,8 @@ def describe(edits: list[LockEdit], plan: Plan) -> list[str]:
         if edit.kind in ("audio", "unconfirmed"):
             owner = episodes.get(edit.target)
             target = f"{edit.kind} {edit.target[:19]}…" + (f" (episode '{owner}')" if owner else "")
+        elif edit.kind == "applied":  # forged, a later apply is refused; removed, a re-run is not
+            target = f"the record of pull request #{edit.target}'s applied approval"
         else:
             target = f"{edit.kind} '{edit.target}'"
         if edit.what in ("added", "removed"):
