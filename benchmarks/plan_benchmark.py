@@ -26,7 +26,7 @@ import yaml
 from podsync.client import ZenMicClient
 from podsync.emulator import EmulatorServer
 from podsync.executor import PollPolicy
-from podsync.workflow import execute, load_inputs, make_plan
+from podsync.operations import execute, load_inputs, read_and_plan
 
 KEY = "benchmark-key"
 
@@ -59,7 +59,7 @@ def served(server: EmulatorServer) -> int:
 
 async def apply_all(project: Path, url: str) -> int:
     async with ZenMicClient(url, KEY) as client:
-        planned = await make_plan(load_inputs(project), client)
+        planned = await read_and_plan(load_inputs(project), client)
         outcome = await execute(planned, client, poll=PollPolicy(first=0.01))
         if not outcome.ok:
             raise SystemExit(f"apply failed: {outcome.failed[:3]}")
@@ -68,7 +68,7 @@ async def apply_all(project: Path, url: str) -> int:
 
 async def plan_once(project: Path, url: str) -> bool:
     async with ZenMicClient(url, KEY) as client:
-        planned = await make_plan(load_inputs(project), client)
+        planned = await read_and_plan(load_inputs(project), client)
         return planned.plan.has_changes
 
 

@@ -1,12 +1,12 @@
-"""The podsync command line: parse options, call into the package, map errors to exit codes.
+"""The podsync command line: parse options, call podsync.operations, format what it returns,
+map errors to exit codes.
 
 Exit codes are decided here and nowhere else: 0 success (or no changes), 1 any error,
-2 changes pending (plan --detailed-exitcode only).
+2 changes pending (plan --detailed-exitcode only); EXIT_CODES maps each error to its code.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import sys
@@ -16,28 +16,37 @@ from typing import Any, TypeVar
 
 import click
 
-from podsync import __version__, safe_text
-from podsync.client import ZenMicClient
-from podsync.connection import Endpoint, api_endpoint, emulator_state_dir
-from podsync.errors import ManifestError, PodsyncError
-from podsync.executor import Outcome, PollPolicy, publishing_new_audio
-from podsync.git_base import load_base
-from podsync.lock import LOCK_NAME, read_lock
-from podsync.lock_rebuild import (
-    Previous,
-    Rebuilt,
-    install_lock,
-    read_previous,
-    rebuild_lock,
-    summary,
+from podsync import __version__, operations, safe_text
+from podsync.endpoint import emulator_state_dir
+from podsync.errors import (
+    ApiError,
+    ConfigError,
+    DocumentChanged,
+    EditedByOther,
+    GitError,
+    GitHubError,
+    LockError,
+    ManifestError,
+    NotReviewed,
+    PlanError,
+    PodsyncError,
+    ReviewMismatch,
+    SetupError,
+    StateError,
+    UnsafePlan,
+    UnverifiedAudio,
 )
+from podsync.executor import Outcome, publishing_new_audio
+from podsync.git_history import load_base
+from podsync.lock_rebuild import summary
 from podsync.model import Desired
+from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
 from podsync.plan import counted
-from podsync.project_lock import hold_project
 from podsync.render import FORMATS, render
 from podsync.render.json import plan_checksum
 from podsync.render.text import quote
 from podsync.saved_plan import (
+    StalePlan,
     check_applicable,
     check_fresh,
     check_plan_target,
@@ -45,22 +54,40 @@ from podsync.saved_plan import (
     write_saved_plan,
 )
 from podsync.schema import SCHEMA_DIR
-from podsync.workflow import (
-    Inputs,
-    Planned,
-    apply_plan,
-    check_safe,
-    load_desired,
-    load_inputs,
-    make_offline_plan,
-    outcome_report,
-    plan_at,
-    preview_at,
-    prune_lock,
-    reread_lock,
-)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_ERROR = 1
+EXIT_CHANGES = 2  # plan --detailed-exitcode: changes pending
+# Every error exits 1 today; each kind is listed so that giving one its own code is one line.
+EXIT_CODES: dict[type[PodsyncError], int] = {
+    ManifestError: EXIT_ERROR,
+    ConfigError: EXIT_ERROR,
+    SetupError: EXIT_ERROR,
+    GitError: EXIT_ERROR,
+    LockError: EXIT_ERROR,
+    ApiError: EXIT_ERROR,
+    DocumentChanged: EXIT_ERROR,
+    PlanError: EXIT_ERROR,
+    StalePlan: EXIT_ERROR,
+    UnsafePlan: EXIT_ERROR,
+    GitHubError: EXIT_ERROR,
+    EditedByOther: EXIT_ERROR,
+    NotReviewed: EXIT_ERROR,
+    ReviewMismatch: EXIT_ERROR,
+    UnverifiedAudio: EXIT_ERROR,
+    StateError: EXIT_ERROR,
+    PodsyncError: EXIT_ERROR,
+}
+
+
+def exit_code(error: PodsyncError) -> int:
+    """The code of the nearest kind of `error` in EXIT_CODES."""
+    for kind in type(error).__mro__:
+        if kind in EXIT_CODES:
+            return EXIT_CODES[kind]
+    return EXIT_ERROR
+
 
 project_argument = click.argument(
     "project",
@@ -85,13 +112,13 @@ def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
             click.echo(
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was sent.", err=True
             )
-            sys.exit(1)
+            sys.exit(exit_code(exc))
         except PodsyncError as exc:
             _say(f"Error: {exc}", err=True, clean=clean)
-            sys.exit(1)
+            sys.exit(exit_code(exc))
         except KeyboardInterrupt:
             click.echo("\nInterrupted. Run `podsync plan` to see where things stand.", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -154,10 +181,10 @@ class PodsyncGroup(click.Group):
             return super().main(*args, **kwargs)
         except click.ClickException as exc:
             exc.show()
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
         except click.Abort:
             click.echo("Aborted.", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
 
 
 @click.group(cls=PodsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -256,10 +283,9 @@ def plan(
     if out is not None:
         check_plan_target(out, project, inputs.desired, force=force)
     if offline:
-        planned = make_offline_plan(inputs, no_delete=no_delete)
+        planned = operations.plan_offline(inputs, no_delete=no_delete)
     else:
-        with api_endpoint(project) as endpoint:
-            planned = asyncio.run(_make_plan(inputs, endpoint, concurrency, no_delete))
+        planned = operations.plan(project, inputs, concurrency=concurrency, no_delete=no_delete)
     colored = use_color(color)
     base = _base(project, base_ref) if base_ref and fmt == "markdown" else None
     click.echo(render(planned.plan, fmt, color=colored, base=base), nl=False, color=colored)
@@ -275,7 +301,7 @@ def plan(
             err=True,
         )
     if detailed_exitcode and planned.plan.has_changes:
-        sys.exit(2)
+        sys.exit(EXIT_CHANGES)
 
 
 def _base(project: Path, ref: str) -> Desired | None:
@@ -361,97 +387,98 @@ def apply(
     inputs = load_inputs(project)
     approved = auto_approve or saved is not None
     if not approved and not sys.stdin.isatty():
-        raise PodsyncError("apply asks for confirmation; without a terminal pass --auto-approve")
+        raise ConfigError("apply asks for confirmation; without a terminal pass --auto-approve")
     colored = use_color(color)
-    # One apply at a time: the plan is made, approved and applied under the project lock.
-    with hold_project(project, lock_timeout, on_wait=_to_stderr), api_endpoint(project) as endpoint:
-        inputs = reread_lock(inputs)
-        planned = asyncio.run(_make_plan(inputs, endpoint, concurrency, no_delete))
+    settings = Settings(
+        concurrency=concurrency,
+        lock_timeout=lock_timeout,
+        poll_interval=poll_interval,
+        no_delete=no_delete,
+        allow_destroy=allow_destroy,
+        allow_mass_removal=allow_mass_removal,
+    )
+
+    def shown(planned: Planned) -> None:
         if saved is not None:  # refused before printing: a stale plan must not look approved
             check_fresh(saved, planned)
         click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
-        if preview:
-            outcome = _preview(planned, endpoint, approved, concurrency, poll_interval)
-            _report_outcome(outcome, "Preview", "podsync apply --preview")
-            if not outcome.ok:
-                sys.exit(1)
-            return
-        if not planned.plan.has_changes:
-            prune_lock(planned)
-            return
-        check_safe(planned.plan, allow_destroy=allow_destroy, allow_mass_removal=allow_mass_removal)
-        # Asked outside the event loop, so Ctrl-C at the prompt stops at once.
+
+    if preview:
+        _preview(project, inputs, settings, shown, approved)
+        return
+    result = operations.apply(
+        project,
+        inputs,
+        settings,
+        Hooks(on_wait=_to_stderr, report=_say, shown=shown, approve=_confirm(approved)),
+    )
+    if not result.approved:
+        click.echo("Apply cancelled; nothing was changed.")
+        sys.exit(EXIT_ERROR)
+    if result.applied is None:
+        return
+    _report_outcome(result.applied.outcome)
+    result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write), after the table
+    if not result.applied.outcome.ok:
+        sys.exit(EXIT_ERROR)
+
+
+def _confirm(approved: bool) -> Callable[[Planned], bool]:
+    def approve(planned: Planned) -> bool:
         if not approved and not click.confirm("\nApply these changes?", default=False):
-            click.echo("Apply cancelled; nothing was changed.")
-            sys.exit(1)
+            return False
         click.echo("")
-        applied = apply_plan(
-            endpoint,
-            planned,
-            concurrency=concurrency,
-            allow_destroy=allow_destroy,
-            poll=PollPolicy(first=poll_interval),
-            report=_say,
-        )
-    _report_outcome(applied.outcome)
-    applied.raise_if_stopped()  # the run stopped (a lock it cannot write), after the table
-    if not applied.outcome.ok:
-        sys.exit(1)
+        return True
 
-
-async def _make_plan(
-    inputs: Inputs, endpoint: Endpoint, concurrency: int, no_delete: bool = False
-) -> Planned:
-    return await plan_at(endpoint, inputs, concurrency=concurrency, no_delete=no_delete)
+    return approve
 
 
 def _preview(
-    planned: Planned, endpoint: Endpoint, approved: bool, concurrency: int, poll_interval: float
-) -> Outcome:
+    project: Path,
+    inputs: Inputs,
+    settings: Settings,
+    shown: Callable[[Planned], None],
+    approved: bool,
+) -> None:
     """apply --preview: make the audio of the episodes the plan publishes with new audio,
     after asking (new jobs are paid for) unless approved, then list where to listen."""
-    episodes = publishing_new_audio(planned.plan)
-    digests = {c.digest for c in episodes}
-    paid = sum(1 for j in planned.plan.audio if j.action == "generate" and j.digest in digests)
-    if not episodes:
-        click.echo("\nNothing to preview: no episode is added or replaced with new audio.")
-        return Outcome()
-    click.echo(
-        f"\nPreview: {counted(paid, 'new audio job')} to pay for, for "
-        f"{counted(len(episodes), 'episode')}; no show or episode is published or changed."
-    )
-    if paid and not approved and not click.confirm("Generate this audio?", default=False):
-        click.echo("Preview cancelled; nothing was changed.")
-        sys.exit(1)
-    click.echo("")
-    outcome = Outcome()
-    try:
-        asyncio.run(_run_preview(planned, endpoint, concurrency, poll_interval, outcome))
-    except KeyboardInterrupt:
-        outcome.interrupted = True
-    lock = read_lock(planned.inputs.lock_path)
-    click.echo("\nListen before publishing:")
-    for change in episodes:
-        cached = lock.audio.get(change.digest or "")
-        if cached is not None and cached.succeeded:
-            where = cached.audio_page_url or "(ready; ZenMic gave no audio page)"
-        else:
-            where = "(audio job failed: see above)" if cached and cached.failed else "(not ready)"
-        _say(f"  {change.show}/{change.key} {quote(change.title or '')}: {where}")
-    return outcome
 
+    def approve(planned: Planned) -> bool:
+        episodes = publishing_new_audio(planned.plan)
+        digests = {c.digest for c in episodes}
+        paid = sum(1 for j in planned.plan.audio if j.action == "generate" and j.digest in digests)
+        if not episodes:
+            click.echo("\nNothing to preview: no episode is added or replaced with new audio.")
+            return False
+        click.echo(
+            f"\nPreview: {counted(paid, 'new audio job')} to pay for, for "
+            f"{counted(len(episodes), 'episode')}; no show or episode is published or changed."
+        )
+        if paid and not approved and not click.confirm("Generate this audio?", default=False):
+            click.echo("Preview cancelled; nothing was changed.")
+            sys.exit(EXIT_ERROR)
+        click.echo("")
+        return True
 
-async def _run_preview(
-    planned: Planned, endpoint: Endpoint, concurrency: int, poll_interval: float, outcome: Outcome
-) -> Outcome:
-    return await preview_at(
-        endpoint,
-        planned,
-        concurrency=concurrency,
-        poll=PollPolicy(first=poll_interval),
-        report=_say,
-        outcome=outcome,
+    result = operations.preview(
+        project,
+        inputs,
+        settings,
+        Hooks(on_wait=_to_stderr, report=_say, shown=shown, approve=approve),
     )
+    if result.ran:
+        click.echo("\nListen before publishing:")
+        for change in publishing_new_audio(result.planned.plan):
+            cached = result.lock.audio.get(change.digest or "")
+            if cached is not None and cached.succeeded:
+                where = cached.audio_page_url or "(ready; ZenMic gave no audio page)"
+            else:
+                failed = cached and cached.failed
+                where = "(audio job failed: see above)" if failed else "(not ready)"
+            _say(f"  {change.show}/{change.key} {quote(change.title or '')}: {where}")
+    _report_outcome(result.outcome, "Preview", "podsync apply --preview")
+    if not result.outcome.ok:
+        sys.exit(EXIT_ERROR)
 
 
 def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync apply") -> None:
@@ -484,22 +511,10 @@ def lock_rebuild(project: Path, force: bool, concurrency: int, lock_timeout: flo
 
     The old file is kept beside it as podsync.lock.corrupt-<time>.
     """
-    desired = load_desired(project)
-    path = project / LOCK_NAME
-    with hold_project(project, lock_timeout, command="lock rebuild", on_wait=_to_stderr):
-        previous = read_previous(path, force=force)
-        with api_endpoint(project) as endpoint:
-            rebuilt = asyncio.run(_rebuild(desired, previous, endpoint, concurrency))
-        kept = install_lock(path, rebuilt.lock, previous.set_aside)
-    for line in summary(rebuilt, path, kept):
+    settings = Settings(concurrency=concurrency, lock_timeout=lock_timeout)
+    result = operations.rebuild_lock(project, settings, Hooks(on_wait=_to_stderr), force=force)
+    for line in summary(result.rebuilt, result.path, result.kept):
         _say(line)
-
-
-async def _rebuild(
-    desired: Desired, previous: Previous, endpoint: Endpoint, concurrency: int
-) -> Rebuilt:
-    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await rebuild_lock(desired, client, previous, concurrency=concurrency)
 
 
 @main.command(short_help="Print one of podsync's JSON Schemas.")
@@ -762,4 +777,4 @@ def _run_action(step: Callable[..., Any], options: dict[str, Any]) -> None:
     for problem in result.problems:
         click.echo(workflow_command("error", problem))
     if not result.ok:
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)

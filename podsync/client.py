@@ -38,9 +38,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from podsync.connection import shown_url
 from podsync.documents import read_checked
-from podsync.errors import ApiError, PodsyncError
+from podsync.endpoint import shown_url
+from podsync.errors import ApiError, ConfigError
 from podsync.model import AUDIO_FINISHED, AUDIO_SUCCEEDED, LiveEpisode, LiveShow, Source
 from podsync.retry import RetryPolicy, parse_retry_after
 from podsync.safe_text import cut, valid_unicode
@@ -143,7 +143,6 @@ class ZenMicClient:
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.request_count = 0
         self._key = _Secret((api_key or "").strip())
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
         self._origin = _origin(self.base_url)
@@ -357,7 +356,6 @@ class ZenMicClient:
         started = self._clock()
         retry = 0
         while True:
-            self.request_count += 1
             remaining = max(deadline - (self._clock() - started), 0.001)
             attempt = httpx.Timeout(
                 connect=min(limits.connect, remaining),
@@ -468,13 +466,11 @@ class ZenMicClient:
     def _checked_key(self) -> str:
         key = self._key.reveal()
         if not key:
-            raise PodsyncError(
+            raise ConfigError(
                 "ZENMIC_API_KEY is not set: export your ZenMic API key to talk to the API"
             )
         if not key.isascii() or not key.isprintable() or " " in key:
-            raise PodsyncError(
-                "ZENMIC_API_KEY contains characters that cannot go in an HTTP header"
-            )
+            raise ConfigError("ZENMIC_API_KEY contains characters that cannot go in an HTTP header")
         return key
 
     def _redact(self, text: str) -> str:

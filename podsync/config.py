@@ -28,17 +28,9 @@ class ProjectConfig:
     safety: Safety = Safety()
 
 
-def load_config(project_dir: Path) -> ProjectConfig:
-    """The project's settings; raises ManifestError with every problem in podsync.yaml."""
-    config, problems = read_config(project_dir)
-    if problems:
-        raise ManifestError(problems)
-    return config
-
-
 def read_config(project_dir: Path) -> tuple[ProjectConfig, list[Problem]]:
-    """Like load_config, but hands the problems back so load_project can report them together
-    with the manifests' own. On problems the returned config has no vars."""
+    """The project's settings and every problem in podsync.yaml, handed back so load_project
+    can report them together with the manifests' own. On problems the config has no vars."""
     root = project_dir.resolve()
     path = root / CONFIG_NAME
     if not path.exists() and not path.is_symlink():

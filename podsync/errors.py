@@ -1,15 +1,33 @@
 """The exception tree every user-facing failure goes through.
 
-    PodsyncError                  anything podsync reports to a user (exit code 1)
+    PodsyncError                  anything podsync reports to a user
     ├── ManifestError             bad input; carries a list of Problems, each FILE:LINE:COL
+    ├── ConfigError               a setting is wrong: an environment variable, an option, a
+    │                             folder that is not a project, a quirk or fault spec
+    ├── SetupError                the machine will not let podsync work: a file or folder it
+    │   │                         cannot write, a port it cannot listen on, a runner without
+    │   │                         its environment
+    │   └── ProjectBusy           another podsync process holds the apply mutex
+    ├── GitError                  git failed, or the repository cannot show what is needed
+    │   ├── LockConflict          podsync.lock changed on the branch while this run worked
+    │   └── RewrittenHistory      the default branch was force-pushed
     ├── LockError                 podsync.lock unreadable or invalid
     │   └── CorruptLock           its content is not a lock; `podsync lock rebuild` recovers
     ├── ApiError                  the API said no (or never answered); names request and target
+    ├── GitHubError               a GitHub request failed (podsync.github.api)
+    ├── EditedByOther             someone else edited the action's plan comment
     ├── DocumentChanged           a document is no longer the one checked; nothing uploaded
     ├── PlanError                 the plan cannot be made (e.g. ambiguous adoption)
-    └── UnsafePlan                the plan is valid but a guard refuses to apply it
+    ├── StalePlan                 a saved plan no longer describes what apply would do
+    │                             (podsync.saved_plan)
+    ├── UnsafePlan                the plan is valid but a guard refuses to apply it
+    ├── NotReviewed               no approved plan for this push, and one is required
+    ├── ReviewMismatch            the plan differs from the one the pull request approved
+    ├── UnverifiedAudio           a job set by hand in podsync.lock the account does not vouch for
+    └── StateError                the emulator's state.json cannot be read
 
-The CLI turns each into a message and an exit code in one place; nothing below the CLI prints.
+Each is raised where it happens and turned into a message and an exit code in one place,
+podsync.cli.exit_code; nothing below the CLI prints.
 """
 
 from __future__ import annotations
@@ -53,6 +71,68 @@ class ManifestError(PodsyncError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(PodsyncError):
+    """A setting podsync was given is wrong: fix it and run again."""
+
+
+class SetupError(PodsyncError):
+    """The machine or the runner does not let podsync do its work (a file it cannot write, a
+    port it cannot take, an environment variable the runner should have set)."""
+
+
+class ProjectBusy(SetupError):
+    """Another podsync process holds the project's apply mutex."""
+
+
+class GitError(PodsyncError):
+    """A git command failed, or the checkout cannot show what podsync must check."""
+
+
+class LockConflict(GitError):
+    """podsync.lock changed on the branch while this run worked on its own copy."""
+
+
+class RewrittenHistory(GitError):
+    """The default branch was force-pushed: nothing reviewed covers what it now holds."""
+
+
+class GitHubError(PodsyncError):
+    """A GitHub request failed; `status` is None when it never got an answer."""
+
+    def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        code = f" -> {status}" if status is not None else ""
+        super().__init__(f"GitHub {method} {path}{code}: {message}")
+
+
+class EditedByOther(PodsyncError):
+    """Someone other than the action edited its plan comment after it wrote it."""
+
+    def __init__(self, editor: str) -> None:
+        self.editor = editor
+        super().__init__(f"the plan comment was last edited by {editor}")
+
+
+class NotReviewed(PodsyncError):
+    """No approved plan was found for this push, and one is required."""
+
+
+class ReviewMismatch(PodsyncError):
+    """The plan now differs from the one the pull request's comment approved."""
+
+
+class UnverifiedAudio(PodsyncError):
+    """A job the merged pull request put in podsync.lock by hand, which the account does not
+    vouch for as the episode's audio."""
+
+
+class StateError(PodsyncError):
+    """state.json exists but cannot be read; the emulator refuses to start rather than lose it."""
 
 
 class LockError(PodsyncError):

@@ -26,14 +26,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from podsync.client import ZenMicClient
-from podsync.errors import CorruptLock, LockError, PodsyncError
+from podsync.errors import ConfigError, CorruptLock, LockError, SetupError
 from podsync.executor import adopt_episode, adopt_show
 from podsync.live import read_live
 from podsync.lock import LOCK_NAME, Lock, LockedShow, read_lock, write_lock
 from podsync.model import Desired, LiveShow
+from podsync.operations.steps import Inputs, read_and_plan
 from podsync.plan import counted
 from podsync.safe_text import cut, one_line
-from podsync.workflow import Inputs, make_plan
 
 # How many unmatched live shows the summary lists (each costs a request to count its episodes).
 MAX_CANDIDATES = 20
@@ -95,7 +95,7 @@ def read_previous(path: Path, *, force: bool) -> Previous:
     if not os.path.lexists(path):
         return Previous(None)
     if not force:
-        raise PodsyncError(
+        raise ConfigError(
             f"{path} reads fine, so there is nothing to rebuild; to replace it anyway with a lock "
             f"rebuilt from the live account, pass --force (it is kept as {LOCK_NAME}.old-<time>)"
         )
@@ -149,7 +149,7 @@ async def rebuild_lock(
     previous = previous or Previous(None)
     ids = _known_ids(desired, previous)
     desired, recovered = await _adopt_by_id(desired, client, ids)
-    planned = await make_plan(
+    planned = await read_and_plan(
         Inputs(desired, Lock(), Path(LOCK_NAME)), client, concurrency=concurrency
     )
     lock = Lock()
@@ -249,11 +249,11 @@ def install_lock(path: Path, lock: Lock, set_aside: str | None) -> Path | None:
         try:
             os.rename(path, kept)
         except OSError as exc:
-            raise PodsyncError(f"{path}: cannot move it aside to {kept.name}: {exc}") from None
+            raise SetupError(f"{path}: cannot move it aside to {kept.name}: {exc}") from None
     try:
         write_lock(path, lock)
     except OSError as exc:
-        raise PodsyncError(f"{path}: cannot write the rebuilt lock: {exc}") from None
+        raise SetupError(f"{path}: cannot write the rebuilt lock: {exc}") from None
     return kept
 
 

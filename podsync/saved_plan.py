@@ -27,8 +27,8 @@ from podsync.errors import PodsyncError
 from podsync.lock import LOCK_NAME, serialize
 from podsync.manifest import SHOWS_DIR
 from podsync.model import AUDIO_UNSUCCESSFUL, Desired, Live
+from podsync.operations.steps import Planned
 from podsync.render.json import document_checksum, plan_checksum, plan_to_dict
-from podsync.workflow import Planned
 
 SAVED_FORMAT = "podsync-saved-plan"
 SAVED_VERSION = 2  # 2: the checksum covers guards, settings and protect values

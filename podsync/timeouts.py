@@ -18,7 +18,7 @@ import math
 import os
 from dataclasses import dataclass, fields, replace
 
-from podsync.errors import PodsyncError
+from podsync.errors import ConfigError
 
 TIMEOUT_ENV = "PODSYNC_TIMEOUT"
 # Requests whose server side does real work (a script or an audio job, maybe from an uploaded
@@ -68,7 +68,7 @@ class Timeouts:
                 continue
             name, sep, value = (part.strip() for part in item.partition("="))
             if not sep or name not in {f.name for f in fields(cls)}:
-                raise PodsyncError(
+                raise ConfigError(
                     f"bad {TIMEOUT_ENV} entry {item!r}: write SECONDS or NAME=SECONDS, "
                     f"names: {names}"
                 )
@@ -84,8 +84,8 @@ def _seconds(text: str, where: str, *, zero: bool = False) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise PodsyncError(f"bad {where}: {text!r} is not a number of seconds") from None
+        raise ConfigError(f"bad {where}: {text!r} is not a number of seconds") from None
     if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
         least = "0 or more" if zero else "more than 0"
-        raise PodsyncError(f"bad {where}: seconds must be a finite number, {least}")
+        raise ConfigError(f"bad {where}: seconds must be a finite number, {least}")
     return value

@@ -10,7 +10,7 @@ from podsync.cli import main
 from podsync.emulator.faults import Faults
 from podsync.lock import read_lock
 from podsync.manifest import load_project
-from podsync.workflow import Inputs, request_targets
+from podsync.operations import Inputs, request_targets
 from tests.conftest import TEST_KEY, Cli, StartEmulator
 
 

@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from podsync.emulator import FAIL_MARKER, EmulatorServer, StateError
+from podsync.emulator import FAIL_MARKER, EmulatorServer
 from podsync.emulator.faults import SHARES
 from podsync.emulator.jobs import progress
+from podsync.errors import StateError
 
 KEY = "emulator-test-key"
 JOB_SECONDS = 0.2

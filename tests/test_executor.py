@@ -12,7 +12,7 @@ from podsync.errors import ApiError
 from podsync.executor import PollPolicy
 from podsync.lock import read_lock
 from podsync.model import LiveEpisode
-from podsync.workflow import execute, load_inputs, make_plan
+from podsync.operations import execute, load_inputs, read_and_plan
 from tests.conftest import TEST_KEY, Emulator
 
 
@@ -26,14 +26,14 @@ class AddFails(ZenMicClient):
 
 
 async def apply_with(client: ZenMicClient, project: Path) -> list[tuple[str, str]]:
-    planned = await make_plan(load_inputs(project), client)
+    planned = await read_and_plan(load_inputs(project), client)
     outcome = await execute(planned, client, poll=PollPolicy(first=0.01))
     return outcome.failed
 
 
 async def plan_summary(url: str, project: Path) -> dict[str, dict[str, int]]:
     async with ZenMicClient(url, TEST_KEY) as client:
-        return (await make_plan(load_inputs(project), client)).plan.summary()
+        return (await read_and_plan(load_inputs(project), client)).plan.summary()
 
 
 def test_a_republish_whose_add_fails_leaves_the_live_episode_and_is_retried_without_paying(

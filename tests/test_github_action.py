@@ -11,7 +11,7 @@ import pytest
 
 from podsync import lock as lock_module
 from podsync.github.comment import previewed_in
-from podsync.github.lock_commit import BOT_EMAIL, BOT_NAME
+from podsync.github.state_commit import BOT_EMAIL, BOT_NAME
 from podsync.lock import Lock, read_lock
 from podsync.manifest import load_project
 from tests.conftest import TEST_KEY
@@ -297,7 +297,7 @@ def test_the_lock_commit_is_rebased_when_main_moves_during_apply(
     run = sim.step("apply", sim.push_event(before, merged))
     assert run.exit_code == 0, run.output
     # the push landed before the job started: apply moves to the tip (a rebase during the
-    # apply is in tests/test_github_tip.py)
+    # apply is in tests/test_github_branch_tip.py)
     assert f"has moved on to {colleague[:12]}" in run.output
     tip, parent = sim.origin_log()[:2]
     assert tip["author"] == BOT and tip["files"] == f"{PROJECT_DIR}/podsync.lock"
@@ -425,7 +425,7 @@ def test_a_locked_job_the_account_lost_is_previewed_once_and_reused_after(
 ) -> None:
     """main's lock names audio for a source that the account no longer has: the preview pays
     for it once, and the next push and the apply after the merge reuse that job."""
-    from tests.test_github_tip import add_quantum
+    from tests.test_github_branch_tip import add_quantum
 
     sim.edit_show(add_quantum)
     quantum = next(

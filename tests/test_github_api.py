@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from podsync.github.api import GitHubApi, GitHubError
+from podsync.errors import GitHubError
+from podsync.github.api import GitHubApi
 from tests.fake_github import FakeGitHub
 
 REPO = "acme/podcasts"

@@ -47,9 +47,9 @@ def pull_request(fork: bool) -> dict[str, object]:
 def test_a_pull_request_event_is_read_from_the_payload(tmp_path: Path) -> None:
     ours = runner(tmp_path, pull_request(fork=False)).pull_request
     assert ours is not None
-    assert (ours.number, ours.head_ref, ours.base_sha, ours.from_fork) == (
+    assert (ours.number, ours.head_sha, ours.base_sha, ours.from_fork) == (
         12,
-        "ep5",
+        "a" * 40,
         "b" * 40,
         False,
     )

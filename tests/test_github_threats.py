@@ -15,7 +15,7 @@ from podsync.github.lock_review import EDITED, LockEdit, lock_edits
 from podsync.lock import AppliedApproval, Lock
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import PROJECT_DIR, REPO, Sim, git
-from tests.test_github_tip import add_quantum
+from tests.test_github_branch_tip import add_quantum
 from tests.test_github_trust import merge_and_apply, plan_pr, quantum_digest
 
 LOCK = f"{PROJECT_DIR}/podsync.lock"

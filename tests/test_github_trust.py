@@ -20,7 +20,7 @@ from podsync.lock import CachedAudio, Lock, read_lock
 from podsync.manifest import load_project
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import GH_TOKEN, PROJECT_DIR, REPO, Run, Sim, git
-from tests.test_github_tip import add_quantum
+from tests.test_github_branch_tip import add_quantum
 
 PREVIEW: dict[str, str | None] = {"PODSYNC_PREVIEW": "true"}
 MALLORY: dict[str, Any] = {"login": "mallory", "id": 666, "type": "User"}
@@ -325,7 +325,8 @@ def test_an_unreadable_comment_never_pays_again_without_review(
 def test_a_shallow_checkout_is_deepened_to_see_a_fast_forward(sim: Sim) -> None:
     """actions/checkout fetches one commit unless told otherwise: the merge's parent is then
     not in the checkout, and a fast-forward must not look like a forced push."""
-    from podsync.github.push_gate import RewrittenHistory, check_push
+    from podsync.errors import RewrittenHistory
+    from podsync.github.push_gate import check_push
 
     before = sim.head("main", sim.origin)
     sim.edit_show(add_quantum)
@@ -383,7 +384,8 @@ def test_the_comment_keeps_earlier_jobs_within_its_bound_the_plans_first() -> No
 def test_only_the_bot_as_graphql_names_it_is_the_comment_author(github: FakeGitHub) -> None:
     """GraphQL spells the bot `github-actions` (typename Bot): a person who took that login
     is not it; a personal token's user is its own author."""
-    from podsync.github.comment import EditedByOther, verified_body
+    from podsync.errors import EditedByOther
+    from podsync.github.comment import verified_body
 
     impostor = {"login": "github-actions", "id": 7, "type": "User"}
     alice = {"login": "alice", "id": 8, "type": "User"}

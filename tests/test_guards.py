@@ -21,10 +21,10 @@ from podsync.errors import UnsafePlan
 from podsync.executor import PollPolicy
 from podsync.lock import Lock, read_lock, serialize
 from podsync.model import Desired, Live, Safety, Show
+from podsync.operations import check_safe, execute, load_inputs, read_and_plan
 from podsync.plan import Plan
 from podsync.planner import plan
 from podsync.render import render
-from podsync.workflow import check_safe, execute, load_inputs, make_plan
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.test_planner import episode, published, show, topic
 
@@ -424,7 +424,7 @@ def test_executor_never_removes_a_protected_episode_even_if_a_plan_says_so(
 
     async def unguarded_apply() -> list[tuple[str, str]]:
         async with ZenMicClient(emulator.url, TEST_KEY) as client:
-            planned = await make_plan(load_inputs(root), client)
+            planned = await read_and_plan(load_inputs(root), client)
             assert len(planned.plan.guards) == 2  # the removal and the replace
             stripped = replace(planned, plan=replace(planned.plan, guards=()))
             outcome = await execute(stripped, client, poll=PollPolicy(first=0.01))

@@ -18,12 +18,12 @@ from podsync.errors import PlanError
 from podsync.live import live_from_lock
 from podsync.lock import CachedAudio, Lock, read_lock, serialize
 from podsync.model import Desired, Live
+from podsync.operations import load_inputs, plan_offline
 from podsync.plan import Plan
 from podsync.planner import plan
 from podsync.render import render
 from podsync.render.json import plan_checksum
 from podsync.render.text import OFFLINE_HEADER
-from podsync.workflow import load_inputs, make_offline_plan
 from tests.conftest import Cli, Emulator
 from tests.helpers import edit, episode
 from tests.test_planner import episode as ep
@@ -238,7 +238,7 @@ def test_a_saved_offline_plan_cannot_be_applied(
     assert not (project / "podsync.lock").exists()
 
 
-def test_make_offline_plan_reads_only_local_files(project: Path) -> None:
-    planned = make_offline_plan(load_inputs(project), no_delete=True)
+def test_plan_offline_reads_only_local_files(project: Path) -> None:
+    planned = plan_offline(load_inputs(project), no_delete=True)
     assert planned.live.read is False and planned.plan.live_read is False
     assert read_lock(project / "podsync.lock") == planned.inputs.lock == Lock()

@@ -14,11 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from podsync.apply_mutex import hold_project
 from podsync.client import ZenMicClient
 from podsync.errors import PodsyncError
 from podsync.lock import read_lock
-from podsync.project_lock import hold_project
-from podsync.workflow import audio_pages, load_inputs, make_offline_plan, make_plan, preview
+from podsync.operations import (
+    audio_pages,
+    generate_audio,
+    load_inputs,
+    plan_offline,
+    read_and_plan,
+)
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.helpers import edit, episode
 
@@ -143,17 +149,19 @@ def test_preview_from_python_and_the_pages_a_comment_links(
 
     async def run() -> None:
         async with ZenMicClient(emulator.url, TEST_KEY) as client:
-            planned = await make_plan(inputs, client)
-            outcome = await preview(planned, client)
+            planned = await read_and_plan(inputs, client)
+            outcome = await generate_audio(planned, client)
             assert outcome.ok
             assert len(outcome.done) == 4
-            previewed = await make_plan(replace(inputs, lock=read_lock(inputs.lock_path)), client)
+            previewed = await read_and_plan(
+                replace(inputs, lock=read_lock(inputs.lock_path)), client
+            )
             pages = audio_pages(previewed.plan, previewed.live)
             assert set(pages) == {j.digest for j in planned.plan.audio}
             assert all(url.startswith("http") for url in pages.values())
             assert audio_pages(planned.plan, planned.live) == {}, "nothing to hear before"
             with pytest.raises(PodsyncError, match="an offline plan cannot be previewed"):
-                await preview(make_offline_plan(inputs), client)
+                await generate_audio(plan_offline(inputs), client)
 
     asyncio.run(run())
     assert emulator.account() == {"audios": 4, "shows": 0, "episodes": 0}

@@ -25,7 +25,7 @@ from podsync.emulator import Quirks
 from podsync.errors import PodsyncError
 from podsync.executor import Outcome, PollPolicy
 from podsync.lock import read_lock
-from podsync.workflow import Planned, execute, load_inputs, make_plan
+from podsync.operations import Planned, execute, load_inputs, read_and_plan
 from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.stdlib_zenmic import ZenMicFake
 
@@ -290,7 +290,7 @@ def test_a_cached_job_without_audio_url_is_asked_about_again_not_published(
 
         async def plan_now() -> Planned:
             async with ZenMicClient(emulator.url, TEST_KEY) as client:
-                return await make_plan(load_inputs(project), client)
+                return await read_and_plan(load_inputs(project), client)
 
         planned = asyncio.run(plan_now())
         assert planned.plan.summary()["audio"] == {"generate": 0, "reuse": 1}

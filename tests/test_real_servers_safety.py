@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from podsync.client import ZenMicClient
-from podsync.connection import Endpoint
 from podsync.emulator.quirks import Quirks
+from podsync.endpoint import Endpoint
 from podsync.errors import ApiError
 from podsync.executor import PollPolicy
 from podsync.lock import read_lock
-from podsync.workflow import apply_plan, execute, load_inputs, make_plan, plan_at
+from podsync.operations import Inputs, Planned, execute, execute_plan, load_inputs, read_and_plan
 from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.helpers import edit, episode
 
@@ -94,7 +94,7 @@ def test_a_republish_whose_removal_fails_keeps_both_and_the_next_plan_names_pods
 
     async def apply_removing_nothing() -> list[tuple[str, str]]:
         async with RemoveFails(emulator.url, TEST_KEY) as client:
-            planned = await make_plan(load_inputs(project), client)
+            planned = await read_and_plan(load_inputs(project), client)
             outcome = await execute(planned, client, poll=PollPolicy(first=0.01))
         assert outcome.done == ["replace episode tech-weekly/ai-health"]
         return outcome.failed
@@ -176,13 +176,20 @@ def test_plan_out_never_overwrites_the_lock_or_a_manifest_and_other_files_need_f
 # --- what is uploaded is what was checked ---------------------------------------------------------
 
 
+async def _read_and_plan_at(endpoint: Endpoint, inputs: Inputs) -> Planned:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+        return await read_and_plan(inputs, client)
+
+
 @pytest.mark.parametrize("swap", ["symlink out of the project", "edited in place"])
 def test_a_document_swapped_after_the_plan_is_not_uploaded(
     cli: Cli, emulator: Emulator, project: Path, tmp_path: Path, swap: str
 ) -> None:
     endpoint = Endpoint(emulator.url, TEST_KEY)
     inputs = load_inputs(project)
-    planned = asyncio.run(plan_at(endpoint, inputs))  # the document was checked and hashed
+    planned = asyncio.run(
+        _read_and_plan_at(endpoint, inputs)
+    )  # the document was checked and hashed
     document = project / "docs" / "privacy.md"
     secret = tmp_path / "id_rsa"
     secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
@@ -192,7 +199,7 @@ def test_a_document_swapped_after_the_plan_is_not_uploaded(
     else:
         document.symlink_to(secret)
 
-    applied = apply_plan(endpoint, planned, poll=PollPolicy(first=0.05))
+    applied = execute_plan(endpoint, planned, poll=PollPolicy(first=0.05))
 
     failed = dict(applied.outcome.failed)
     reason = failed["episode tech-weekly/privacy"]

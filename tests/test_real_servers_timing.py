@@ -26,8 +26,8 @@ from podsync.client import AudioStatus, ZenMicClient
 from podsync.emulator.quirks import Quirks
 from podsync.executor import Outcome, PollPolicy
 from podsync.lock import read_lock
+from podsync.operations import execute, load_inputs, read_and_plan
 from podsync.timeouts import Timeouts
-from podsync.workflow import execute, load_inputs, make_plan
 from tests.conftest import TEST_KEY, Emulator, StartEmulator
 from tests.helpers import run_podsync
 
@@ -206,7 +206,7 @@ def apply_polling(
         async with Polls(url, TEST_KEY, timeouts=Timeouts()) as opened:
             client = cast(Polls, opened)
             client.polls = []
-            planned = await make_plan(load_inputs(project), client)
+            planned = await read_and_plan(load_inputs(project), client)
             outcome = await execute(planned, client, poll=poll, report=lines.append)
             return outcome, client.polls
 

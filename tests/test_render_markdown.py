@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from podsync.git_base import load_base
+from podsync.git_history import load_base
 from podsync.lock import Lock, read_lock
 from podsync.manifest import load_project
 from podsync.model import Desired, Document, Episode, Live, Show, Source

@@ -24,7 +24,8 @@ from podsync.emulator.faults import JOB_FAILURE_REASON, Faults
 from podsync.emulator.jobs import FAIL_MARKER
 from podsync.emulator.quirks import Quirks
 from podsync.emulator.server import EmulatorServer, serve_forever
-from podsync.emulator.store import StateError, Store
+from podsync.emulator.store import Store
+from podsync.errors import StateError
 
 __all__ = [
     "DEFAULT_PUBLIC_URL",

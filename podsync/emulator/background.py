@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from podsync.errors import PodsyncError
+from podsync.errors import SetupError
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
@@ -62,7 +62,7 @@ class BackgroundServer:
             server.should_exit = True
             thread.join(STOP_TIMEOUT)
             sock.close()
-            raise PodsyncError(f"{self.name} did not start")
+            raise SetupError(f"{self.name} did not start")
         self._server, self._thread, self._socket = server, thread, sock
         self.port = sock.getsockname()[1]
         self.url = root_url(self.host, self.port)
@@ -114,14 +114,14 @@ def listen(host: str, port: int, name: str) -> socket.socket:
         )[0]
         sock = socket.socket(family, kind, proto)
     except OSError as exc:
-        raise PodsyncError(f"{name} cannot listen on {host}:{port}: {exc}") from None
+        raise SetupError(f"{name} cannot listen on {host}:{port}: {exc}") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(128)
     except OSError as exc:
         sock.close()
-        raise PodsyncError(f"{name} cannot listen on {host}:{port}: {exc}") from None
+        raise SetupError(f"{name} cannot listen on {host}:{port}: {exc}") from None
     return sock
 
 

@@ -52,7 +52,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from podsync.errors import PodsyncError
+from podsync.errors import ConfigError
 
 SHARES = ("throttle", "unavailable", "ambiguous", "drop", "drop_after", "job_failure")
 JOB_FAILURE_REASON = "audio synthesis failed (emulated job failure)"
@@ -99,17 +99,17 @@ class Faults:
         for name in SHARES:
             value = getattr(self, name)
             if not _is_number(value) or not 0.0 <= value <= 1.0:
-                raise PodsyncError(f"fault {name} must be a share between 0 and 1, not {value!r}")
+                raise ConfigError(f"fault {name} must be a share between 0 and 1, not {value!r}")
         for name in ("latency", "latency_jitter"):
             value = getattr(self, name)
             if not _is_number(value) or value < 0:
-                raise PodsyncError(f"fault {name} must be a number of seconds >= 0, not {value!r}")
+                raise ConfigError(f"fault {name} must be a number of seconds >= 0, not {value!r}")
         for name in _INT_FIELDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise PodsyncError(f"fault {name} must be a whole number, not {value!r}")
+                raise ConfigError(f"fault {name} must be a whole number, not {value!r}")
         if self.retry_after < 0:
-            raise PodsyncError(f"fault retry_after must not be negative, not {self.retry_after}")
+            raise ConfigError(f"fault retry_after must not be negative, not {self.retry_after}")
         _check_sum(("drop", "throttle", "unavailable"), self, "before the effect")
         _check_sum(("ambiguous", "drop_after"), self, "after the effect")
 
@@ -127,11 +127,11 @@ class Faults:
             name, sep, text = (part.strip() for part in item.partition("="))
             name = name.lower().replace("-", "_")
             if not sep or not name or not text:
-                raise PodsyncError(f"bad fault {item!r}: write NAME=VALUE (names: {allowed})")
+                raise ConfigError(f"bad fault {item!r}: write NAME=VALUE (names: {allowed})")
             if name not in known:
-                raise PodsyncError(f"bad fault {item!r}: unknown name {name!r} (names: {allowed})")
+                raise ConfigError(f"bad fault {item!r}: unknown name {name!r} (names: {allowed})")
             if name in values:
-                raise PodsyncError(f"bad fault {item!r}: {name} is given twice")
+                raise ConfigError(f"bad fault {item!r}: {name} is given twice")
             values[name] = _number(item, name, text)
         return cls(**values)
 
@@ -352,7 +352,7 @@ def _band(value: float, bands: tuple[tuple[str, float], ...]) -> str | None:
 def _check_sum(names: tuple[str, ...], faults: Faults, when: str) -> None:
     total = sum(getattr(faults, name) for name in names)
     if total > 1.0 + _SUM_TOLERANCE:
-        raise PodsyncError(
+        raise ConfigError(
             f"faults {', '.join(names)} exclude each other ({when}), so their shares must add "
             f"up to at most 1, not {total:g}"
         )
@@ -367,7 +367,7 @@ def _number(item: str, name: str, text: str) -> int | float:
         value = int(text) if name in _INT_FIELDS else float(text)
     except ValueError:
         kind = "a whole number" if name in _INT_FIELDS else "a number"
-        raise PodsyncError(f"bad fault {item!r}: {name} must be {kind}") from None
+        raise ConfigError(f"bad fault {item!r}: {name} must be {kind}") from None
     if isinstance(value, float) and not math.isfinite(value):
-        raise PodsyncError(f"bad fault {item!r}: {name} must be a finite number")
+        raise ConfigError(f"bad fault {item!r}: {name} must be a finite number")
     return value

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from podsync.errors import PodsyncError
+from podsync.errors import ConfigError
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -67,9 +67,9 @@ class Quirks:
     def __post_init__(self) -> None:
         if self.pagination not in PAGINATION_STYLES:
             styles = ", ".join(PAGINATION_STYLES)
-            raise PodsyncError(f"bad quirk pagination={self.pagination!r}: one of {styles}")
+            raise ConfigError(f"bad quirk pagination={self.pagination!r}: one of {styles}")
         if self.page_size < 1:
-            raise PodsyncError(f"bad quirk page_size={self.page_size}: at least 1")
+            raise ConfigError(f"bad quirk page_size={self.page_size}: at least 1")
 
     @classmethod
     def parse(cls, spec: str) -> Quirks:
@@ -84,11 +84,11 @@ class Quirks:
             name, sep, text = (part.strip() for part in item.partition("="))
             name = name.lower().replace("-", "_")
             if not sep or not name or not text:
-                raise PodsyncError(f"bad quirk {item!r}: write NAME=VALUE (names: {allowed})")
+                raise ConfigError(f"bad quirk {item!r}: write NAME=VALUE (names: {allowed})")
             if name not in known:
-                raise PodsyncError(f"bad quirk {item!r}: unknown name {name!r} (names: {allowed})")
+                raise ConfigError(f"bad quirk {item!r}: unknown name {name!r} (names: {allowed})")
             if name in values:
-                raise PodsyncError(f"bad quirk {item!r}: {name} is given twice")
+                raise ConfigError(f"bad quirk {item!r}: {name} is given twice")
             values[name] = _value(item, text, getattr(cls, name))
         return cls(**values)
 
@@ -112,12 +112,12 @@ def _value(item: str, text: str, default: Any) -> Any:
         lowered = text.lower()
         if lowered in _TRUE | _FALSE:
             return lowered in _TRUE
-        raise PodsyncError(f"bad quirk {item!r}: write true or false")
+        raise ConfigError(f"bad quirk {item!r}: write true or false")
     try:
         if isinstance(default, int):
             return int(text)
         if isinstance(default, float):
             return float(text)
     except ValueError:
-        raise PodsyncError(f"bad quirk {item!r}: {text!r} is not a number") from None
+        raise ConfigError(f"bad quirk {item!r}: {text!r} is not a number") from None
     return text

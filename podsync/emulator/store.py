@@ -25,15 +25,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from podsync.errors import PodsyncError
+from podsync.errors import StateError
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1
 _ID_ALPHABET = string.ascii_lowercase + string.digits
-
-
-class StateError(PodsyncError):
-    """state.json exists but cannot be read; the emulator refuses to start rather than lose it."""
 
 
 class NotFound(Exception):

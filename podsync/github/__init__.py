@@ -5,9 +5,9 @@ runner.py       the runner's environment: event payload, outputs, job summary
 comment.py      the sticky plan comment and its hidden markers; only the action's own count
 preview.py      the audio jobs a pull request's previews paid for, carried in its comment
 review.py       apply only the plan approved on the merged pull request
-tip.py          apply from the tip of the branch, or stand down for a later push
+branch_tip.py   apply from the tip of the branch, or stand down for a later push
 git_auth.py     the github-token for git, through the environment only
-lock_commit.py  commit podsync.lock back to the branch as the Actions bot
+state_commit.py commit podsync.lock back to the branch as the Actions bot
 lock_rescue.py  when the push fails, the new lock goes to the job summary and a file
-action.py       `podsync action plan|apply`: the orchestration
+action.py       `podsync action plan|apply`: GitHub's steps around podsync.operations
 """

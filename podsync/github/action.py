@@ -12,14 +12,14 @@ checksum its comment approved, as the bot last wrote it and not yet applied (the
 each approval applied), plan again (reusing the audio its previews paid for), and apply only if
 the plan is still that one; then commit the updated podsync.lock back to the branch.
 
-Both only orchestrate: planning, guards, execution and rendering are podsync.workflow's and
-podsync.render's, the same code `podsync plan` and `podsync apply` run. Nothing here prints:
+Both only add GitHub's steps: the plan/apply/preview sequence, guards and execution are
+podsync.operations', the rendering podsync.render's, the same code `podsync plan` and
+`podsync apply` run. Nothing here prints:
 every line for the log goes through `say`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import os
@@ -28,15 +28,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from podsync.connection import API_KEY_ENV, Endpoint, api_endpoint, local_mode
-from podsync.errors import ManifestError, PodsyncError
-from podsync.executor import Outcome, PollPolicy
-from podsync.git_base import commit_time, load_base, lock_at, merge_base, parents
+from podsync import operations
+from podsync.endpoint import API_KEY_ENV, local_mode
+from podsync.errors import (
+    EditedByOther,
+    GitError,
+    GitHubError,
+    ManifestError,
+    PodsyncError,
+    RewrittenHistory,
+    UnverifiedAudio,
+)
+from podsync.executor import Outcome
+from podsync.git_history import commit_time, load_base, lock_at, merge_base, parents
 from podsync.github import preview
-from podsync.github.api import Comment, GitHubApi, GitHubError
+from podsync.github.api import Comment, GitHubApi
+from podsync.github.branch_tip import start_at_tip
 from podsync.github.comment import (
     DEFAULT_AUTHOR,
-    EditedByOther,
     Posted,
     compose,
     compose_failure,
@@ -48,45 +57,37 @@ from podsync.github.comment import (
     verified_body,
 )
 from podsync.github.git_auth import GitAuth
-from podsync.github.lock_commit import commit_lock, commit_message
 from podsync.github.lock_rescue import keep_lock
 from podsync.github.lock_review import (
     EDITED,
     UNVOUCHED_ADVICE,
-    UnverifiedAudio,
     describe,
     hand_added_audio,
     lock_edits,
     undo_hand_audio,
     unvouched,
 )
-from podsync.github.push_gate import RewrittenHistory, check_push
+from podsync.github.push_gate import check_push
 from podsync.github.review import Review, check_review, find_review, review_checksum, unspent
 from podsync.github.runner import Runner, workflow_command
-from podsync.github.tip import start_at_tip
+from podsync.github.state_commit import commit_lock, commit_message
 from podsync.lock import LOCK_NAME, AppliedApproval, CachedAudio, Lock, LockStore, read_lock
 from podsync.model import Desired
+from podsync.operations import (
+    Applied,
+    Hooks,
+    Inputs,
+    Planned,
+    Settings,
+    audio_pages,
+    load_inputs,
+    outcome_report,
+)
 from podsync.plan import counted
-from podsync.project_lock import hold_project
 from podsync.render import render
 from podsync.render.json import plan_to_dict
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
-from podsync.workflow import (
-    Applied,
-    Inputs,
-    Planned,
-    apply_plan,
-    audio_pages,
-    check_safe,
-    load_inputs,
-    make_offline_plan,
-    outcome_report,
-    plan_at,
-    preview_at,
-    prune_lock,
-    reread_lock,
-)
 
 Say = Callable[[str], None]
 CommentMode = Literal["auto", "true", "false"]
@@ -198,13 +199,12 @@ def _plan_pull_request(
         say(workflow_command("warning", OFFLINE_WARNING))
         if options.preview:
             say(workflow_command("warning", f"preview needs {API_KEY_ENV}; no audio generated"))
-        return make_offline_plan(inputs), {}
+        return operations.plan_offline(inputs), {}
     if options.preview and pull is not None:
         return _plan_with_preview(options, runner, inputs, say, result)
     if options.preview:
         say(workflow_command("notice", "preview runs on pull requests only; skipped"))
-    with api_endpoint(project) as endpoint:
-        return _plan(inputs, endpoint, options), {}
+    return operations.plan(project, inputs, concurrency=options.concurrency), {}
 
 
 def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
@@ -228,49 +228,85 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         return result
     inputs = load_inputs(project)
     review = find_review(runner, options.working_directory, options.comment_author)
-    with hold_project(project, options.lock_timeout, on_wait=say):
-        inputs = reread_lock(inputs)
+    markdown = ""
+
+    def seed(inputs: Inputs) -> Inputs:
+        nonlocal review
         review = unspent(review, inputs.lock)
-        inputs = _with_previewed_audio(inputs, review, say)
-        with api_endpoint(project) as endpoint:
-            planned = _plan(inputs, endpoint, options)
-            say(render(planned.plan, "text"))
-            checksum = review_checksum(
-                planned.plan, review.approved.previewed if review.approved else {}
+        return _with_previewed_audio(inputs, review, say)
+
+    def shown(planned: Planned) -> None:
+        nonlocal markdown
+        say(render(planned.plan, "text"))
+        checksum = review_checksum(
+            planned.plan, review.approved.previewed if review.approved else {}
+        )
+        markdown = _markdown(planned, None, checksum=checksum)
+        _write_outputs(runner, planned, options, checksum)
+        if not planned.plan.has_changes:
+            runner.add_summary(markdown)
+
+    def check(planned: Planned) -> None:
+        """The reviewed checksum and the audio set by hand in the lock, before the guards."""
+        unvouched = _unvouched_audio(planned, project, runner)
+        say(check_review(review, planned.plan, require_review=options.require_review))
+        if unvouched:
+            raise UnverifiedAudio(
+                "not applying: "
+                + "\n".join(unvouched)
+                + f"\nNothing was applied. {UNVOUCHED_ADVICE}"
             )
-            markdown = _markdown(planned, None, checksum=checksum)
-            _write_outputs(runner, planned, options, checksum)
-            if not planned.plan.has_changes:
-                prune_lock(planned)
-                _undo_hand_audio(planned, project, runner, say, _used(planned))
-                runner.add_summary(markdown)
-            else:
-                unvouched = _unvouched_audio(planned, project, runner)
-                try:
-                    _check_before_apply(review, planned, options, runner, markdown, say, unvouched)
-                except PodsyncError:
-                    if options.commit_lock and _undo_hand_audio(planned, project, runner, say):
-                        _commit_lock(runner, options, say, result, start.auth)
-                    raise
-                try:
-                    applied = _apply(planned, endpoint, options, say)
-                    _record_approval(review, planned, runner, applied, say)
-                finally:  # whatever happened, the lock records what was done and paid for
-                    _undo_hand_audio(planned, project, runner, say, _used(planned))
-                    if options.commit_lock:
-                        _commit_lock(runner, options, say, result, start.auth)
-                headline, details = outcome_report(applied.outcome)
-                stopped = [f"```\n{applied.stopped_by}\n```", ""] if applied.stopped_by else []
-                runner.add_summary(
-                    "\n".join([markdown, f"**{headline}**", "", *details, "", *stopped])
-                )
-                applied.raise_if_stopped()
-                if not applied.outcome.ok:
-                    result.problems.append("the apply did not finish: see the table above")
-                return result
+
+    def refused(planned: Planned, exc: PodsyncError) -> None:
+        """A refusal is in the job summary too, beside the plan it refused; the audio the pull
+        request set by hand goes back out of the lock, so no later plan reuses it unchecked."""
+        runner.add_summary(f"{markdown}\n**Not applied.**\n\n```\n{exc}\n```\n")
+        if options.commit_lock and _undo_hand_audio(planned, project, runner, say):
+            _commit_lock(runner, options, say, result, start.auth)
+
+    def after_apply(planned: Planned, applied: Applied | None) -> None:
+        try:
+            if applied is not None:
+                _say_outcome(applied, say)
+                _record_approval(review, planned, runner, applied, say)
+        finally:  # whatever happened, the lock records what was done and paid for
+            _undo_hand_audio(planned, project, runner, say, _used(planned))
+            if options.commit_lock:
+                _commit_lock(runner, options, say, result, start.auth)
+
+    hooks = Hooks(
+        on_wait=say,
+        report=say,
+        seed=seed,
+        shown=shown,
+        check=check,
+        refused=refused,
+        applied=after_apply,
+    )
+    ended = operations.apply(project, inputs, _settings(options), hooks)
+    if ended.applied is not None:  # apply --auto-approve: approved when the pull request merged
+        headline, details = outcome_report(ended.applied.outcome)
+        stopped = [f"```\n{ended.applied.stopped_by}\n```", ""] if ended.applied.stopped_by else []
+        runner.add_summary("\n".join([markdown, f"**{headline}**", "", *details, "", *stopped]))
+        ended.applied.raise_if_stopped()
+        if not ended.applied.outcome.ok:
+            result.problems.append("the apply did not finish: see the table above")
+        return result
+    if not ended.planned.plan.has_changes:
+        _undo_hand_audio(ended.planned, project, runner, say, _used(ended.planned))
     if options.commit_lock:  # a lock-only change (forgotten entries, protect:) goes back too
         _commit_lock(runner, options, say, result, start.auth)
     return result
+
+
+def _settings(options: ActionOptions) -> Settings:
+    return Settings(
+        concurrency=options.concurrency,
+        lock_timeout=options.lock_timeout,
+        poll_interval=options.poll_interval,
+        allow_destroy=options.allow_destroy,
+        allow_mass_removal=options.allow_mass_removal,
+    )
 
 
 def _stand_down(runner: Runner, headline: str, message: str) -> None:
@@ -321,51 +357,12 @@ def _seeded_count(before: Lock, after: Lock) -> int:
     return sum(1 for digest, audio in after.audio.items() if before.audio.get(digest) != audio)
 
 
-def _apply(planned: Planned, endpoint: Endpoint, options: ActionOptions, say: Say) -> Applied:
-    """apply --auto-approve: the reviewer approved the plan when the pull request was merged."""
-    applied = apply_plan(
-        endpoint,
-        planned,
-        concurrency=options.concurrency,
-        allow_destroy=options.allow_destroy,
-        poll=PollPolicy(first=options.poll_interval),
-        report=say,
-    )
+def _say_outcome(applied: Applied, say: Say) -> None:
     headline, details = outcome_report(applied.outcome)
     say("")
     say(headline)
     for line in details:
         say(line)
-    return applied
-
-
-def _check_before_apply(
-    review: Review,
-    planned: Planned,
-    options: ActionOptions,
-    runner: Runner,
-    markdown: str,
-    say: Say,
-    unvouched: list[str] | None = None,
-) -> None:
-    """The reviewed checksum, the audio set by hand in the lock and the safety guards, before
-    anything changes; a refusal is in the job summary too, beside the plan it refused."""
-    try:
-        say(check_review(review, planned.plan, require_review=options.require_review))
-        if unvouched:
-            raise UnverifiedAudio(
-                "not applying: "
-                + "\n".join(unvouched)
-                + f"\nNothing was applied. {UNVOUCHED_ADVICE}"
-            )
-        check_safe(
-            planned.plan,
-            allow_destroy=options.allow_destroy,
-            allow_mass_removal=options.allow_mass_removal,
-        )
-    except PodsyncError as exc:
-        runner.add_summary(f"{markdown}\n**Not applied.**\n\n```\n{exc}\n```\n")
-        raise
 
 
 def _with_lock_edits(planned: Planned, project: Path, base_sha: str, head_sha: str) -> Planned:
@@ -438,10 +435,6 @@ def _undo_hand_audio(
     return True
 
 
-def _plan(inputs: Inputs, endpoint: Endpoint, options: ActionOptions) -> Planned:
-    return asyncio.run(plan_at(endpoint, inputs, concurrency=options.concurrency))
-
-
 def _plan_with_preview(
     options: ActionOptions, runner: Runner, inputs: Inputs, say: Say, result: StepResult
 ) -> tuple[Planned, Previewed]:
@@ -459,56 +452,43 @@ def _plan_with_preview(
                 "before anyone reviewed them",
             )
         )
-        with api_endpoint(project) as endpoint:
-            return _plan(inputs, endpoint, options), {}
+        return operations.plan(project, inputs, concurrency=options.concurrency), {}
     earlier = _earlier_preview(runner, options, say)
-    with hold_project(project, options.lock_timeout, command="preview", on_wait=say):
-        inputs = reread_lock(inputs)
+    committed = inputs.lock
+
+    def seed(inputs: Inputs) -> Inputs:
+        nonlocal committed
         committed = inputs.lock
         seeded = preview.seed(committed, earlier)
         if seeded != committed:
             added = _seeded_count(committed, seeded)
             say(f"Reusing {counted(added, 'audio job')} from earlier previews.")
-        with api_endpoint(project) as endpoint:
-            planned = _plan(replace(inputs, lock=seeded), endpoint, options)
-            if planned.plan.needs_jobs:
-                _preview(planned, endpoint, options, say, result)
-            # the preview wrote the seeded lock plus the jobs it recorded; without one, the seeded
-            # lock is all there is
-            now = read_lock(inputs.lock_path) if planned.plan.needs_jobs else seeded
-            jobs = preview.carried(planned.plan, committed, now)
-            _, kept = preview.encode(jobs, preview.earlier(earlier, jobs, committed))
-            if missing := len(set(jobs) - set(kept)):
-                say(
-                    workflow_command(
-                        "warning",
-                        f"{counted(missing, 'previewed audio job')} did not fit in "
-                        "the plan comment: the apply after the merge generates that audio again",
-                    )
-                )
-            final = replace(inputs, lock=preview.seed(committed, kept))
-            if final.lock == planned.inputs.lock and not planned.plan.needs_jobs:
-                return planned, kept
-            return _plan(final, endpoint, options), kept
+        return replace(inputs, lock=seeded)
 
-
-def _preview(
-    planned: Planned, endpoint: Endpoint, options: ActionOptions, say: Say, result: StepResult
-) -> None:
-    outcome = Outcome()
-    try:
-        asyncio.run(
-            preview_at(
-                endpoint,
-                planned,
-                concurrency=options.concurrency,
-                poll=PollPolicy(first=options.poll_interval),
-                report=say,
-                outcome=outcome,
+    hooks = Hooks(on_wait=say, report=say, seed=seed, approve=lambda p: p.plan.needs_jobs)
+    previewed = operations.preview(project, inputs, _settings(options), hooks, holder="preview")
+    planned = previewed.planned
+    if previewed.ran:
+        _say_preview(previewed.outcome, say, result)
+    # the preview wrote the seeded lock plus the jobs it recorded; without one, the seeded
+    # lock is all there is
+    jobs = preview.carried(planned.plan, committed, previewed.lock)
+    _, kept = preview.encode(jobs, preview.earlier(earlier, jobs, committed))
+    if missing := len(set(jobs) - set(kept)):
+        say(
+            workflow_command(
+                "warning",
+                f"{counted(missing, 'previewed audio job')} did not fit in "
+                "the plan comment: the apply after the merge generates that audio again",
             )
         )
-    except KeyboardInterrupt:
-        outcome.interrupted = True
+    final = replace(planned.inputs, lock=preview.seed(committed, kept))
+    if final.lock == planned.inputs.lock and not planned.plan.needs_jobs:
+        return planned, kept
+    return operations.plan(project, final, concurrency=options.concurrency), kept
+
+
+def _say_preview(outcome: Outcome, say: Say, result: StepResult) -> None:
     headline, details = outcome_report(outcome, "Preview", "podsync apply --preview")
     for line in [headline, *details]:
         say(line)
@@ -760,7 +740,7 @@ def _commit_lock(
     lock_path = options.project / LOCK_NAME
     try:
         if not branch:
-            raise PodsyncError(
+            raise GitError(
                 f"cannot commit podsync.lock: {runner.ref or 'this run'} is not a branch"
             )
         pushed = commit_lock(

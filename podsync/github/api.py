@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from podsync.errors import PodsyncError
+from podsync.errors import GitHubError
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -25,18 +25,6 @@ PER_PAGE = 100
 MAX_PAGES = 50  # 5,000 comments: far beyond any PR, and a bound on a Link loop
 GET_ATTEMPTS = 3
 TIMEOUT = 30.0
-
-
-class GitHubError(PodsyncError):
-    """A GitHub request failed; `status` is None when it never got an answer."""
-
-    def __init__(self, method: str, path: str, status: int | None, message: str) -> None:
-        self.method = method
-        self.path = path
-        self.status = status
-        self.message = message
-        code = f" -> {status}" if status is not None else ""
-        super().__init__(f"GitHub {method} {path}{code}: {message}")
 
 
 @dataclass(frozen=True)

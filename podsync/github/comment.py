@@ -35,7 +35,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import quote
 
-from podsync.errors import PodsyncError
+from podsync.errors import EditedByOther
 from podsync.github import preview
 from podsync.github.api import Comment, Edited, GitHubApi
 from podsync.lock import CachedAudio
@@ -87,14 +87,6 @@ def written_by(comment: Comment, author: str) -> bool:
     if comment.author.casefold() != author.strip().casefold():
         return False
     return comment.author_is_bot or not author.strip().endswith("[bot]")
-
-
-class EditedByOther(PodsyncError):
-    """Someone other than the action edited its plan comment after it wrote it."""
-
-    def __init__(self, editor: str) -> None:
-        self.editor = editor
-        super().__init__(f"the plan comment was last edited by {editor}")
 
 
 def verified_body(api: GitHubApi, comment: Comment, author: str) -> str:

@@ -16,9 +16,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from podsync.errors import PodsyncError
-from podsync.github.lock_commit import Git
+from podsync.errors import SetupError
 from podsync.github.runner import Runner, workflow_command
+from podsync.github.state_commit import Git
 
 Say = Callable[[str], None]
 _FENCE = re.compile(r"`{3,}")
@@ -38,9 +38,7 @@ def keep_lock(
         runner.temp_dir.mkdir(parents=True, exist_ok=True)
         copy.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise PodsyncError(
-            f"cannot save a copy of podsync.lock to {copy}: {exc.strerror}"
-        ) from None
+        raise SetupError(f"cannot save a copy of podsync.lock to {copy}: {exc.strerror}") from None
     runner.set_outputs({"lock-file": str(copy)})
     in_repo = _repository_path(lock_path)
     runner.add_summary(summary(text, in_repo=in_repo, branch=branch))

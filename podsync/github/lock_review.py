@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from podsync.errors import PodsyncError
 from podsync.lock import AppliedApproval, CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.model import AUDIO_SUCCEEDED, Live
 from podsync.plan import AudioJob, Plan
@@ -37,11 +36,6 @@ UNVOUCHED_ADVICE = (
     "take the entry out of podsync.lock (the apply then generates the audio), or let the plan "
     'step preview it (preview: "true"), and merge that.'
 )
-
-
-class UnverifiedAudio(PodsyncError):
-    """A job the merged pull request put in podsync.lock by hand, which the account does not
-    vouch for as the episode's audio."""
 
 
 @dataclass(frozen=True)

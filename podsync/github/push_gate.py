@@ -23,17 +23,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from podsync.errors import PodsyncError
+from podsync.errors import GitError, RewrittenHistory, SetupError
 from podsync.github.git_auth import token_auth
-from podsync.github.lock_commit import Git
 from podsync.github.runner import Runner
+from podsync.github.state_commit import Git
 
 _NO_COMMIT = frozenset("0")
 REMOTE = "origin"
-
-
-class RewrittenHistory(PodsyncError):
-    """The default branch was force-pushed: nothing reviewed covers what it now holds."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ def check_push(runner: Runner, project: Path) -> StandDown | None:
     ref = str(runner.event.get("ref") or runner.ref)
     default = runner.default_branch
     if not default:
-        raise PodsyncError(
+        raise SetupError(
             "not applying: the event payload names no default branch (repository."
             "default_branch), so this run cannot tell that it is for a push to it. Nothing "
             "was applied."
@@ -122,7 +118,7 @@ def _fast_forward(project: Path, runner: Runner, before: str, after: str) -> boo
         if not _has_commit(git, sha):
             git.call("fetch", "--quiet", "--no-tags", REMOTE, sha)
         if not _has_commit(git, sha):
-            raise PodsyncError(
+            raise GitError(
                 f"not applying: cannot check that this push did not rewrite "
                 f"{runner.default_branch}: commit {sha[:12]} is not in the checkout and could "
                 "not be fetched (check out with `fetch-depth: 0`). Nothing was applied."

@@ -11,16 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from podsync.errors import PodsyncError
-from podsync.github.api import GitHubApi, GitHubError, PullRequest
-from podsync.github.comment import (
-    DEFAULT_AUTHOR,
-    Approved,
-    EditedByOther,
-    find_sticky,
-    parse,
-    verified_body,
-)
+from podsync.errors import EditedByOther, GitHubError, NotReviewed, ReviewMismatch
+from podsync.github.api import GitHubApi, PullRequest
+from podsync.github.comment import DEFAULT_AUTHOR, Approved, find_sticky, parse, verified_body
 from podsync.github.runner import Runner
 from podsync.lock import CachedAudio, Lock
 from podsync.plan import Plan
@@ -35,14 +28,6 @@ ALLOW_UNREVIEWED = (
     "to apply pushes that do not come through a reviewed pull request, set the action's "
     "require-review input to false"
 )
-
-
-class NotReviewed(PodsyncError):
-    """No approved plan was found for this push, and one is required."""
-
-
-class ReviewMismatch(PodsyncError):
-    """The plan now differs from the one the pull request's comment approved."""
 
 
 @dataclass(frozen=True)

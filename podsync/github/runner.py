@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podsync.errors import ManifestError, PodsyncError
+from podsync.errors import ConfigError, ManifestError, PodsyncError, SetupError
 from podsync.github.api import DEFAULT_API_URL
 from podsync.github.git_auth import DEFAULT_SERVER_URL
 from podsync.github.log_safety import Annotation
@@ -37,7 +37,6 @@ class PullRequestEvent:
 
     number: int
     head_sha: str
-    head_ref: str
     head_repo: str  # owner/name the head branch lives in (differs from the base for a fork)
     base_sha: str
     base_ref: str
@@ -67,19 +66,19 @@ class Runner:
         """The runner described by GITHUB_* variables; outside a job, a clear error."""
         event_path = env.get("GITHUB_EVENT_PATH", "").strip()
         if not event_path:
-            raise PodsyncError(
+            raise SetupError(
                 "GITHUB_EVENT_PATH is not set: `podsync action` runs inside a GitHub Actions "
                 "job (use `podsync plan` and `podsync apply` elsewhere)"
             )
         event_name = env.get("GITHUB_EVENT_NAME", "").strip()
         if event_name == "pull_request_target" and not _is_true(env.get(ALLOW_PULL_REQUEST_TARGET)):
-            raise PodsyncError(PULL_REQUEST_TARGET_REFUSED)
+            raise ConfigError(PULL_REQUEST_TARGET_REFUSED)
         event = _read_event(Path(event_path))
         repository = env.get("GITHUB_REPOSITORY", "").strip() or str(
             (event.get("repository") or {}).get("full_name", "")
         )
         if not repository:
-            raise PodsyncError("GITHUB_REPOSITORY is not set and the event names no repository")
+            raise SetupError("GITHUB_REPOSITORY is not set and the event names no repository")
         temp = env.get("RUNNER_TEMP", "").strip()
         return cls(
             event_name=event_name,
@@ -107,11 +106,10 @@ class Runner:
         try:
             number = int(self.event.get("number") or pr["number"])
         except (KeyError, TypeError, ValueError):
-            raise PodsyncError("the pull_request event names no pull request number") from None
+            raise SetupError("the pull_request event names no pull request number") from None
         return PullRequestEvent(
             number=number,
             head_sha=str(head.get("sha", "")),
-            head_ref=str(head.get("ref", "")),
             head_repo=str((head.get("repo") or {}).get("full_name", "")),
             base_sha=str(base.get("sha", "")),
             base_ref=str(base.get("ref", "")),
@@ -174,11 +172,11 @@ def _read_event(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise PodsyncError(f"cannot read the event payload {path}: {exc.strerror}") from None
+        raise SetupError(f"cannot read the event payload {path}: {exc.strerror}") from None
     except ValueError:
-        raise PodsyncError(f"the event payload {path} is not JSON") from None
+        raise SetupError(f"the event payload {path} is not JSON") from None
     if not isinstance(data, dict):
-        raise PodsyncError(f"the event payload {path} is not a JSON object")
+        raise SetupError(f"the event payload {path} is not a JSON object")
     return data
 
 
@@ -195,4 +193,4 @@ def _append(path: Path, text: str) -> None:
         with path.open("a", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
-        raise PodsyncError(f"cannot write {path}: {exc.strerror}") from None
+        raise SetupError(f"cannot write {path}: {exc.strerror}") from None

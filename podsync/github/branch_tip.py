@@ -24,10 +24,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from podsync.errors import PodsyncError
+from podsync.errors import ConfigError, GitError, PodsyncError
 from podsync.github.git_auth import NO_AUTH, GitAuth, token_auth
-from podsync.github.lock_commit import Git
 from podsync.github.runner import Runner
+from podsync.github.state_commit import Git
 from podsync.lock import LOCK_NAME
 
 REMOTE = "origin"
@@ -51,14 +51,14 @@ def start_at_tip(project: Path, runner: Runner, *, check_push: bool) -> Start:
     with `check_push` make sure podsync.lock can be pushed back; raises PodsyncError when the
     run must not go on."""
     if not project.is_dir():
-        raise PodsyncError(
+        raise ConfigError(
             f"{project} is not a podsync project: there is no such folder (working-directory "
             "is relative to the repository's root)"
         )
     probe = Git(project)
     if probe.call("rev-parse", "--show-toplevel").returncode != 0:
         if check_push:
-            raise PodsyncError(
+            raise GitError(
                 f"{project} is not in a git checkout, so podsync.lock could not be committed "
                 "after the apply: check out the repository first (actions/checkout), or set "
                 "commit-lock: false"
@@ -88,7 +88,7 @@ def _follow_tip(git: Git, project: Path, branch: str, *, pushed: str) -> Start:
     try:
         tip = git.fetch(REMOTE, branch)
     except PodsyncError as exc:
-        raise PodsyncError(
+        raise GitError(
             f"cannot fetch {branch} from {REMOTE} to check that this run plans from its tip, "
             f"with the current podsync.lock: {exc}"
         ) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podsync.errors import PodsyncError
+from podsync.errors import ConfigError, PodsyncError
 
 if TYPE_CHECKING:
     from podsync.emulator import Faults, Quirks
@@ -55,7 +55,7 @@ def api_endpoint(project_dir: Path) -> Iterator[Endpoint]:
     if not local_mode():
         _check_url(url)
         if not key:
-            raise PodsyncError(
+            raise ConfigError(
                 f"{API_KEY_ENV} is not set: podsync needs a ZenMic API key to read "
                 f"{shown_url(url)} "
                 f"(or set {API_URL_ENV}=local to use the embedded emulator)"
@@ -85,7 +85,7 @@ def _check_url(url: str) -> None:
     except httpx.InvalidURL as exc:
         # httpx quotes the offending part, which may be a password typed without its "@".
         reason = re.split(r"[:,]", str(exc), maxsplit=1)[0].lower()
-        raise PodsyncError(f"{wanted}; this one is not a valid URL ({reason})") from None
+        raise ConfigError(f"{wanted}; this one is not a valid URL ({reason})") from None
     problem = ""
     if parsed.scheme not in ("http", "https"):
         problem = "the scheme is not http or https"
@@ -96,7 +96,7 @@ def _check_url(url: str) -> None:
     elif parsed.port is not None and not 0 < parsed.port < 65536:
         problem = f"port {parsed.port} does not exist"
     if problem:
-        raise PodsyncError(f"{wanted}, not {shown_url(url)!r}: {problem}")
+        raise ConfigError(f"{wanted}, not {shown_url(url)!r}: {problem}")
 
 
 def shown_url(url: str) -> str:
@@ -117,9 +117,9 @@ def _job_seconds() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise PodsyncError(f"{JOB_SECONDS_ENV} must be a number of seconds, not {raw!r}") from None
+        raise ConfigError(f"{JOB_SECONDS_ENV} must be a number of seconds, not {raw!r}") from None
     if value < 0:
-        raise PodsyncError(f"{JOB_SECONDS_ENV} must not be negative")
+        raise ConfigError(f"{JOB_SECONDS_ENV} must not be negative")
     return value
 
 
@@ -130,7 +130,7 @@ def _faults() -> Faults:
     try:
         return Faults.parse(os.environ.get(FAULTS_ENV, ""))
     except PodsyncError as exc:
-        raise PodsyncError(f"{FAULTS_ENV}: {exc}") from None
+        raise ConfigError(f"{FAULTS_ENV}: {exc}") from None
 
 
 def _quirks() -> Quirks:
@@ -140,4 +140,4 @@ def _quirks() -> Quirks:
     try:
         return Quirks.parse(os.environ.get(QUIRKS_ENV, ""))
     except PodsyncError as exc:
-        raise PodsyncError(f"{QUIRKS_ENV}: {exc}") from None
+        raise ConfigError(f"{QUIRKS_ENV}: {exc}") from None

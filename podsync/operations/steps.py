@@ -1,6 +1,8 @@
-"""The steps plan and apply share: read the three inputs, make the plan, run the executor.
+"""The steps the operations are made of: read the three inputs, make the plan, run the
+executor, report how it ended.
 
-Kept apart from cli.py so that tests and the GitHub Action can drive podsync without click.
+Each step takes an API client or an endpoint given to it; podsync.operations puts them in order
+under the apply mutex. Tests drive a single step with their own client.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podsync.client import ZenMicClient
-from podsync.connection import Endpoint
-from podsync.errors import PodsyncError, UnsafePlan
+from podsync.endpoint import Endpoint
+from podsync.errors import ConfigError, PlanError, PodsyncError, UnsafePlan
 from podsync.executor import (
     Executor,
     Outcome,
@@ -54,7 +56,7 @@ def load_desired(project_dir: Path) -> Desired:
     """The manifests alone, validated; `lock rebuild` needs them when the lock is unreadable."""
     markers = ("shows", "podsync.yaml", LOCK_NAME)
     if not any((project_dir / name).exists() for name in markers):
-        raise PodsyncError(
+        raise ConfigError(
             f"{project_dir} is not a podsync project: it has no shows/ folder, podsync.yaml "
             "or podsync.lock (run podsync in your project folder, or name it: podsync plan DIR)"
         )
@@ -62,12 +64,12 @@ def load_desired(project_dir: Path) -> Desired:
 
 
 def reread_lock(inputs: Inputs) -> Inputs:
-    """The same manifests with the lock as it is now: read again once the project lock is held,
+    """The same manifests with the lock as it is now: read again once the apply mutex is held,
     so that what another apply recorded while this one waited counts."""
     return replace(inputs, lock=read_lock(inputs.lock_path))
 
 
-async def make_plan(
+async def read_and_plan(
     inputs: Inputs, client: ZenMicClient, *, concurrency: int = 8, no_delete: bool = False
 ) -> Planned:
     def wanted(shows: list[LiveShow]) -> set[str]:
@@ -82,7 +84,7 @@ async def make_plan(
     return Planned(inputs, live, plan(inputs.desired, inputs.lock, live, no_delete=no_delete))
 
 
-def make_offline_plan(inputs: Inputs, *, no_delete: bool = False) -> Planned:
+def plan_offline(inputs: Inputs, *, no_delete: bool = False) -> Planned:
     """The plan from the manifests and podsync.lock alone, sending no request: for a pull
     request from a fork, which gets no API key. It shows the manifests' changes against what
     podsync last applied; drift, hand-made episodes and expired audio only a real plan sees,
@@ -176,7 +178,7 @@ def prune_lock(planned: Planned) -> None:
     record_protection(store, planned.plan)
 
 
-async def preview(
+async def generate_audio(
     planned: Planned,
     client: ZenMicClient,
     *,
@@ -190,7 +192,7 @@ async def preview(
     lock's audio cache, and change nothing else: no show, no episode. The cache is keyed by the
     source, so the apply that follows reuses these jobs and pays for none of them again."""
     if not planned.plan.live_read:
-        raise PodsyncError(
+        raise PlanError(
             "an offline plan cannot be previewed: it did not read the account, so the audio it "
             "would reuse is unconfirmed; plan with an API key"
         )
@@ -220,39 +222,6 @@ def audio_pages(plan: Plan, live: Live) -> dict[str, str]:
     return pages
 
 
-# One step with its own API client, for the CLI and the GitHub Action alike (each step runs in
-# its own asyncio.run, so a prompt between them happens outside the event loop).
-
-
-async def plan_at(
-    endpoint: Endpoint, inputs: Inputs, *, concurrency: int = 8, no_delete: bool = False
-) -> Planned:
-    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await make_plan(inputs, client, concurrency=concurrency, no_delete=no_delete)
-
-
-async def execute_at(
-    endpoint: Endpoint,
-    planned: Planned,
-    *,
-    concurrency: int = 8,
-    allow_destroy: bool = False,
-    poll: PollPolicy | None = None,
-    report: Report | None = None,
-    outcome: Outcome | None = None,
-) -> Outcome:
-    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await execute(
-            planned,
-            client,
-            concurrency=concurrency,
-            allow_destroy=allow_destroy,
-            poll=poll,
-            report=report,
-            outcome=outcome,
-        )
-
-
 @dataclass
 class Applied:
     """How an apply ended: its outcome, and the error that stopped it early (a lock it cannot
@@ -266,7 +235,7 @@ class Applied:
             raise self.stopped_by
 
 
-def apply_plan(
+def execute_plan(
     endpoint: Endpoint,
     planned: Planned,
     *,
@@ -282,7 +251,7 @@ def apply_plan(
     outcome = Outcome()
     try:
         asyncio.run(
-            execute_at(
+            _execute_at(
                 endpoint,
                 planned,
                 concurrency=concurrency,
@@ -300,19 +269,50 @@ def apply_plan(
     return Applied(outcome)
 
 
-async def preview_at(
+async def _execute_at(
+    endpoint: Endpoint,
+    planned: Planned,
+    *,
+    concurrency: int,
+    allow_destroy: bool,
+    poll: PollPolicy | None,
+    report: Report | None,
+    outcome: Outcome,
+) -> Outcome:
+    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+        return await execute(
+            planned,
+            client,
+            concurrency=concurrency,
+            allow_destroy=allow_destroy,
+            poll=poll,
+            report=report,
+            outcome=outcome,
+        )
+
+
+def generate_preview_audio(
     endpoint: Endpoint,
     planned: Planned,
     *,
     concurrency: int = 8,
     poll: PollPolicy | None = None,
     report: Report | None = None,
-    outcome: Outcome | None = None,
 ) -> Outcome:
-    async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
-        return await preview(
-            planned, client, concurrency=concurrency, poll=poll, report=report, outcome=outcome
-        )
+    """generate_audio in its own event loop, ending with an Outcome even after Ctrl-C."""
+    outcome = Outcome()
+
+    async def run() -> Outcome:
+        async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
+            return await generate_audio(
+                planned, client, concurrency=concurrency, poll=poll, report=report, outcome=outcome
+            )
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    return outcome
 
 
 def outcome_report(

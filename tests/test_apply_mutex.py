@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from podsync.project_lock import ProjectBusy, hold_project, holder_path, read_holder
+from podsync.apply_mutex import hold_project, holder_path, read_holder
+from podsync.errors import ProjectBusy
 from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.helpers import start_podsync
 
 HOLD_AND_SLEEP = """
 import sys, time
 from pathlib import Path
-from podsync.project_lock import hold_project
+from podsync.apply_mutex import hold_project
 with hold_project(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(60)

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 import podsync.github.action
-import podsync.github.tip
-from podsync.github.lock_commit import BOT_EMAIL, BOT_NAME
-from podsync.github.tip import Start
+import podsync.github.branch_tip
+from podsync.github.branch_tip import Start
+from podsync.github.state_commit import BOT_EMAIL, BOT_NAME
 from tests.conftest import TEST_KEY, Emulator
 from tests.fake_github import FakeGitHub
 from tests.git_http import GitHttp
@@ -98,7 +98,7 @@ def test_back_to_back_merges_apply_each_once_from_the_current_lock(
     before = sim.head("main", sim.origin)
     first = sim.merge(7, "a")
     merged: list[str] = []
-    checked = podsync.github.tip.start_at_tip
+    checked = podsync.github.branch_tip.start_at_tip
 
     def then_merge_8(*args: Any, **kwargs: Any) -> Start:
         start = checked(*args, **kwargs)

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from podsync.errors import PodsyncError
+from podsync.errors import GitError, LockConflict
 from podsync.github.git_auth import NO_AUTH, GitAuth
 
 BOT_NAME = "github-actions[bot]"
@@ -38,10 +38,6 @@ _PUSH_HELP = (
     "token to push to it or pass one that may (github-token); or set commit-lock: false and "
     "commit podsync.lock another way"
 )
-
-
-class LockConflict(PodsyncError):
-    """podsync.lock changed on the branch while this run worked on its own copy."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +80,7 @@ def commit_lock(
             git.advance_head(parent, commit, path)
             return Pushed(commit, branch, attempt)
         if attempt == attempts:
-            raise PodsyncError(
+            raise GitError(
                 f"could not push podsync.lock to {branch}: the branch kept moving "
                 f"({attempts} attempts); run the workflow again"
             )
@@ -113,7 +109,7 @@ class Git:
     def run(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
         result = self.call(*args, env=env)
         if check and result.returncode != 0:
-            raise PodsyncError(
+            raise GitError(
                 f"git {args[0]} failed in {self.cwd}: {self.scrub(result.stderr.strip())}"
             )
         return result.stdout
@@ -131,7 +127,7 @@ class Git:
                 check=False,
             )
         except OSError as exc:
-            raise PodsyncError(f"cannot run git: {exc.strerror}") from None
+            raise GitError(f"cannot run git: {exc.strerror}") from None
 
     def scrub(self, text: str) -> str:
         """git may echo a remote URL or a header; never let credentials reach the log."""
@@ -167,7 +163,7 @@ class Git:
         said = f"{result.stdout}\n{result.stderr}"
         if any(sign in said for sign in _RETRYABLE):
             return self.scrub(said.strip())
-        raise PodsyncError(
+        raise GitError(
             f"git push of podsync.lock to {branch} was refused: "
             f"{self.scrub(result.stderr.strip())}\n{_PUSH_HELP}"
         )
@@ -183,7 +179,7 @@ class Git:
         said = f"{result.stdout}\n{result.stderr}"
         if result.returncode == 0 or any(sign in said for sign in _RETRYABLE):
             return
-        raise PodsyncError(
+        raise GitError(
             f"podsync.lock could not be pushed to {branch} with {self.auth.source} "
             f"(git push --dry-run: {self.scrub(result.stderr.strip()) or 'refused'})\n"
             f"{_PUSH_HELP}"

@@ -30,20 +30,16 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from podsync.errors import PodsyncError
+from podsync.errors import ProjectBusy, SetupError
 
 STATE_DIR = ".podsync"
 HOLDER_FILE = "apply.lock.json"
 WAIT_STEP = 0.05  # seconds between attempts while waiting for another holder
 
 
-class ProjectBusy(PodsyncError):
-    """Another podsync process holds the project lock."""
-
-
 @dataclass(frozen=True)
 class Holder:
-    """Who holds the project lock, as that process recorded it."""
+    """Who holds the apply mutex, as that process recorded it."""
 
     pid: int
     host: str
@@ -71,18 +67,18 @@ def hold_project(
     command: str = "apply",
     on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[Holder]:
-    """Hold the project lock for the block; raise ProjectBusy if another process keeps it for
+    """Hold the apply mutex for the block; raise ProjectBusy if another process keeps it for
     longer than `timeout` seconds (0: do not wait). `command` says what holds it, in others'
     messages; `on_wait` hears once that we wait."""
     directory = project_dir / STATE_DIR
     try:
         directory.mkdir(exist_ok=True)
     except OSError as exc:
-        raise PodsyncError(f"{directory}: cannot create it for the apply lock: {exc}") from None
+        raise SetupError(f"{directory}: cannot create it for the apply lock: {exc}") from None
     try:
         fd = os.open(project_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
-        raise PodsyncError(f"{project_dir}: cannot take the apply lock: {exc}") from None
+        raise SetupError(f"{project_dir}: cannot take the apply lock: {exc}") from None
     try:  # closing the descriptor releases the lock
         if not _try_lock(fd, project_dir):
             if timeout <= 0:
@@ -115,7 +111,7 @@ def _try_lock(fd: int, project_dir: Path) -> bool:
     except BlockingIOError:
         return False
     except OSError as exc:
-        raise PodsyncError(f"{project_dir}: cannot take the apply lock: {exc}") from None
+        raise SetupError(f"{project_dir}: cannot take the apply lock: {exc}") from None
     return True
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from podsync.errors import PodsyncError
+from podsync.errors import LockConflict, PodsyncError
 from podsync.github.git_auth import NO_AUTH, token_auth
-from podsync.github.lock_commit import BOT_EMAIL, Git, LockConflict, commit_lock
+from podsync.github.state_commit import BOT_EMAIL, Git, commit_lock
 from tests.runner_sim import git
 
 MESSAGE = "podsync: update podsync.lock after apply [skip ci]"
