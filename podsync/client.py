@@ -440,7 +440,9 @@ class ZenMicClient:
                 full,
                 response.status_code,
                 _empty_answer(method, full, response.status_code),
-                outcome_unknown=method == "POST" and full.rstrip("/").endswith("/audios"),
+                # a create answered with an empty 2xx (201 with no body is legal) took effect
+                outcome_unknown=method == "POST"
+                and full.rstrip("/").endswith(("/audios", "/podcasts", "/episodes")),
             )
         try:
             payload = response.json()
@@ -652,9 +654,14 @@ def _parse_episode(item: Any) -> LiveEpisode:
     episode_id = _first_present(item, "id", "episode_id")
     if episode_id is None:
         raise _Malformed("an episode has no id")
+    mic_id = _text(item.get("mic_id"))
+    if not mic_id:
+        # Which audio is live decides re-publishes and adoptions: read as "" it would look
+        # swapped for other audio on every episode, and each apply would re-publish them all.
+        raise _Malformed(f"episode {_str(episode_id)!r} has no mic_id: its audio is unknown")
     return LiveEpisode(
         id=_str(episode_id),
-        mic_id=_text(item.get("mic_id")),
+        mic_id=mic_id,
         title=_text(item.get("title")),
         description=_text(item.get("description")),
         audio_url=_optional_text(item.get("audio_url")),

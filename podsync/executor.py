@@ -337,6 +337,8 @@ class Executor:
                     raise
                 unknown = exc
             settle = self.client.timeouts.settle
+            # a success that did not say what it made (201 with an empty body): never re-sent
+            took_effect = unknown.status is not None and 200 <= unknown.status < 300
             if unknown.unanswered:
                 # No answer yet: the server may still be working on it. Give it time to land
                 # before looking, or the look misses it and the create is sent twice.
@@ -346,8 +348,21 @@ class Executor:
                 )
                 await self.sleep(settle)
             found = await find()
+            if found is None and took_effect:
+                await self.sleep(settle)  # the account may show it a moment later
+                found = await find()
+            if took_effect:
+                if found is None:
+                    raise unknown
+                self.report(f"  ({what} was created; the API's answer did not say what it made)")
+                return found
             if found is not None:
-                self.report(f"  ({what} was created although the API reported a failure)")
+                why = (
+                    "its request got no answer"
+                    if unknown.unanswered
+                    else "the API reported a failure"
+                )
+                self.report(f"  ({what} was created although {why})")
                 return found
             if unknown.unanswered and attempt < CREATE_ATTEMPTS:
                 self.report(

@@ -72,7 +72,8 @@ def load_project(project_dir: Path) -> Desired:
 def _show_files(root: Path, problems: list[Problem]) -> list[Path]:
     """shows/*.yaml and *.yml in any case (TECH.YAML too: a file ignored for its spelling
     would be a show silently left out), sorted by name so results and messages are
-    deterministic. Hidden files (editor backups such as .#tech.yaml) are ignored."""
+    deterministic. Hidden files (editor backups such as .#tech.yaml) are ignored; a show file
+    in a subfolder is a problem, for the same reason."""
     shows = root / SHOWS_DIR
     if not shows.exists():
         return []
@@ -81,6 +82,19 @@ def _show_files(root: Path, problems: list[Problem]) -> list[Path]:
     except OSError as exc:
         problems.append(Problem(display_path(shows), 1, 1, f"cannot list: {exc.strerror}"))
         return []
+    for folder in (p for p in entries if p.is_dir() and not p.name.startswith(".")):
+        for nested in sorted(folder.rglob("*")):
+            if nested.suffix.lower() in SHOW_SUFFIXES and not nested.name.startswith("."):
+                problems.append(
+                    Problem(
+                        display_path(nested),
+                        1,
+                        1,
+                        f"show files are read only directly in {SHOWS_DIR}/, not in a subfolder: "
+                        f"move it to {SHOWS_DIR}/ to manage the show, or out of {SHOWS_DIR}/ "
+                        "to leave it out",
+                    )
+                )
     return [p for p in entries if p.suffix.lower() in SHOW_SUFFIXES and not p.name.startswith(".")]
 
 

@@ -35,8 +35,10 @@ from podsync.plan import (
     Unmanaged,
     counted,
 )
+from podsync.safe_text import cut
 
 DRIFT = "drift: changed outside podsync"
+WARNED_TITLE_CHARS = 200  # of a live title quoted in a warning: a server may send pages of it
 DEFAULT_SAFETY = Safety()
 
 
@@ -534,8 +536,9 @@ def _warn_about_duplicate_shows(
         titles = {show.title, live_show.title}
         for other in live.shows:
             if other.show_id not in claimed and other.title in titles:
+                title = cut(other.title, WARNED_TITLE_CHARS)
                 b.warnings.append(
-                    f"possible duplicate of show '{show.key}': live show '{other.title}', id "
+                    f"possible duplicate of show '{show.key}': live show '{title}', id "
                     f"{other.show_id}, not managed by podsync; if an apply created it twice, "
                     "delete the extra one by hand"
                 )
@@ -545,16 +548,29 @@ def _warn_about_duplicate_episodes(
     b: _Builder, show: Show, live_eps: Mapping[str, LiveEpisode], claimed: set[str]
 ) -> None:
     """The same for an episode in a managed show: one podsync does not manage, with the title
-    or the audio (mic_id) of one it does."""
+    or the audio (mic_id) of one it does, or with the audio this plan is about to publish (a
+    lost lock record: apply would put that audio on the feed twice)."""
     mine = [live_eps[i] for i in claimed if i in live_eps]
     titles = {e.title for e in show.episodes} | {e.title for e in mine}
     mic_ids = {e.mic_id for e in mine if e.mic_id}
+    publishing = {j.mic_id: j.episode for j in b.audio.values() if j.show == show.key and j.mic_id}
     for other in live_eps.values():
-        if other.id not in claimed and (other.title in titles or other.mic_id in mic_ids):
+        if other.id in claimed:
+            continue
+        title = cut(other.title, WARNED_TITLE_CHARS)
+        if other.title in titles or other.mic_id in mic_ids:
             b.warnings.append(
-                f"possible duplicate in show '{show.key}': live episode '{other.title}', id "
+                f"possible duplicate in show '{show.key}': live episode '{title}', id "
                 f"{other.id}, not managed by podsync; if an apply published it twice, remove "
                 "the extra one by hand"
+            )
+        elif other.mic_id in publishing:
+            key = publishing[other.mic_id]
+            b.warnings.append(
+                f"possible duplicate in show '{show.key}': live episode '{title}', id "
+                f"{other.id}, not managed by podsync, has the audio ({other.mic_id}) this plan "
+                f"publishes for '{show.key}/{key}', so apply would put it on the feed twice; if "
+                f"it is that episode, give '{key}' its live title to adopt it, or remove it"
             )
 
 

@@ -25,7 +25,7 @@ from podsync import __version__
 from podsync.config import CONFIG_NAME
 from podsync.errors import PodsyncError
 from podsync.lock import LOCK_NAME, serialize
-from podsync.manifest import SHOWS_DIR
+from podsync.manifest import SHOW_SUFFIXES, SHOWS_DIR
 from podsync.model import AUDIO_UNSUCCESSFUL, Desired, Live
 from podsync.operations.steps import Planned
 from podsync.render.json import document_checksum, plan_checksum, plan_to_dict
@@ -92,18 +92,28 @@ def check_plan_target(path: Path, project: Path, desired: Desired, *, force: boo
     A mistyped `--out podsync.lock` would throw away podsync's memory of what it created and
     paid for, and `--out shows/tech.yaml` a manifest: those are refused outright. Any other
     existing file that is not a saved plan needs --force; a saved plan is replaced freely,
-    since making it again is what `plan --out` is for."""
-    try:
-        path.stat()
-    except OSError:
-        return  # nothing there (or nothing readable): writing it says what goes wrong
+    since making it again is what `plan --out` is for. The lock and a show file are refused
+    even before they exist: a plan written there would be read back as one."""
     for candidate, what in _project_files(project, desired):
         with contextlib.suppress(OSError):
-            if os.path.samefile(path, candidate):
+            if path.resolve() == candidate.resolve() or os.path.samefile(path, candidate):
                 raise PodsyncError(
                     f"{path} is {what}: `plan --out` never overwrites it, even with --force; "
                     "save the plan to another file"
                 )
+    with contextlib.suppress(OSError):
+        target = path.resolve()
+        if target.parent == (project / SHOWS_DIR).resolve() and target.suffix.lower() in (
+            SHOW_SUFFIXES
+        ):
+            raise PodsyncError(
+                f"{path} would be read as a manifest ({SHOWS_DIR}/{target.name}): `plan --out` "
+                "never writes there, even with --force; save the plan to another file"
+            )
+    try:
+        path.stat()
+    except OSError:
+        return  # nothing there (or nothing readable): writing it says what goes wrong
     if not force and not _is_saved_plan(path):
         raise PodsyncError(
             f"{path} exists and is not a saved podsync plan: `plan --out` replaces only a saved "

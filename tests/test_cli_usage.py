@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.helpers import run_podsync
@@ -35,3 +36,22 @@ def test_schema_command_prints_the_shipped_schemas(tmp_path: Path) -> None:
         printed = run_podsync("schema", name, cwd=tmp_path)
         assert printed.returncode == 0
         assert printed.stdout == (root / f"{name}.schema.json").read_text(encoding="utf-8")
+
+
+def test_readme_names_every_emulator_option_and_environment_variable() -> None:
+    """README's commands table is where users look for `--quirk`; a new option or variable
+    that only `--help` or the code knows of is as good as hidden."""
+    from click.testing import CliRunner
+
+    from podsync import endpoint
+    from podsync.cli import main
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `podsync emulator`"))
+    shown = CliRunner().invoke(main, ["emulator", "--help"]).output
+    options = set(re.findall(r"(--[a-z][a-z-]+)", shown)) - {"--help"}
+    assert "--quirk" in options
+    assert sorted(o for o in options if o not in row) == []
+    names = [v for k, v in vars(endpoint).items() if k.endswith("_ENV")]
+    assert "ZENMIC_EMULATOR_QUIRKS" in names
+    assert sorted(n for n in names if f"`{n}`" not in readme) == []

@@ -272,7 +272,7 @@ def test_an_empty_answer_to_a_create_is_a_clear_error(call: Any, path: str) -> N
     error = run_error(Script(httpx.Response(201)), call)
     assert (error.method, error.path, error.status) == ("POST", path, 201)
     assert "the API answered 201 with an empty body, without what it created" in error.message
-    assert not error.outcome_unknown
+    assert error.outcome_unknown  # it took effect: the executor looks for it, never re-sends
 
 
 def test_an_empty_answer_to_a_read_is_a_clear_error() -> None:

@@ -215,6 +215,39 @@ def test_204_deletes_let_remove_and_republish_complete(served: Served, project: 
         ]
 
 
+def test_creates_answered_201_with_an_empty_body_complete_once(
+    tmp_path: Path, project: Path
+) -> None:
+    """201 Created needs no body; podsync finds what it made in the account rather than failing
+    (and, before, leaving one episode per run behind) or sending the create again."""
+    with served(tmp_path / "state", create_no_content=True) as (emulator, cli):
+        applied = cli("apply", str(project), "--auto-approve")
+        assert applied.exit_code == 0, applied.output
+        assert applied.output.count("the API's answer did not say what it made") == 5
+        assert emulator.account() == {"shows": 1, "episodes": 4, "audios": 4}
+        assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+        lock = read_lock(project / "podsync.lock").shows["tech-weekly"]
+        assert len({e.episode_id for e in lock.episodes.values()}) == 4
+
+
+def test_an_episode_listing_without_mic_ids_stops_plan_and_lock_rebuild_clearly(
+    tmp_path: Path, project: Path
+) -> None:
+    """Read as "no audio", a missing mic_id made every episode look swapped for other audio
+    (each apply re-published them all, blaming "outside podsync"), and lock rebuild crashed."""
+    with served(tmp_path / "state") as (emulator, cli):
+        assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    with served(tmp_path / "state", listing_without_mic_id=True) as (emulator, cli):
+        account = emulator.account()
+        for command in (("plan",), ("apply", "--auto-approve"), ("lock", "rebuild", "--force")):
+            result = cli(*command, str(project))
+            assert result.exit_code == 1, result.output
+            assert "Traceback" not in result.output
+            assert "/episodes -> 200 (for show " in result.stderr
+            assert "has no mic_id: its audio is unknown" in result.stderr
+        assert emulator.account() == account
+
+
 def test_a_succeeded_job_without_audio_url_is_failed_and_never_published(
     served: Served, project: Path
 ) -> None:
@@ -259,6 +292,52 @@ def test_apply_then_plan_against_a_stdlib_zenmic_written_from_the_api_page(
     titles = [e["title"] for e in episodes]
     assert len(titles) == 4 and len(set(titles)) == 4
     assert len(fake.jobs) == 4
+
+
+class _LateListing(ZenMicFake):
+    """Answers a show create 204 with no body, and lists new shows only some reads later (a
+    listing that lags behind writes, as a replicated store's may)."""
+
+    def __init__(self, lag: int) -> None:
+        super().__init__()
+        self.lag = lag
+        self.creates = 0
+
+    def route(
+        self, method: str, route: str, body: dict[str, Any], query: dict[str, list[str]]
+    ) -> tuple[int, Any, int | None]:
+        if (method, route) == ("GET", "/podcasts") and self.lag > 0:
+            self.lag -= 1
+            return 200, [], None
+        status, data, link = super().route(method, route, body, query)
+        if (method, route) == ("POST", "/podcasts"):
+            self.creates += 1
+            return 204, None, None
+        return status, data, link
+
+
+def test_a_create_answered_with_no_body_is_never_sent_again_even_when_not_yet_listed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2xx took effect: when the account does not list it yet, apply stops with the request
+    named rather than create the show a second time, and the next plan adopts it."""
+    monkeypatch.setenv("PODSYNC_TIMEOUT", "settle=0.05")
+    fake = _LateListing(lag=3)  # the plan's read, then both looks after the create
+    fake.start()
+    env = {"ZENMIC_API_URL": fake.url, "ZENMIC_API_KEY": TEST_KEY, "NO_COLOR": "1"}
+    try:
+        applied = CliRunner().invoke(
+            main, ["apply", str(project), "--auto-approve", "--poll-interval=0.05"], env=env
+        )
+        planned = CliRunner().invoke(main, ["plan", str(project)], env=env)
+    finally:
+        fake.stop()
+    assert applied.exit_code == 1, applied.output
+    assert fake.creates == 1
+    assert "POST /api/v2/podcasts -> 204 (for show tech-weekly): the API answered 204 with an " in (
+        applied.output
+    )
+    assert "adopt live show" in planned.output
 
 
 def test_the_listing_quirks_parse_and_refuse_nonsense() -> None:

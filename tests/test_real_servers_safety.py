@@ -173,6 +173,26 @@ def test_plan_out_never_overwrites_the_lock_or_a_manifest_and_other_files_need_f
     assert cli("plan", str(project), "--out", str(notes)).exit_code == 0  # a plan: replaced
 
 
+def test_plan_out_does_not_write_the_lock_or_a_show_file_that_does_not_exist_yet(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    """Before the first apply there is no podsync.lock: a plan written there would be read
+    back as a broken lock, and one written into shows/ as a broken manifest."""
+    assert not (project / "podsync.lock").exists()
+    targets = {
+        project / "podsync.lock": "is the lock (podsync.lock)",
+        project / "shows" / ".." / "podsync.lock": "is the lock (podsync.lock)",
+        project / "shows" / "new.yml": "would be read as a manifest (shows/new.yml)",
+    }
+    for target, what in targets.items():
+        result = cli("plan", str(project), "--out", str(target), "--force")
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: {target} {what}: `plan --out` never ")
+        assert not target.exists()
+    assert emulator.stats()["requests"] == 0
+    assert cli("validate", str(project)).exit_code == 0
+
+
 # --- what is uploaded is what was checked ---------------------------------------------------------
 
 

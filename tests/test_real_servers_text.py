@@ -159,6 +159,21 @@ def test_odd_text_in_every_listing_never_breaks_a_command(odd_cli: Cli, project:
     assert read_lock(project / "podsync.lock").shows["tech-weekly"].show_id
 
 
+def test_a_long_live_title_in_a_duplicate_warning_is_cut(odd_cli: Cli, project: Path) -> None:
+    """A warning that quotes a live title (a possible duplicate) cuts it like every other line
+    that shows one, rather than printing 10,000 characters."""
+    assert odd_cli("apply", str(project), "--auto-approve").exit_code == 0
+    lock = read_lock(project / "podsync.lock").shows["tech-weekly"]
+    with odd_cli.emulator.api() as api:
+        body = {"mic_id": lock.episodes["privacy"].mic_id, "title": "Copy", "description": ""}
+        assert api.post(f"/podcasts/{lock.show_id}/episodes", json=body).status_code == 201
+    tail = "~" * 301
+    for fmt in ("text", "markdown"):
+        shown = safe_output(odd_cli("plan", str(project), "--format", fmt))
+        assert "possible duplicate in show" in shown
+        assert tail not in shown
+
+
 def test_an_odd_error_message_from_the_api_is_cut_and_escaped(
     odd_cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -308,7 +308,7 @@ class _Api:
         description = _string(body, "description", problems, allow_empty=True) or ""
         _raise_if(problems)
         show = await self._create(lambda: self.store.create_show(title or "", description))
-        return _ok(self._show_json(show), status=201)
+        return self._created(self._show_json(show))
 
     async def get_show(self, request: Request) -> Response:
         return _ok(self._show_json(self.store.get_show(request.path_params["show_id"])))
@@ -332,7 +332,10 @@ class _Api:
 
     async def list_episodes(self, request: Request) -> Response:
         episodes = self.store.list_episodes(request.path_params["show_id"])
-        return self._listing(request, [self._episode_json(e) for e in episodes])
+        items = [self._episode_json(e) for e in episodes]
+        if self.quirks.listing_without_mic_id:
+            items = [{k: v for k, v in item.items() if k != "mic_id"} for item in items]
+        return self._listing(request, items)
 
     def _listing(self, request: Request, items: list[dict[str, Any]]) -> Response:
         """The whole list, or one page of it in the quirks' pagination style."""
@@ -392,7 +395,7 @@ class _Api:
                 show_id, mic_id=mic_id, title=title, description=description
             )
         )
-        return _ok(self._episode_json(episode), status=201)
+        return self._created(self._episode_json(episode))
 
     async def delete_episode(self, request: Request) -> Response:
         params = request.path_params
@@ -420,6 +423,11 @@ class _Api:
     @property
     def _title_limit(self) -> int:
         return self.quirks.max_title_chars or MAX_TITLE_CHARS
+
+    def _created(self, data: dict[str, Any]) -> Response:
+        if self.quirks.create_no_content:
+            return Response(status_code=201)
+        return _ok(data, status=201)
 
     def _deleted(self) -> Response:
         if self.quirks.delete_no_content:

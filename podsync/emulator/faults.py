@@ -45,7 +45,7 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from typing import Any
@@ -117,22 +117,8 @@ class Faults:
     def parse(cls, spec: str) -> Faults:
         """``"throttle=0.1,unavailable=0.1,drop=0.02,latency=0.01,seed=7"``; names may use
         ``-`` for ``_``; an empty spec means no faults."""
-        known = {f.name for f in fields(cls)}
-        allowed = ", ".join(f.name for f in fields(cls))
-        values: dict[str, Any] = {}
-        for raw in spec.split(","):
-            item = raw.strip()
-            if not item:
-                continue
-            name, sep, text = (part.strip() for part in item.partition("="))
-            name = name.lower().replace("-", "_")
-            if not sep or not name or not text:
-                raise ConfigError(f"bad fault {item!r}: write NAME=VALUE (names: {allowed})")
-            if name not in known:
-                raise ConfigError(f"bad fault {item!r}: unknown name {name!r} (names: {allowed})")
-            if name in values:
-                raise ConfigError(f"bad fault {item!r}: {name} is given twice")
-            values[name] = _number(item, name, text)
+        pairs = parse_pairs(spec, [f.name for f in fields(cls)], "fault")
+        values: dict[str, Any] = {n: _number(item, n, text) for n, (item, text) in pairs.items()}
         return cls(**values)
 
     @property
@@ -360,6 +346,28 @@ def _check_sum(names: tuple[str, ...], faults: Faults, when: str) -> None:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def parse_pairs(spec: str, names: Sequence[str], kind: str) -> dict[str, tuple[str, str]]:
+    """The ``NAME=VALUE,...`` switches of the emulator (faults and quirks) as
+    ``{name: (item, value text)}``: names may use ``-`` for ``_``; an unknown, repeated or
+    valueless name is an error naming the item."""
+    allowed = ", ".join(names)
+    pairs: dict[str, tuple[str, str]] = {}
+    for raw in spec.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        name, sep, text = (part.strip() for part in item.partition("="))
+        name = name.lower().replace("-", "_")
+        if not sep or not name or not text:
+            raise ConfigError(f"bad {kind} {item!r}: write NAME=VALUE (names: {allowed})")
+        if name not in names:
+            raise ConfigError(f"bad {kind} {item!r}: unknown name {name!r} (names: {allowed})")
+        if name in pairs:
+            raise ConfigError(f"bad {kind} {item!r}: {name} is given twice")
+        pairs[name] = (item, text)
+    return pairs
 
 
 def _number(item: str, name: str, text: str) -> int | float:
