@@ -53,3 +53,8 @@ def test_ci_checks_the_formatting() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ".venv/bin/ruff format --check podsync tests benchmarks" in script
     assert ".venv/bin/pip install --quiet -e '.[dev]'" in script
+
+
+def test_readme_installs_what_ci_installs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ".venv/bin/pip install -e '.[dev]'" in readme
