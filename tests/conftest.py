@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import pytest
@@ -47,7 +47,13 @@ class Emulator:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TEST_KEY}"})
 
 
-StartEmulator = Callable[..., AbstractContextManager[Emulator]]
+class StartEmulator(Protocol):
+    """The `start_emulator` fixture: typed, so a test that hands it a path or a misspelt
+    keyword is a mypy error, not a server on the wrong directory."""
+
+    def __call__(
+        self, state: str = ..., *, job_seconds: float = ..., **options: Any
+    ) -> AbstractContextManager[Emulator]: ...
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import yaml
@@ -42,7 +42,8 @@ HAND_MADE = ("Hand A", "Hand B", "Hand C")
 STYLES = ("link", "envelope", "cursor")
 
 
-Served = Callable[..., AbstractContextManager[tuple[Emulator, Cli]]]
+class Served(Protocol):
+    def __call__(self, **quirks: Any) -> AbstractContextManager[tuple[Emulator, Cli]]: ...
 
 
 @pytest.fixture
@@ -216,11 +217,11 @@ def test_204_deletes_let_remove_and_republish_complete(served: Served, project: 
 
 
 def test_creates_answered_201_with_an_empty_body_complete_once(
-    tmp_path: Path, project: Path
+    served: Served, project: Path
 ) -> None:
     """201 Created needs no body; podsync finds what it made in the account rather than failing
     (and, before, leaving one episode per run behind) or sending the create again."""
-    with served(tmp_path / "state", create_no_content=True) as (emulator, cli):
+    with served(create_no_content=True) as (emulator, cli):
         applied = cli("apply", str(project), "--auto-approve")
         assert applied.exit_code == 0, applied.output
         assert applied.output.count("the API's answer did not say what it made") == 5
@@ -231,13 +232,13 @@ def test_creates_answered_201_with_an_empty_body_complete_once(
 
 
 def test_an_episode_listing_without_mic_ids_stops_plan_and_lock_rebuild_clearly(
-    tmp_path: Path, project: Path
+    served: Served, project: Path
 ) -> None:
     """Read as "no audio", a missing mic_id made every episode look swapped for other audio
     (each apply re-published them all, blaming "outside podsync"), and lock rebuild crashed."""
-    with served(tmp_path / "state") as (emulator, cli):
+    with served() as (emulator, cli):
         assert cli("apply", str(project), "--auto-approve").exit_code == 0
-    with served(tmp_path / "state", listing_without_mic_id=True) as (emulator, cli):
+    with served(listing_without_mic_id=True) as (emulator, cli):
         account = emulator.account()
         for command in (("plan",), ("apply", "--auto-approve"), ("lock", "rebuild", "--force")):
             result = cli(*command, str(project))
