@@ -53,9 +53,8 @@ def write_project(root: Path, shows: int, episodes: int) -> None:
 
 
 def served(server: EmulatorServer) -> int:
-    return httpx.get(server.base_url.removesuffix("/api/v2") + "/_emulator/stats").json()[
-        "requests"
-    ]
+    stats = httpx.get(server.base_url.removesuffix("/api/v2") + "/_emulator/stats").json()
+    return int(stats["requests"])
 
 
 async def apply_all(project: Path, url: str) -> int:

@@ -151,7 +151,8 @@ def _problems(
         return
     if error.validator == "required" and not _custom_message(error):
         # jsonschema raises one error per missing key without naming it: name them all here.
-        for key in error.validator_value:
+        required: Any = error.validator_value
+        for key in required:
             if isinstance(error.instance, dict) and key not in error.instance:
                 yield doc.problem(path, f"missing required key '{key}'")
         return
@@ -163,11 +164,14 @@ def _message(error: ValidationError, checker: Draft202012Validator) -> str:
     if custom:
         return custom + _found_branches(error, checker)
     label = _label(error)
+    value: Any
     keyword, value, instance = error.validator, error.validator_value, error.instance
     if keyword == "type":
         return _type_message(label, value, instance)
     if keyword == "pattern":
-        hint = error.schema.get("patternErrorMessage")
+        hint = (
+            error.schema.get("patternErrorMessage") if isinstance(error.schema, Mapping) else None
+        )
         reason = f": {hint}" if hint else f" (it must match {value})"
         return f"invalid {label} {_show(instance)}{reason}"
     if keyword in ("enum", "const"):
@@ -196,7 +200,7 @@ def _found_branches(error: ValidationError, checker: Draft202012Validator) -> st
     """For a oneOf that matched several branches, name them: 'found dialogue and topic'."""
     if error.validator != "oneOf" or error.context:
         return ""
-    branches = error.validator_value
+    branches: Any = error.validator_value
     titles = [
         str(branch.get("title"))
         for branch in branches

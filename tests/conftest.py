@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import pytest
@@ -34,7 +35,8 @@ class Emulator:
 
     def stats(self) -> dict[str, Any]:
         root = self.url.removesuffix("/api/v2")
-        return httpx.get(f"{root}/_emulator/stats").json()
+        stats: dict[str, Any] = httpx.get(f"{root}/_emulator/stats").json()
+        return stats
 
     def account(self) -> dict[str, int]:
         """How many shows, episodes and audio jobs the account holds (requests and injected
@@ -46,12 +48,38 @@ class Emulator:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TEST_KEY}"})
 
 
+class StartEmulator(Protocol):
+    """The `start_emulator` fixture: typed, so a test that hands it a path or a misspelt
+    keyword is a mypy error, not a server on the wrong directory."""
+
+    def __call__(
+        self, state: str = ..., *, job_seconds: float = ..., **options: Any
+    ) -> AbstractContextManager[Emulator]: ...
+
+
 @pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    # Audio is made when first asked for, not by the worker: most tests never listen to it.
-    lazy = AudioLimits(eager=False)
-    with EmulatorServer(tmp_path / "emulator-state", job_seconds=0.0, audio_limits=lazy) as server:
-        yield Emulator(server)
+def start_emulator(tmp_path: Path) -> StartEmulator:
+    """Start an emulator of its own: `with start_emulator("state", quirks=Quirks(...)) as e:`.
+    Its state directory (under tmp_path, named `state`) outlives it, so starting one again on
+    the same name restarts the account from disk. Jobs finish at once unless `job_seconds` says
+    otherwise; every other option (faults, quirks, api_key, ...) goes to EmulatorServer."""
+
+    @contextmanager
+    def start(
+        state: str = "emulator-state", *, job_seconds: float = 0.0, **options: Any
+    ) -> Iterator[Emulator]:
+        # Audio is made when first asked for, not by the worker: most tests never listen to it.
+        options.setdefault("audio_limits", AudioLimits(eager=False))
+        with EmulatorServer(tmp_path / state, job_seconds=job_seconds, **options) as server:
+            yield Emulator(server)
+
+    return start
+
+
+@pytest.fixture
+def emulator(start_emulator: StartEmulator) -> Iterator[Emulator]:
+    with start_emulator() as server:
+        yield server
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ class FakeGitHub:
     # what tests set up and read
 
     def add_comment(self, repo: str, number: int, body: str, *, user: dict[str, Any]) -> int:
-        return self._new_comment(repo, number, body, user)["id"]
+        return int(self._new_comment(repo, number, body, user)["id"])
 
     def edit_comment(self, repo: str, number: int, body: str, *, user: dict[str, Any]) -> None:
         """Someone (a collaborator with write access) edits the action's comment on `number` in

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,7 +229,7 @@ class Sim:
         command: str,
         event: dict[str, Any],
         *options: str,
-        env: dict[str, str | None] | None = None,
+        env: Mapping[str, str | None] | None = None,
     ) -> Run:
         """`podsync action COMMAND` as the composite action runs it in a job on `event`."""
         self.runs += 1

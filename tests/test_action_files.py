@@ -202,7 +202,7 @@ def test_example_passes_only_inputs_the_action_declares() -> None:
 
 
 def test_example_plans_pull_requests_and_applies_pushes_one_at_a_time() -> None:
-    workflow = _load(ROOT / "examples" / "workflows" / "podsync.yml")
+    workflow: dict[Any, Any] = _load(ROOT / "examples" / "workflows" / "podsync.yml")
     jobs = workflow["jobs"]
     for name in ("plan", "apply"):
         assert _podsync_steps({"jobs": {name: jobs[name]}})[0]["with"]["command"] == name

@@ -7,12 +7,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from podsync.cli import main
-from podsync.emulator import EmulatorServer
 from podsync.emulator.faults import Faults
 from podsync.lock import read_lock
 from podsync.manifest import load_project
 from podsync.operations import Inputs, request_targets
-from tests.conftest import TEST_KEY, Cli
+from tests.conftest import TEST_KEY, Cli, StartEmulator
 
 
 def run(url: str, key: str, *args: str) -> tuple[int, str]:
@@ -21,10 +20,12 @@ def run(url: str, key: str, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_an_api_that_stays_down_is_named_with_the_request(project: Path, tmp_path: Path) -> None:
+def test_an_api_that_stays_down_is_named_with_the_request(
+    project: Path, start_emulator: StartEmulator
+) -> None:
     down = Faults(unavailable=1.0, retry_after=0)
-    with EmulatorServer(tmp_path / "state", job_seconds=0, faults=down) as server:
-        code, output = run(server.base_url, TEST_KEY, "plan", str(project))
+    with start_emulator("state", faults=down) as server:
+        code, output = run(server.url, TEST_KEY, "plan", str(project))
     assert code == 1
     assert output.strip() == (
         "Error: GET /api/v2/podcasts -> 503: service unavailable (emulated fault) "
@@ -32,9 +33,11 @@ def test_an_api_that_stays_down_is_named_with_the_request(project: Path, tmp_pat
     )
 
 
-def test_a_refused_key_is_named_with_the_request(project: Path, tmp_path: Path) -> None:
-    with EmulatorServer(tmp_path / "state", job_seconds=0, api_key="the-right-key") as server:
-        code, output = run(server.base_url, "a-wrong-key", "apply", str(project), "--auto-approve")
+def test_a_refused_key_is_named_with_the_request(
+    project: Path, start_emulator: StartEmulator
+) -> None:
+    with start_emulator("state", api_key="the-right-key") as server:
+        code, output = run(server.url, "a-wrong-key", "apply", str(project), "--auto-approve")
     assert code == 1
     assert output.strip() == "Error: GET /api/v2/podcasts -> 401: invalid API key"
     assert "a-wrong-key" not in output

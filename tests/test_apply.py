@@ -7,25 +7,10 @@ import re
 from pathlib import Path
 
 import jsonschema
-import yaml
 
-from podsync.emulator import EmulatorServer
 from podsync.lock import read_lock
-from tests.conftest import Cli, Emulator
-
-SHOW = "shows/tech-weekly.yaml"
-
-
-def edit(project: Path, change) -> None:  # type: ignore[no-untyped-def]
-    """Load the example manifest, let `change` edit the data, and write it back."""
-    path = project / SHOW
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
-def episode(data: dict, key: str) -> dict:
-    return next(e for e in data["episodes"] if e["key"] == key)
+from tests.conftest import Cli, Emulator, StartEmulator
+from tests.helpers import SHOW, edit, episode
 
 
 def test_plan_apply_plan_converges(cli: Cli, emulator: Emulator, project: Path) -> None:
@@ -236,12 +221,12 @@ def test_renaming_a_show_key_keeps_the_show(cli: Cli, emulator: Emulator, projec
 
 
 def test_lock_from_another_account_converges_without_duplicates(
-    cli: Cli, emulator: Emulator, project: Path, tmp_path: Path
+    cli: Cli, emulator: Emulator, project: Path, start_emulator: StartEmulator
 ) -> None:
     """A lock written against one backend (say the local emulator) used against another: the
     cached audio is not there, so it is generated, and nothing is published twice."""
-    with EmulatorServer(tmp_path / "other-account", job_seconds=0.0) as other:
-        other_cli = Cli(Emulator(other))
+    with start_emulator("other-account") as other:
+        other_cli = Cli(other)
         assert other_cli("apply", str(project), "--auto-approve").exit_code == 0
     planned = json.loads(cli("plan", str(project), "--format", "json").stdout)
     assert planned["summary"]["shows"]["create"] == 1

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from podsync.apply_mutex import hold_project, holder_path, read_holder
-from podsync.emulator import EmulatorServer
 from podsync.errors import ProjectBusy
-from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
+from tests.helpers import start_podsync
 
 HOLD_AND_SLEEP = """
 import sys, time
@@ -30,20 +30,18 @@ with hold_project(Path(sys.argv[1])):
 
 
 @pytest.fixture
-def slow_emulator(tmp_path: Path) -> Iterator[Emulator]:
-    with EmulatorServer(tmp_path / "slow-state", job_seconds=2.0) as server:
-        yield Emulator(server)
+def slow_emulator(start_emulator: StartEmulator) -> Iterator[Emulator]:
+    with start_emulator("slow-state", job_seconds=2.0) as server:
+        yield server
 
 
 def podsync(project: Path, emulator: Emulator, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
-    return subprocess.Popen(
-        [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve", *args],
+    env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    return start_podsync(
+        *("apply", str(project), "--auto-approve", *args),
         env=env,
-        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
 
 

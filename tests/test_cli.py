@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,18 +11,7 @@ from click.testing import CliRunner
 from podsync.cli import main
 from podsync.emulator import app as emulator_app
 from tests.conftest import TEST_KEY, Cli, Emulator
-
-
-def run_podsync(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """podsync as a user runs it: a separate process, no terminal."""
-    return subprocess.run(
-        [sys.executable, "-m", "podsync", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+from tests.helpers import run_podsync
 
 
 def test_bad_manifest_exits_1_with_positions_and_sends_nothing(

@@ -3,43 +3,37 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-
-def podsync(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "podsync", *args], cwd=cwd, capture_output=True, text=True
-    )
+from tests.helpers import run_podsync
 
 
 def test_usage_errors_exit_1(tmp_path: Path) -> None:
-    bad_format = podsync("plan", "--format", "xml", cwd=tmp_path)
+    bad_format = run_podsync("plan", "--format", "xml", cwd=tmp_path)
     assert bad_format.returncode == 1
     assert "'xml' is not one of 'text', 'json', 'markdown'" in bad_format.stderr
-    missing = podsync("plan", "no-such-dir", "--detailed-exitcode", cwd=tmp_path)
+    missing = run_podsync("plan", "no-such-dir", "--detailed-exitcode", cwd=tmp_path)
     assert missing.returncode == 1
     assert "does not exist" in missing.stderr
 
 
 def test_a_folder_that_is_not_a_project_is_an_error_not_an_empty_plan(tmp_path: Path) -> None:
-    result = podsync("validate", cwd=tmp_path)
+    result = run_podsync("validate", cwd=tmp_path)
     assert result.returncode == 1
     assert "is not a podsync project" in result.stderr
 
 
 def test_help_and_version_exit_0(tmp_path: Path) -> None:
-    help_text = podsync("--help", cwd=tmp_path)
+    help_text = run_podsync("--help", cwd=tmp_path)
     assert help_text.returncode == 0
     assert "ZENMIC_API_KEY" in help_text.stdout
-    assert podsync("--version", cwd=tmp_path).stdout.strip() == "podsync, version 0.1.0"
+    assert run_podsync("--version", cwd=tmp_path).stdout.strip() == "podsync, version 0.1.0"
 
 
 def test_schema_command_prints_the_shipped_schemas(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent / "schemas"
     for name in ("manifest", "project", "lock", "plan"):
-        printed = podsync("schema", name, cwd=tmp_path)
+        printed = run_podsync("schema", name, cwd=tmp_path)
         assert printed.returncode == 0
         assert printed.stdout == (root / f"{name}.schema.json").read_text(encoding="utf-8")
 

@@ -4,6 +4,7 @@ hand-written vcrpy cassettes that pin the exact response bodies on the ZenMic AP
 from __future__ import annotations
 
 import asyncio
+import email.message
 import email.parser
 import hashlib
 import json
@@ -113,14 +114,17 @@ def multipart_fields(request: httpx.Request) -> dict[str, tuple[str | None, str,
     head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
     message = email.parser.BytesParser().parsebytes(head + request.content)
     assert message.is_multipart()
-    fields = {}
+    fields: dict[str, tuple[str | None, str, bytes]] = {}
     for part in message.get_payload():
+        assert isinstance(part, email.message.Message)
         name = part.get_param("name", header="content-disposition")
-        fields[name] = (part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+        content = part.get_payload(decode=True)
+        assert isinstance(name, str) and isinstance(content, bytes)
+        fields[name] = (part.get_filename(), part.get_content_type(), content)
     return fields
 
 
-SHOW = {
+SHOW: dict[str, Any] = {
     "id": 1,
     "show_id": "myp-abc123",
     "title": "My Podcast",
@@ -830,8 +834,8 @@ def test_cassette_post_podcasts_201_is_a_show() -> None:
 def test_cassette_deletes_answer_deleted_true() -> None:
     async def both(client: ZenMicClient) -> list[None]:
         return [
-            await client.remove_episode("myp-abc123", "7"),
-            await client.delete_show("myp-abc123"),
+            await client.remove_episode("myp-abc123", "7"),  # type: ignore[func-returns-value]
+            await client.delete_show("myp-abc123"),  # type: ignore[func-returns-value]
         ]
 
     assert replay("podcasts_delete_200.yaml", both) == [None, None]

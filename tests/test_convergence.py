@@ -7,16 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 import yaml
 
-from podsync.emulator import EmulatorServer
 from podsync.emulator.faults import JOB_FAILURE_REASON, Faults
 from podsync.lock import read_lock
-from tests.conftest import Cli, Emulator
+from tests.conftest import Cli, Emulator, StartEmulator
 
 SHOWS, EPISODES = 3, 6
 FAILED_LINE = re.compile(r"^  (failed|not started)\s+(show|episode|audio for) (\S+): (.+)$")
@@ -37,10 +36,10 @@ def many_shows(root: Path) -> Path:
 
 
 @pytest.fixture
-def faulty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Emulator]:
+def faulty(request: pytest.FixtureRequest, start_emulator: StartEmulator) -> Iterator[Emulator]:
     faults: Faults = request.param
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0, faults=faults) as server:
-        yield Emulator(server)
+    with start_emulator("state", faults=faults) as server:
+        yield server
 
 
 def assert_account_matches(emulator: Emulator, project: Path) -> None:
@@ -73,7 +72,8 @@ def read_through_faults(api: httpx.Client, path: str) -> list[dict[str, Any]]:
 
 
 def failure_lines(output: str) -> list[tuple[str, str, str, str]]:
-    return [m.groups() for line in output.splitlines() if (m := FAILED_LINE.match(line))]
+    matches = [m for line in output.splitlines() if (m := FAILED_LINE.match(line))]
+    return [cast(tuple[str, str, str, str], m.groups()) for m in matches]
 
 
 TRANSIENT = Faults(throttle=0.1, unavailable=0.1, retry_after=0, latency=0.002, seed=20)
@@ -170,7 +170,7 @@ def test_failed_jobs_end_in_a_table_and_a_rerun_picks_up_from_there(
 
 
 def test_a_lost_create_answer_never_takes_over_a_show_another_manifest_names(
-    tmp_path: Path,
+    tmp_path: Path, start_emulator: StartEmulator
 ) -> None:
     """Two manifests with one title, one pinned to an existing show by show_id: when the
     other's create is cut off, the show found by title must not be the pinned one."""
@@ -188,8 +188,7 @@ def test_a_lost_create_answer_never_takes_over_a_show_another_manifest_names(
 
     seed = next(s for s in range(100_000) if fits(s))
     faults = Faults(drop=0.5, seed=seed, retry_after=0)
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0, faults=faults) as server:
-        emulator = Emulator(server)
+    with start_emulator("state", faults=faults) as emulator:
         with emulator.api() as api:
             pinned = api.post("/podcasts", json={"title": "Same", "description": "b"})
         project = tmp_path / "project"

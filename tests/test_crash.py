@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import resource
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from podsync.emulator import EmulatorServer
 from podsync.emulator.quirks import Quirks
 from podsync.lock import read_lock
-from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
+from tests.helpers import edit, episode, run_podsync, start_podsync
 
 
 @pytest.fixture
-def slow_emulator(tmp_path: Path) -> Iterator[Emulator]:
-    with EmulatorServer(tmp_path / "slow-state", job_seconds=3.0) as server:
-        yield Emulator(server)
+def slow_emulator(start_emulator: StartEmulator) -> Iterator[Emulator]:
+    with start_emulator("slow-state", job_seconds=3.0) as server:
+        yield server
 
 
 def wait_for_submitted_jobs(lock_path: Path, count: int, deadline: float) -> None:
@@ -39,11 +36,10 @@ def wait_for_submitted_jobs(lock_path: Path, count: int, deadline: float) -> Non
 def test_lock_records_jobs_before_waiting_and_a_rerun_resumes_them(
     slow_emulator: Emulator, project: Path
 ) -> None:
-    env = {**os.environ, "ZENMIC_API_URL": slow_emulator.url, "ZENMIC_API_KEY": TEST_KEY}
-    apply = subprocess.Popen(
-        [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"],
+    env = {"ZENMIC_API_URL": slow_emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    apply = start_podsync(
+        *("apply", str(project), "--auto-approve"),
         env=env,
-        stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -123,20 +119,16 @@ def test_apply_killed_at_any_step_converges_on_rerun_without_duplicates(
     expected_jobs = jobs_before + 4 if phase == "fresh" else jobs_before + 2
 
     env = {
-        **os.environ,
         "ZENMIC_API_URL": emulator.url,
         "ZENMIC_API_KEY": TEST_KEY,
         "PODSYNC_FAILPOINTS": f"{point}={nth}",
     }
-    killed = subprocess.run(
-        [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
-        + ["--concurrency=1", "--poll-interval=0.05"],
+    killed = run_podsync(
+        *("apply", str(project), "--auto-approve", "--concurrency=1", "--poll-interval=0.05"),
         env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
         timeout=60,
     )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     lock_path = project / "podsync.lock"
     recorded = read_lock(lock_path).audio if lock_path.exists() else {}
     # A job whose answer arrived but was not yet written down is the one window the API (which
@@ -170,20 +162,16 @@ def test_apply_killed_at_any_step_converges_on_rerun_without_duplicates(
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_a_run_stopped_while_post_audios_is_in_flight_makes_the_next_plan_warn(
-    tmp_path: Path, project: Path, stop: signal.Signals
+    start_emulator: StartEmulator, project: Path, stop: signal.Signals
 ) -> None:
     quirks = Quirks(audio_answer_seconds=1.5)  # the job exists (billed) long before its answer
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0, quirks=quirks) as server:
-        emulator = Emulator(server)
-        env = {**os.environ, "ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
-        command = [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
-        apply = subprocess.Popen(
-            [*command, "--concurrency=1"],
+    with start_emulator("state", quirks=quirks) as emulator:
+        env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+        apply = start_podsync(
+            *("apply", str(project), "--auto-approve", "--concurrency=1"),
             env=env,
-            stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            text=True,
         )
         try:
             deadline = time.monotonic() + 30
@@ -212,14 +200,12 @@ def test_a_run_stopped_while_post_audios_is_in_flight_makes_the_next_plan_warn(
 def test_ctrl_c_ends_with_the_table_and_a_rerun_picks_up_from_there(
     slow_emulator: Emulator, project: Path
 ) -> None:
-    env = {**os.environ, "ZENMIC_API_URL": slow_emulator.url, "ZENMIC_API_KEY": TEST_KEY}
-    apply = subprocess.Popen(
-        [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"],
+    env = {"ZENMIC_API_URL": slow_emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    apply = start_podsync(
+        *("apply", str(project), "--auto-approve"),
         env=env,
-        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         wait_for_submitted_jobs(project / "podsync.lock", 4, time.monotonic() + 30)
@@ -248,13 +234,12 @@ def test_a_killed_republish_of_an_adopted_episode_is_not_published_twice(
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
     edit(project, lambda d: episode(d, "privacy").update(description="A new description."))
     env = {
-        **os.environ,
         "ZENMIC_API_URL": emulator.url,
         "ZENMIC_API_KEY": TEST_KEY,
         "PODSYNC_FAILPOINTS": "episode-added=1",
     }
-    command = [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
-    assert subprocess.run(command, env=env, capture_output=True).returncode == -signal.SIGKILL
+    command = ("apply", str(project), "--auto-approve")
+    assert run_podsync(*command, env=env).returncode == -signal.SIGKILL
     rerun = cli("apply", str(project), "--auto-approve")
     assert rerun.exit_code == 0, rerun.output
     assert emulator.account() == {"audios": 4, "shows": 1, "episodes": 4}
@@ -269,12 +254,9 @@ def test_a_lock_that_cannot_be_written_stops_apply_before_any_audio_is_paid_for(
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (450, 450))
 
-    env = {**os.environ, "ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
-    command = [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
-    command.append("--poll-interval=0.05")
-    stopped = subprocess.run(
-        command, env=env, capture_output=True, text=True, preexec_fn=small_files, timeout=60
-    )
+    env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY}
+    command = ("apply", str(project), "--auto-approve", "--poll-interval=0.05")
+    stopped = run_podsync(*command, env=env, preexec_fn=small_files, timeout=60)
     assert stopped.returncode == 1, stopped.stderr
     assert "Traceback" not in stopped.stderr
     assert "Apply interrupted: 1 done" in stopped.stdout

@@ -29,12 +29,12 @@ AUDIO_ID = re.compile(r"^[a-z0-9]{8}$")
 
 
 def start(state_dir: Path, **options: Any) -> EmulatorServer:
-    options = {
+    defaults: dict[str, Any] = {
         "job_seconds": JOB_SECONDS,
         "api_key": KEY,
         "max_document_bytes": DOC_LIMIT,
-    } | options
-    server = EmulatorServer(state_dir, **options)
+    }
+    server = EmulatorServer(state_dir, **(defaults | options))
     server.start()
     return server
 
@@ -83,7 +83,8 @@ def error(response: httpx.Response, status: int) -> str:
 
 def submit_topic(api: httpx.Client, topic: str = "The future of AI", **extra: Any) -> str:
     body = {"source": "topic", "topic": topic, "title": "AI in Medicine", "duration_minutes": 5}
-    return ok(api.post("/audios", json=body | extra), 202)["id"]
+    audio_id: str = ok(api.post("/audios", json=body | extra), 202)["id"]
+    return audio_id
 
 
 def wait_for(api: httpx.Client, audio_id: str) -> tuple[list[str], dict[str, Any]]:
@@ -103,7 +104,10 @@ def wait_for(api: httpx.Client, audio_id: str) -> tuple[list[str], dict[str, Any
 
 
 def make_show(api: httpx.Client, title: str = "My Podcast") -> dict[str, Any]:
-    return ok(api.post("/podcasts", json={"title": title, "description": "About tech"}), 201)
+    show: dict[str, Any] = ok(
+        api.post("/podcasts", json={"title": title, "description": "About tech"}), 201
+    )
+    return show
 
 
 # --- auth, routing ---------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,9 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 from podsync.cli import main
-from podsync.emulator import FAIL_MARKER, JOB_FAILURE_REASON, EmulatorServer, Faults
+from podsync.emulator import FAIL_MARKER, JOB_FAILURE_REASON, Faults
 from podsync.emulator.faults import SHARES
 from podsync.errors import PodsyncError
+from tests.conftest import StartEmulator
+from tests.helpers import start_podsync
 
 KEY = "faults-test-key"
 N = 200
@@ -30,11 +31,13 @@ LOW, HIGH = 0.15, 0.45  # where a 0.3 share must land over N requests
 
 
 @contextmanager
-def serving(tmp_path: Path, faults: Faults, job_seconds: float = 0.0) -> Iterator[httpx.Client]:
-    state = tmp_path / f"state-{faults.seed}-{time.monotonic_ns()}"
+def serving(
+    start_emulator: StartEmulator, faults: Faults, job_seconds: float = 0.0
+) -> Iterator[httpx.Client]:
+    state = f"state-{faults.seed}-{time.monotonic_ns()}"
     with (
-        EmulatorServer(state, job_seconds=job_seconds, api_key=KEY, faults=faults) as server,
-        httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {KEY}"}) as api,
+        start_emulator(state, job_seconds=job_seconds, api_key=KEY, faults=faults) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}) as api,
     ):
         yield api
 
@@ -44,7 +47,8 @@ def root(api: httpx.Client) -> str:
 
 
 def stats(api: httpx.Client) -> dict[str, Any]:
-    return httpx.get(f"{root(api)}/_emulator/stats").json()
+    counts: dict[str, Any] = httpx.get(f"{root(api)}/_emulator/stats").json()
+    return counts
 
 
 def create_shows(api: httpx.Client, count: int = N) -> Counter[int | str]:
@@ -63,9 +67,11 @@ def within_share(count: int, total: int = N) -> bool:
 
 
 def test_throttle_and_unavailable_answer_with_retry_after_before_any_effect(
-    tmp_path: Path,
+    start_emulator: StartEmulator,
 ) -> None:
-    with serving(tmp_path, Faults(throttle=0.3, unavailable=0.3, retry_after=1, seed=1)) as api:
+    with serving(
+        start_emulator, Faults(throttle=0.3, unavailable=0.3, retry_after=1, seed=1)
+    ) as api:
         statuses: list[httpx.Response] = [
             api.post("/podcasts", json={"title": f"Show {i}"}) for i in range(N)
         ]
@@ -82,8 +88,8 @@ def test_throttle_and_unavailable_answer_with_retry_after_before_any_effect(
         assert counts["faults"]["unavailable"] == tally[503]
 
 
-def test_ambiguous_500_comes_after_the_show_was_created(tmp_path: Path) -> None:
-    with serving(tmp_path, Faults(ambiguous=0.3, seed=2)) as api:
+def test_ambiguous_500_comes_after_the_show_was_created(start_emulator: StartEmulator) -> None:
+    with serving(start_emulator, Faults(ambiguous=0.3, seed=2)) as api:
         responses = [api.post("/podcasts", json={"title": f"Show {i}"}) for i in range(N)]
         failed = [r for r in responses if r.status_code == 500]
         assert within_share(len(failed)), len(failed)
@@ -95,8 +101,10 @@ def test_ambiguous_500_comes_after_the_show_was_created(tmp_path: Path) -> None:
         assert stats(api)["faults"]["ambiguous"] == len(failed)
 
 
-def test_drop_before_the_effect_cuts_the_connection_and_creates_nothing(tmp_path: Path) -> None:
-    with serving(tmp_path, Faults(drop=0.3, seed=3)) as api:
+def test_drop_before_the_effect_cuts_the_connection_and_creates_nothing(
+    start_emulator: StartEmulator,
+) -> None:
+    with serving(start_emulator, Faults(drop=0.3, seed=3)) as api:
         outcomes = create_shows(api)
         assert within_share(outcomes["dropped"]), outcomes
         assert stats(api)["shows"] == outcomes[201]
@@ -104,17 +112,19 @@ def test_drop_before_the_effect_cuts_the_connection_and_creates_nothing(tmp_path
 
 
 def test_drop_after_the_effect_cuts_the_answer_of_a_request_that_was_applied(
-    tmp_path: Path,
+    start_emulator: StartEmulator,
 ) -> None:
-    with serving(tmp_path, Faults(drop_after=0.3, seed=4)) as api:
+    with serving(start_emulator, Faults(drop_after=0.3, seed=4)) as api:
         outcomes = create_shows(api)
         assert within_share(outcomes["dropped"]), outcomes
         assert stats(api)["shows"] == N
         assert stats(api)["faults"]["drop_after"] == outcomes["dropped"]
 
 
-def test_a_dropped_response_is_a_protocol_error_not_a_response(tmp_path: Path) -> None:
-    with serving(tmp_path, Faults(drop=1.0)) as api:
+def test_a_dropped_response_is_a_protocol_error_not_a_response(
+    start_emulator: StartEmulator,
+) -> None:
+    with serving(start_emulator, Faults(drop=1.0)) as api:
         with pytest.raises(httpx.RemoteProtocolError, match="complete message body"):
             api.get("/podcasts")
         with pytest.raises(httpx.RemoteProtocolError):
@@ -122,8 +132,10 @@ def test_a_dropped_response_is_a_protocol_error_not_a_response(tmp_path: Path) -
         assert stats(api)["shows"] == 0
 
 
-def test_faults_spare_unauthenticated_requests_and_paths_outside_the_api(tmp_path: Path) -> None:
-    with serving(tmp_path, Faults(throttle=1.0)) as api:
+def test_faults_spare_unauthenticated_requests_and_paths_outside_the_api(
+    start_emulator: StartEmulator,
+) -> None:
+    with serving(start_emulator, Faults(throttle=1.0)) as api:
         assert api.get("/podcasts").status_code == 429
         assert httpx.get(f"{api.base_url}podcasts").status_code == 401
         assert httpx.get(f"{root(api)}/cdn/podcast/nope/feed.xml").status_code == 404
@@ -132,16 +144,18 @@ def test_faults_spare_unauthenticated_requests_and_paths_outside_the_api(tmp_pat
         assert stats(api)["faults"] == dict.fromkeys(SHARES, 0), "reset zeroes the counters"
 
 
-def test_latency_is_added_to_every_api_request(tmp_path: Path) -> None:
-    with serving(tmp_path, Faults(latency=0.05, latency_jitter=0.02)) as api:
+def test_latency_is_added_to_every_api_request(start_emulator: StartEmulator) -> None:
+    with serving(start_emulator, Faults(latency=0.05, latency_jitter=0.02)) as api:
         for _ in range(4):
             started = time.monotonic()
             assert api.get("/podcasts").status_code == 200
             assert time.monotonic() - started >= 0.05
 
 
-def test_job_failure_ends_a_share_of_audio_jobs_failed_with_a_reason(tmp_path: Path) -> None:
-    with serving(tmp_path, Faults(job_failure=0.3, seed=5)) as api:
+def test_job_failure_ends_a_share_of_audio_jobs_failed_with_a_reason(
+    start_emulator: StartEmulator,
+) -> None:
+    with serving(start_emulator, Faults(job_failure=0.3, seed=5)) as api:
         count = 100
         ids = [
             api.post("/audios", json={"topic": f"Topic {i}"}).json()["data"]["id"]
@@ -173,13 +187,15 @@ def mixed_sequence(api: httpx.Client) -> list[int | str]:
     return outcomes
 
 
-def test_the_same_seed_gives_the_same_faults_and_another_seed_others(tmp_path: Path) -> None:
-    chaos = {"throttle": 0.2, "unavailable": 0.1, "ambiguous": 0.2, "drop": 0.1}
-    with serving(tmp_path, Faults(**chaos, seed=7)) as api:
+def test_the_same_seed_gives_the_same_faults_and_another_seed_others(
+    start_emulator: StartEmulator,
+) -> None:
+    chaos: dict[str, Any] = {"throttle": 0.2, "unavailable": 0.1, "ambiguous": 0.2, "drop": 0.1}
+    with serving(start_emulator, Faults(**chaos, seed=7)) as api:
         first = mixed_sequence(api)
         httpx.post(f"{root(api)}/_emulator/reset")
         again = mixed_sequence(api)
-    with serving(tmp_path, Faults(**chaos, seed=8)) as api:
+    with serving(start_emulator, Faults(**chaos, seed=8)) as api:
         other = mixed_sequence(api)
     assert first == again
     assert first != other
@@ -187,7 +203,7 @@ def test_the_same_seed_gives_the_same_faults_and_another_seed_others(tmp_path: P
 
 
 def test_a_request_meets_the_same_fault_however_concurrent_requests_interleave(
-    tmp_path: Path,
+    start_emulator: StartEmulator,
 ) -> None:
     paths = [f"/podcasts/show-{i}" for i in range(40)]
 
@@ -195,7 +211,7 @@ def test_a_request_meets_the_same_fault_however_concurrent_requests_interleave(
         with ThreadPoolExecutor(8) as pool:
             return dict(zip(paths, pool.map(lambda p: api.get(p).status_code, paths), strict=True))
 
-    with serving(tmp_path, Faults(throttle=0.3, unavailable=0.3, seed=9)) as api:
+    with serving(start_emulator, Faults(throttle=0.3, unavailable=0.3, seed=9)) as api:
         first = fates(api)
         httpx.post(f"{root(api)}/_emulator/reset")
         paths.reverse()
@@ -287,12 +303,7 @@ def test_emulator_refuses_faults_that_cannot_add_up() -> None:
 
 def test_emulator_command_prints_and_injects_its_faults(tmp_path: Path) -> None:
     argv = ["emulator", "--port", "0", "--state-dir", str(tmp_path), "--fault-throttle", "1"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "podsync", *argv],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_podsync(*argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(3)]

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from podsync.errors import GitHubError
-from podsync.github import api as api_module
 from podsync.github.api import GitHubApi
 from tests.fake_github import FakeGitHub
 
@@ -95,7 +94,7 @@ def test_a_next_page_on_another_host_is_not_followed() -> None:
 
 
 def test_a_get_is_tried_again_after_a_5xx(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api_module.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr("podsync.github.api.time.sleep", lambda seconds: None)
     answers = [httpx.Response(502, text="bad gateway"), httpx.Response(200, json=[])]
     seen: list[str] = []
 
@@ -109,7 +108,7 @@ def test_a_get_is_tried_again_after_a_5xx(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_a_post_is_not_sent_twice(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(api_module.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr("podsync.github.api.time.sleep", lambda seconds: None)
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:

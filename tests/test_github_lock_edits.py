@@ -43,7 +43,7 @@ def quantum_digest(sim: Sim) -> str:
 
 def edit_lock(sim: Sim, change: Any) -> dict[str, Any]:
     path = sim.project / "podsync.lock"
-    lock = json.loads(path.read_text())
+    lock: dict[str, Any] = json.loads(path.read_text())
     change(lock)
     path.write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n")
     return lock

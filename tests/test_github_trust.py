@@ -23,7 +23,7 @@ from tests.runner_sim import GH_TOKEN, PROJECT_DIR, REPO, Run, Sim, git
 from tests.test_github_branch_tip import add_quantum
 
 PREVIEW: dict[str, str | None] = {"PODSYNC_PREVIEW": "true"}
-MALLORY = {"login": "mallory", "id": 666, "type": "User"}
+MALLORY: dict[str, Any] = {"login": "mallory", "id": 666, "type": "User"}
 LOCK = f"{PROJECT_DIR}/podsync.lock"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Collection
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +16,7 @@ from podsync.emulator import EmulatorServer
 from podsync.errors import ApiError
 from podsync.live import ShowSelector, read_live
 from podsync.model import Live, LiveEpisode, LiveShow, Source
+from tests.conftest import StartEmulator
 
 
 class Account:
@@ -155,7 +155,7 @@ async def publish(client: ZenMicClient, show_id: str, title: str) -> LiveEpisode
     return await client.add_episode(show_id, job.id, title, f"About {title}")
 
 
-def test_read_live_over_real_http_against_the_emulator(tmp_path: Path) -> None:
+def test_read_live_over_real_http_against_the_emulator(start_emulator: StartEmulator) -> None:
     async def go(url: str, server: EmulatorServer) -> None:
         async with ZenMicClient(url, "any-key") as client:
             shows = [await client.create_show(f"Show {n}", f"Desc {n}") for n in range(3)]
@@ -179,5 +179,5 @@ def test_read_live_over_real_http_against_the_emulator(tmp_path: Path) -> None:
             assert live.shows[2].episodes is None
             assert live.show("gone-show") is None
 
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0) as server:
-        asyncio.run(go(server.base_url, server))
+    with start_emulator("state") as emulator:
+        asyncio.run(go(emulator.url, emulator.server))

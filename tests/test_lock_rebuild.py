@@ -4,20 +4,16 @@ it from the live account without changing anything there."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from podsync.emulator import EmulatorServer
 from podsync.errors import CorruptLock, LockError
 from podsync.lock import read_lock
 from podsync.lock_rebuild import salvage_show_ids
-from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
+from tests.helpers import edit, episode, run_podsync
 
 RECOVER = (
     "To recover, run `podsync lock rebuild` to rebuild it from the live account (the unreadable "
@@ -26,7 +22,7 @@ RECOVER = (
 GOOD = '{\n  "audio": {},\n  "shows": {\n    "tech-weekly": {\n      "show_id": "x",\n'
 
 
-def write(data: bytes) -> Callable[[Path], None]:
+def write(data: bytes) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(data)
 
 
@@ -34,7 +30,7 @@ def make_directory(path: Path) -> None:
     path.mkdir()
 
 
-CORRUPT: dict[str, tuple[Callable[[Path], None], str]] = {
+CORRUPT: dict[str, tuple[Callable[[Path], object], str]] = {
     "truncated": (write(GOOD.encode()), "podsync.lock:6:1: the lock is not valid JSON"),
     "not utf-8": (
         write(b'{"version": 1,\n  "x": "caf\xe9"}'),
@@ -345,27 +341,18 @@ def test_force_keeps_what_a_readable_lock_knew_and_a_pending_source_edit_stays_p
 
 
 def test_force_keeps_a_running_job_and_the_next_apply_resumes_it(
-    tmp_path: Path, project: Path
+    start_emulator: StartEmulator, project: Path
 ) -> None:
-    state = tmp_path / "account"
-    with EmulatorServer(state, job_seconds=0.0) as fast:
-        assert Cli(Emulator(fast))("apply", str(project), "--auto-approve").exit_code == 0
+    with start_emulator("account") as fast:
+        assert Cli(fast)("apply", str(project), "--auto-approve").exit_code == 0
     edit(project, lambda data: episode(data, "ai-health")["source"].update(topic="Other"))
-    with EmulatorServer(state, job_seconds=3.0) as server:
-        emulator = Emulator(server)
+    with start_emulator("account", job_seconds=3.0) as emulator:
         env = {
-            **os.environ,
             "ZENMIC_API_URL": emulator.url,
             "ZENMIC_API_KEY": TEST_KEY,
             "PODSYNC_FAILPOINTS": "audio-recorded=1",  # killed once the job is in the lock
         }
-        killed = subprocess.run(
-            [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=60,
-        )
+        killed = run_podsync("apply", str(project), "--auto-approve", env=env, timeout=60)
         assert killed.returncode == -9, killed.stderr
         running = {a.mic_id for a in read_lock(project / "podsync.lock").audio.values()}
         paid = account(emulator)

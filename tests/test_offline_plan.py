@@ -26,7 +26,7 @@ from podsync.render import render
 from podsync.render.phrases import warning_text
 from podsync.render.text import OFFLINE_HEADER
 from tests.conftest import Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.helpers import edit, episode
 from tests.test_planner import episode as ep
 from tests.test_planner import published, show, topic
 
@@ -36,7 +36,8 @@ def offline(desired: Desired, lock: Lock, **options: bool) -> Plan:
 
 
 def changes(p: Plan) -> list[tuple[str, str, str]]:
-    return [(c.action, c.key, c.reason) for c in (*p.shows, *p.episodes)]
+    shows = [(c.action, c.key, c.reason) for c in p.shows]
+    return shows + [(c.action, c.key, c.reason) for c in p.episodes]
 
 
 # planner: what an offline plan concludes

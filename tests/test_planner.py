@@ -97,7 +97,7 @@ def test_episode_removed_by_hand_is_re_added_from_cached_audio() -> None:
     lock, live = published(s)
     live_show = live.shows[0]
     live = Live(
-        (LiveShow(live_show.show_id, s.title, s.description, None, live_show.episodes[:1]),)
+        (LiveShow(live_show.show_id, s.title, s.description, None, (live_show.episodes or ())[:1]),)
     )
     p = plan(Desired((s,)), lock, live)
     assert [(c.action, c.key, c.reason) for c in p.episodes] == [("add", "b", "drift_removed")]
@@ -137,7 +137,8 @@ def test_unmanaged_live_episodes_are_reported_and_left_alone() -> None:
     s = show(episode("a"))
     lock, live = published(s)
     extra = LiveEpisode("99", "mic-x", "Hand made", "")
-    live = Live((LiveShow("tw-1", s.title, s.description, None, (*live.shows[0].episodes, extra)),))
+    episodes = (*(live.shows[0].episodes or ()), extra)
+    live = Live((LiveShow("tw-1", s.title, s.description, None, episodes),))
     p = plan(Desired((s,)), lock, live)
     assert not p.has_changes
     assert [(u.episode_id, u.title) for u in p.unmanaged] == [("99", "Hand made")]
@@ -225,7 +226,7 @@ def test_lock_entries_gone_from_manifest_and_account_are_forgotten_silently() ->
     lock, live = published(s)
     lock = lock.with_show("gone", LockedShow("g-1", "Gone", ""))
     live_show = live.shows[0]
-    live = Live((LiveShow("tw-1", s.title, s.description, None, live_show.episodes[:1]),))
+    live = Live((LiveShow("tw-1", s.title, s.description, None, (live_show.episodes or ())[:1]),))
     p = plan(Desired((show(episode("a")),)), lock, live)
     assert not p.has_changes
     assert set(p.forget) == {ForgetEpisode("tw", "b"), ForgetShow("gone")}
@@ -269,7 +270,8 @@ def test_hand_made_episode_with_a_manifest_title_is_not_adopted_in_a_managed_sho
     s = show(episode("a"))
     lock, live = published(s)
     hand = LiveEpisode("99", "mic-hand", "New one", "")
-    live = Live((LiveShow("tw-1", s.title, s.description, None, (*live.shows[0].episodes, hand)),))
+    episodes = (*(live.shows[0].episodes or ()), hand)
+    live = Live((LiveShow("tw-1", s.title, s.description, None, episodes),))
     p = plan(Desired((show(episode("a"), episode("n", title="New one")),)), lock, live)
     assert [(c.action, c.key) for c in p.episodes] == [("add", "n")]
     assert [j.action for j in p.audio] == ["generate"]
@@ -326,7 +328,8 @@ def test_deleting_a_show_warns_about_episodes_podsync_did_not_create() -> None:
     s = show(episode("a"))
     lock, live = published(s)
     hand = LiveEpisode("99", "mic-hand", "Hand made", "")
-    live = Live((LiveShow("tw-1", s.title, s.description, None, (*live.shows[0].episodes, hand)),))
+    episodes = (*(live.shows[0].episodes or ()), hand)
+    live = Live((LiveShow("tw-1", s.title, s.description, None, episodes),))
     p = plan(Desired(()), lock, live)
     assert dict(p.guards[0].params) == {"show_id": "tw-1", "episodes": 2, "foreign": 1}
 

@@ -26,7 +26,7 @@ from podsync.operations import (
     read_and_plan,
 )
 from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.helpers import edit, episode
 
 PAGE = re.compile(r"^  tech-weekly/([a-z-]+) \"[^\"]+\": (http\S+/audio/\S+)$", re.MULTILINE)
 
@@ -49,7 +49,7 @@ def test_preview_pays_once_publishes_nothing_and_apply_reuses_every_job(
     assert "Preview finished: 4 done, 0 failed, 0 not started." in previewed.stdout
     lock = read_lock(project / "podsync.lock")
     assert lock.shows == {}
-    assert sorted(a.audio_page_url for a in lock.audio.values()) == sorted(pages.values())
+    assert sorted(str(a.audio_page_url) for a in lock.audio.values()) == sorted(pages.values())
     assert all(a.succeeded for a in lock.audio.values())
 
     assert summary(cli, project) == {

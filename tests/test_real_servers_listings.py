@@ -10,10 +10,10 @@ import asyncio
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import yaml
@@ -21,12 +21,12 @@ from click.testing import CliRunner
 
 from podsync.cli import main
 from podsync.client import NO_AUDIO_URL, ZenMicClient
-from podsync.emulator import EmulatorServer, Quirks
+from podsync.emulator import Quirks
 from podsync.errors import PodsyncError
 from podsync.executor import Outcome, PollPolicy
 from podsync.lock import read_lock
 from podsync.operations import Planned, execute, load_inputs, read_and_plan
-from tests.conftest import TEST_KEY, Cli, Emulator
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.stdlib_zenmic import ZenMicFake
 
 SECOND_SHOW = {
@@ -42,12 +42,20 @@ HAND_MADE = ("Hand A", "Hand B", "Hand C")
 STYLES = ("link", "envelope", "cursor")
 
 
-@contextmanager
-def served(state: Path, **quirks: Any) -> Iterator[tuple[Emulator, Cli]]:
-    """The emulator with these quirks, on ``state`` (which outlives it), and a CLI bound to it."""
-    with EmulatorServer(state, job_seconds=0.0, quirks=Quirks(**quirks)) as server:
-        emulator = Emulator(server)
-        yield emulator, Cli(emulator)
+class Served(Protocol):
+    def __call__(self, **quirks: Any) -> AbstractContextManager[tuple[Emulator, Cli]]: ...
+
+
+@pytest.fixture
+def served(start_emulator: StartEmulator) -> Served:
+    @contextmanager
+    def serve(**quirks: Any) -> Iterator[tuple[Emulator, Cli]]:
+        """The emulator with these quirks, on one state directory (which outlives it), and a
+        CLI bound to it."""
+        with start_emulator("state", quirks=Quirks(**quirks)) as emulator:
+            yield emulator, Cli(emulator)
+
+    return serve
 
 
 def add_shows_by_hand(emulator: Emulator, *titles: str) -> None:
@@ -66,10 +74,10 @@ def live_titles(emulator: Emulator) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("style", STYLES)
 def test_a_paginated_account_converges_and_nothing_is_created_twice(
-    tmp_path: Path, project: Path, style: str
+    served: Served, project: Path, style: str
 ) -> None:
     (project / "shows" / "second.yaml").write_text(yaml.safe_dump(SECOND_SHOW, sort_keys=False))
-    with served(tmp_path / "state", pagination=style, page_size=2) as (emulator, cli):
+    with served(pagination=style, page_size=2) as (emulator, cli):
         add_shows_by_hand(emulator, *HAND_MADE)
         applied = cli("apply", str(project), "--auto-approve")
         assert applied.exit_code == 0, applied.output
@@ -88,9 +96,9 @@ def test_a_paginated_account_converges_and_nothing_is_created_twice(
 
 
 def test_a_total_that_does_not_match_stops_plan_and_apply_before_any_change(
-    tmp_path: Path, project: Path
+    served: Served, project: Path
 ) -> None:
-    with served(tmp_path / "state", pagination="envelope", page_size=2, total_skew=1) as (
+    with served(pagination="envelope", page_size=2, total_skew=1) as (
         emulator,
         cli,
     ):
@@ -108,12 +116,11 @@ def test_a_total_that_does_not_match_stops_plan_and_apply_before_any_change(
 
 
 def test_an_episode_count_that_disagrees_stops_plan_and_apply(
-    tmp_path: Path, project: Path
+    served: Served, project: Path
 ) -> None:
-    state = tmp_path / "state"
-    with served(state) as (_, cli):
+    with served() as (_, cli):
         assert cli("apply", str(project), "--auto-approve").exit_code == 0
-    with served(state, episode_count_skew=1) as (emulator, cli):
+    with served(episode_count_skew=1) as (emulator, cli):
         before = emulator.account()
         planned = cli("plan", str(project))
         assert planned.exit_code == 1
@@ -133,9 +140,9 @@ def test_an_episode_count_that_disagrees_stops_plan_and_apply(
     [("link", "was read already: loop"), ("envelope", "is listed twice (pages 1 and 3)")],
 )
 def test_a_next_page_loop_is_an_error_not_a_hang(
-    tmp_path: Path, project: Path, style: str, why: str
+    served: Served, project: Path, style: str, why: str
 ) -> None:
-    with served(tmp_path / "state", pagination=style, page_size=2, next_link="loop") as (
+    with served(pagination=style, page_size=2, next_link="loop") as (
         emulator,
         cli,
     ):
@@ -165,14 +172,14 @@ class _Recorder(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_next_page_on_another_origin_is_not_requested(tmp_path: Path, project: Path) -> None:
+def test_a_next_page_on_another_origin_is_not_requested(served: Served, project: Path) -> None:
     other = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     _Recorder.seen = []
     thread = threading.Thread(target=other.serve_forever, daemon=True)
     thread.start()
     elsewhere = f"http://127.0.0.1:{other.server_address[1]}"
     try:
-        with served(tmp_path / "state", pagination="link", page_size=2, next_link=elsewhere) as (
+        with served(pagination="link", page_size=2, next_link=elsewhere) as (
             emulator,
             cli,
         ):
@@ -187,9 +194,9 @@ def test_a_next_page_on_another_origin_is_not_requested(tmp_path: Path, project:
     assert _Recorder.seen == []  # the key never left for the other host
 
 
-def test_204_deletes_let_remove_and_republish_complete(tmp_path: Path, project: Path) -> None:
+def test_204_deletes_let_remove_and_republish_complete(served: Served, project: Path) -> None:
     manifest = project / "shows" / "tech-weekly.yaml"
-    with served(tmp_path / "state", delete_no_content=True) as (emulator, cli):
+    with served(delete_no_content=True) as (emulator, cli):
         assert cli("apply", str(project), "--auto-approve").exit_code == 0
         data = yaml.safe_load(manifest.read_text())
         data["episodes"] = [e for e in data["episodes"] if e["key"] != "roadmap"]
@@ -210,11 +217,11 @@ def test_204_deletes_let_remove_and_republish_complete(tmp_path: Path, project: 
 
 
 def test_creates_answered_201_with_an_empty_body_complete_once(
-    tmp_path: Path, project: Path
+    served: Served, project: Path
 ) -> None:
     """201 Created needs no body; podsync finds what it made in the account rather than failing
     (and, before, leaving one episode per run behind) or sending the create again."""
-    with served(tmp_path / "state", create_no_content=True) as (emulator, cli):
+    with served(create_no_content=True) as (emulator, cli):
         applied = cli("apply", str(project), "--auto-approve")
         assert applied.exit_code == 0, applied.output
         assert applied.output.count("the API's answer did not say what it made") == 5
@@ -225,13 +232,13 @@ def test_creates_answered_201_with_an_empty_body_complete_once(
 
 
 def test_an_episode_listing_without_mic_ids_stops_plan_and_lock_rebuild_clearly(
-    tmp_path: Path, project: Path
+    served: Served, project: Path
 ) -> None:
     """Read as "no audio", a missing mic_id made every episode look swapped for other audio
     (each apply re-published them all, blaming "outside podsync"), and lock rebuild crashed."""
-    with served(tmp_path / "state") as (emulator, cli):
+    with served() as (emulator, cli):
         assert cli("apply", str(project), "--auto-approve").exit_code == 0
-    with served(tmp_path / "state", listing_without_mic_id=True) as (emulator, cli):
+    with served(listing_without_mic_id=True) as (emulator, cli):
         account = emulator.account()
         for command in (("plan",), ("apply", "--auto-approve"), ("lock", "rebuild", "--force")):
             result = cli(*command, str(project))
@@ -243,9 +250,9 @@ def test_an_episode_listing_without_mic_ids_stops_plan_and_lock_rebuild_clearly(
 
 
 def test_a_succeeded_job_without_audio_url_is_failed_and_never_published(
-    tmp_path: Path, project: Path
+    served: Served, project: Path
 ) -> None:
-    with served(tmp_path / "state", empty_audio_url=True) as (emulator, cli):
+    with served(empty_audio_url=True) as (emulator, cli):
         applied = cli("apply", str(project), "--auto-approve")
         assert applied.exit_code == 1
         assert "the API reported succeeded but gave no audio_url" in applied.output
@@ -316,7 +323,8 @@ def test_a_create_answered_with_no_body_is_never_sent_again_even_when_not_yet_li
     """A 2xx took effect: when the account does not list it yet, apply stops with the request
     named rather than create the show a second time, and the next plan adopts it."""
     monkeypatch.setenv("PODSYNC_TIMEOUT", "settle=0.05")
-    fake = _LateListing(lag=3).start()  # the plan's read, then both looks after the create
+    fake = _LateListing(lag=3)  # the plan's read, then both looks after the create
+    fake.start()
     env = {"ZENMIC_API_URL": fake.url, "ZENMIC_API_KEY": TEST_KEY, "NO_COLOR": "1"}
     try:
         applied = CliRunner().invoke(
@@ -344,12 +352,12 @@ def test_the_listing_quirks_parse_and_refuse_nonsense() -> None:
 
 
 def test_a_cached_job_without_audio_url_is_asked_about_again_not_published(
-    tmp_path: Path, project: Path
+    served: Served, project: Path
 ) -> None:
     """The executor's side: a plan that reuses a cached job (the account said succeeded when
     it was made) whose lock entry has no audio_url asks the account again before publishing."""
-    state, lock_path = tmp_path / "state", project / "podsync.lock"
-    with served(state) as (emulator, cli):
+    lock_path = project / "podsync.lock"
+    with served() as (emulator, cli):
         assert cli("apply", str(project), "--auto-approve").exit_code == 0
         raw = json.loads(lock_path.read_text())
         for entry in raw["audio"].values():
@@ -366,7 +374,7 @@ def test_a_cached_job_without_audio_url_is_asked_about_again_not_published(
 
         planned = asyncio.run(plan_now())
         assert planned.plan.summary()["audio"] == {"generate": 0, "reuse": 1}
-    with served(state, empty_audio_url=True) as (emulator, _):
+    with served(empty_audio_url=True) as (emulator, _):
 
         async def apply_now() -> Outcome:
             async with ZenMicClient(emulator.url, TEST_KEY) as client:

@@ -12,26 +12,25 @@ from pathlib import Path
 import pytest
 
 from podsync.client import ZenMicClient
-from podsync.emulator import EmulatorServer
 from podsync.emulator.quirks import Quirks
 from podsync.endpoint import Endpoint
 from podsync.errors import ApiError
 from podsync.executor import PollPolicy
 from podsync.lock import read_lock
 from podsync.operations import Inputs, Planned, execute, execute_plan, load_inputs, read_and_plan
-from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
+from tests.helpers import edit, episode
 
 LONG_TITLE = "Episode 1 - AI in Medicine, and what it means for every one of us"
 
 
 @pytest.fixture
-def strict_emulator(tmp_path: Path) -> Iterator[Emulator]:
+def strict_emulator(start_emulator: StartEmulator) -> Iterator[Emulator]:
     """A server that refuses titles longer than 40 characters (legal: the API page sets no
     limit, so a real server may set any)."""
     quirks = Quirks(max_title_chars=40)
-    with EmulatorServer(tmp_path / "strict-state", job_seconds=0.0, quirks=quirks) as server:
-        yield Emulator(server)
+    with start_emulator("strict-state", quirks=quirks) as server:
+        yield server
 
 
 def live_episodes(emulator: Emulator) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,12 +20,11 @@ import yaml
 from click.testing import Result
 
 from podsync import limits
-from podsync.emulator import EmulatorServer
 from podsync.emulator import app as emulator_app
 from podsync.emulator.quirks import Quirks
 from podsync.lock import read_lock
 from podsync.schema import load_schema
-from tests.conftest import Cli, Emulator
+from tests.conftest import Cli, Emulator, StartEmulator
 
 # Written out here rather than taken from podsync.safe_text, so a gap there fails this test.
 UNSAFE = re.compile(
@@ -45,7 +44,7 @@ def safe_output(result: Result) -> str:
     return text
 
 
-def raw_json(body: dict[str, object]) -> bytes:
+def raw_json(body: Mapping[str, object]) -> bytes:
     """JSON as any client may send it: json.dumps writes a lone surrogate as an escape."""
     return json.dumps(body).encode("ascii")
 
@@ -131,12 +130,12 @@ def test_a_lock_that_records_an_odd_live_title_is_written_and_reads_back(
 
 
 @pytest.fixture
-def odd_cli(tmp_path: Path) -> Iterator[Cli]:
+def odd_cli(start_emulator: StartEmulator) -> Iterator[Cli]:
     """An emulator whose every show and episode title (and error message) carries odd text:
     a lone surrogate, a bidi override, control characters and a 10,000-character tail."""
     quirks = Quirks(odd_text=True)
-    with EmulatorServer(tmp_path / "odd-state", job_seconds=0.0, quirks=quirks) as server:
-        yield Cli(Emulator(server))
+    with start_emulator("odd-state", quirks=quirks) as server:
+        yield Cli(server)
 
 
 def test_odd_text_in_every_listing_never_breaks_a_command(odd_cli: Cli, project: Path) -> None:
@@ -188,9 +187,9 @@ def test_an_odd_error_message_from_the_api_is_cut_and_escaped(
 
 
 def test_the_emulator_and_the_validator_share_the_api_limits() -> None:
-    assert emulator_app.MAX_TITLE_CHARS is limits.MAX_TITLE_CHARS
-    assert emulator_app.MAX_TEXT_CHARS is limits.MAX_TEXT_CHARS
-    assert emulator_app.MAX_DIALOGUE_LINES is limits.MAX_DIALOGUE_LINES
+    assert vars(emulator_app)["MAX_TITLE_CHARS"] is limits.MAX_TITLE_CHARS
+    assert vars(emulator_app)["MAX_TEXT_CHARS"] is limits.MAX_TEXT_CHARS
+    assert vars(emulator_app)["MAX_DIALOGUE_LINES"] is limits.MAX_DIALOGUE_LINES
     source = load_schema("manifest.schema.json")["$defs"]["source"]["properties"]  # type: ignore[index]
     assert source["duration_minutes"]["maximum"] == limits.MAX_DURATION_MINUTES
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -24,13 +23,13 @@ from click.testing import CliRunner, Result
 
 from podsync.cli import main
 from podsync.client import AudioStatus, ZenMicClient
-from podsync.emulator import EmulatorServer
 from podsync.emulator.quirks import Quirks
 from podsync.executor import Outcome, PollPolicy
 from podsync.lock import read_lock
 from podsync.operations import execute, load_inputs, read_and_plan
 from podsync.timeouts import Timeouts
-from tests.conftest import TEST_KEY, Emulator
+from tests.conftest import TEST_KEY, Emulator, StartEmulator
+from tests.helpers import run_podsync
 
 TITLE = "Slow Show"
 
@@ -64,22 +63,24 @@ def run_cli(emulator: Emulator, timeouts: str, *args: str) -> Result:
 
 
 @pytest.fixture
-def slow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Emulator]:
+def slow(request: pytest.FixtureRequest, start_emulator: StartEmulator) -> Iterator[Emulator]:
     quirks: Quirks = request.param
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0, quirks=quirks) as server:
-        yield Emulator(server)
+    with start_emulator("state", quirks=quirks) as server:
+        yield server
 
 
 # --- point 4: a create whose answer is slow is not sent twice ----------------------------------
 
 
-def test_the_slow_create_quirk_lands_after_the_client_gave_up(tmp_path: Path) -> None:
+def test_the_slow_create_quirk_lands_after_the_client_gave_up(
+    start_emulator: StartEmulator,
+) -> None:
     """The scenario the next tests rely on: the answer is late and the effect later still
     than a short read timeout, so a look at once finds nothing."""
     quirks = Quirks(slow_create=0.6, slow_create_effect=0.3)
     with (
-        EmulatorServer(tmp_path / "state", job_seconds=0.0, quirks=quirks) as server,
-        Emulator(server).api() as api,
+        start_emulator("state", quirks=quirks) as server,
+        server.api() as api,
     ):
         with pytest.raises(httpx.ReadTimeout):
             api.post("/podcasts", json={"title": TITLE}, timeout=0.1)
@@ -239,7 +240,8 @@ def apply_polling(
     """Apply with `poll`; returns the outcome, when each poll was sent, and the wall time."""
 
     async def scenario() -> tuple[Outcome, list[float]]:
-        async with Polls(url, TEST_KEY, timeouts=Timeouts()) as client:
+        async with Polls(url, TEST_KEY, timeouts=Timeouts()) as opened:
+            client = cast(Polls, opened)
             client.polls = []
             planned = await read_and_plan(load_inputs(project), client)
             outcome = await execute(planned, client, poll=poll, report=lines.append)
@@ -250,19 +252,21 @@ def apply_polling(
     return outcome, polls, time.monotonic() - started
 
 
-def never_finishing(tmp_path: Path, retry_after: int) -> EmulatorServer:
+def never_finishing(
+    start_emulator: StartEmulator, retry_after: int
+) -> AbstractContextManager[Emulator]:
     quirks = Quirks(poll_retry_after=retry_after)
-    return EmulatorServer(tmp_path / "state", job_seconds=1e9, quirks=quirks)
+    return start_emulator("state", job_seconds=1e9, quirks=quirks)
 
 
 def test_retry_after_0_on_a_job_that_never_ends_is_bounded_in_requests_and_time(
-    tmp_path: Path,
+    tmp_path: Path, start_emulator: StartEmulator
 ) -> None:
     project = one_show(tmp_path / "project", episodes=1)
     poll = PollPolicy(first=0.05, floor=0.05, ceiling=0.2, give_up_after=0.6)
     lines: list[str] = []
-    with never_finishing(tmp_path, 0) as server:
-        outcome, polls, took = apply_polling(server.base_url, project, poll, lines)
+    with never_finishing(start_emulator, 0) as server:
+        outcome, polls, took = apply_polling(server.url, project, poll, lines)
     assert took < 5
     assert 3 <= len(polls) <= 0.6 / 0.05 + 2
     [(label, reason)] = outcome.failed
@@ -270,24 +274,28 @@ def test_retry_after_0_on_a_job_that_never_ends_is_bounded_in_requests_and_time(
     assert re.fullmatch(r"audio job \S+ is still queued after 1s; it stays recorded .*", reason)
 
 
-def test_retry_after_a_day_on_a_quick_job_waits_at_most_the_ceiling(tmp_path: Path) -> None:
+def test_retry_after_a_day_on_a_quick_job_waits_at_most_the_ceiling(
+    tmp_path: Path, start_emulator: StartEmulator
+) -> None:
     project = one_show(tmp_path / "project", episodes=1)
     poll = PollPolicy(first=0.05, floor=0.05, ceiling=0.2)
     quirks = Quirks(poll_retry_after=86400)
-    with EmulatorServer(tmp_path / "state", job_seconds=0.3, quirks=quirks) as server:
-        outcome, polls, took = apply_polling(server.base_url, project, poll, [])
-        assert Emulator(server).account() == {"shows": 1, "episodes": 1, "audios": 1}
+    with start_emulator("state", job_seconds=0.3, quirks=quirks) as server:
+        outcome, polls, took = apply_polling(server.url, project, poll, [])
+        assert server.account() == {"shows": 1, "episodes": 1, "audios": 1}
     assert outcome.ok, outcome.failed
     assert took < 5
     assert 2 <= len(polls) <= 4
 
 
-def test_a_long_wait_says_how_many_jobs_run_and_for_how_long(tmp_path: Path) -> None:
+def test_a_long_wait_says_how_many_jobs_run_and_for_how_long(
+    tmp_path: Path, start_emulator: StartEmulator
+) -> None:
     project = one_show(tmp_path / "project", episodes=2)
     poll = PollPolicy(first=0.05, floor=0.05, give_up_after=1.0, progress_every=0.25)
     lines: list[str] = []
-    with never_finishing(tmp_path, 86400) as server:
-        outcome, polls, took = apply_polling(server.base_url, project, poll, lines)
+    with never_finishing(start_emulator, 86400) as server:
+        outcome, polls, took = apply_polling(server.url, project, poll, lines)
     progress = [line for line in lines if "still running" in line]
     assert 3 <= len(progress) <= 5, lines
     assert all(
@@ -299,11 +307,13 @@ def test_a_long_wait_says_how_many_jobs_run_and_for_how_long(tmp_path: Path) -> 
     assert len(outcome.failed) == 2 and took < 5
 
 
-def test_a_job_just_submitted_is_first_given_a_pause(tmp_path: Path) -> None:
+def test_a_job_just_submitted_is_first_given_a_pause(
+    tmp_path: Path, start_emulator: StartEmulator
+) -> None:
     project = one_show(tmp_path / "project", episodes=1)
     poll = PollPolicy(first=0.3, floor=0.05)
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0) as server:
-        outcome, polls, _ = apply_polling(server.base_url, project, poll, [])
+    with start_emulator("state") as server:
+        outcome, polls, _ = apply_polling(server.url, project, poll, [])
     assert outcome.ok, outcome.failed
     assert len(polls) == 1 and polls[0] >= 0.3
 
@@ -343,19 +353,12 @@ def test_a_hanging_server_fails_plan_within_the_deadline_saying_what_it_waited_f
 ) -> None:
     project = one_show(tmp_path / "project")
     env = {
-        **os.environ,
         "ZENMIC_API_URL": hanging,
         "ZENMIC_API_KEY": TEST_KEY,
         "PODSYNC_TIMEOUT": "connect=0.5,read=0.3,deadline=1.5",
     }
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "podsync", "plan", str(project)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_podsync("plan", str(project), env=env, timeout=30)
     took = time.monotonic() - started
     assert done.returncode == 1
     assert took < 1.5 + 4, took  # the deadline, plus starting Python

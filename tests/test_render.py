@@ -6,6 +6,7 @@ import copy
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -149,7 +150,7 @@ def full_plan() -> Plan:
     )
 
 
-def validate(document: dict) -> None:
+def validate(document: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator(SCHEMA).validate(document)
 
 
@@ -212,6 +213,7 @@ def test_json_change_fields() -> None:
     assert resume["action"] == "resume"
     assert resume["mic_id"] == "mic_41"
     assert resume["digest"] == DOCUMENT.digest
+    assert DOCUMENT.document is not None
     assert resume["source"]["document"] == {
         "path": "docs/whitepaper.pdf",
         "sha256": DOCUMENT.document.sha256,

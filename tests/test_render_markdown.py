@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 import yaml
@@ -40,6 +40,7 @@ from podsync.plan import (
     ReplaceEpisode,
     ResumeAudio,
     ReuseAudio,
+    ShowChange,
     Unmanaged,
     UpdateShow,
     Warning,
@@ -404,7 +405,7 @@ def huge_plan() -> tuple[Plan, Desired]:
     long_old = tuple(("male", f"Line {n} of the old script.") for n in range(300))
     long_new = tuple(("female", f"Line {n} of the new script.") for n in range(300))
     audio, episodes, base_eps = [], [], []
-    shows = [
+    shows: list[ShowChange] = [
         UpdateShow(
             "tw",
             "sh_1",
@@ -617,7 +618,7 @@ def test_golden_pull_request_comment(cli: Cli, emulator: Emulator, repo: Path) -
     with the base branch. PODSYNC_UPDATE_GOLDEN=1 rewrites the golden file."""
     project = repo / "podcast"
 
-    def launch(data: dict) -> None:
+    def launch(data: dict[str, Any]) -> None:
         data["episodes"].append(
             {
                 "key": "launch",
@@ -654,7 +655,7 @@ def test_golden_pull_request_comment(cli: Cli, emulator: Emulator, repo: Path) -
 
     git(repo, "checkout", "-qb", "new-episodes")
 
-    def edits(data: dict) -> None:
+    def edits(data: dict[str, Any]) -> None:
         data["description"] = (
             "A weekly conversation about technology, hosted by {{ host }} and guests."
         )

@@ -12,11 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podsync.emulator import EmulatorServer
 from podsync.errors import CorruptLock
 from podsync.lock import read_lock
 from podsync.safe_text import cut, escape_json, message, one_line, valid_unicode
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, StartEmulator
 
 # Independent of the module's own sets: C0/C1 controls, separators, bidi controls, surrogates.
 UNSAFE_IN_LINE = re.compile(
@@ -71,13 +70,15 @@ def test_a_lock_key_with_whitespace_is_a_corrupt_lock(tmp_path: Path, key: str) 
         read_lock(path)
 
 
-def test_the_emulator_keeps_and_returns_a_lone_surrogate_a_client_sent(tmp_path: Path) -> None:
+def test_the_emulator_keeps_and_returns_a_lone_surrogate_a_client_sent(
+    start_emulator: StartEmulator,
+) -> None:
     body = json.dumps({"title": "half \ud83d", "description": "\u202e"}).encode("ascii")
     headers = {"Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json"}
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0) as server:
-        created = httpx.post(f"{server.base_url}/podcasts", content=body, headers=headers)
+    with start_emulator("state") as server:
+        created = httpx.post(f"{server.url}/podcasts", content=body, headers=headers)
         assert created.status_code == 201, created.text
-    with EmulatorServer(tmp_path / "state", job_seconds=0.0) as server:  # restarted from disk
-        listed = httpx.get(f"{server.base_url}/podcasts", headers=headers)
+    with start_emulator("state") as server:  # restarted from disk
+        listed = httpx.get(f"{server.url}/podcasts", headers=headers)
     assert b'"half \\ud83d"' in listed.content
     assert listed.json()["data"][0]["title"] == "half \ud83d"

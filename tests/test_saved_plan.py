@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from podsync.emulator import EmulatorServer
 from podsync.schema import SCHEMA_DIR
-from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.test_apply import edit, episode
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
+from tests.helpers import edit, episode, run_podsync
 
 
 def save(cli: Cli, project: Path, tmp_path: Path) -> Path:
@@ -148,18 +144,16 @@ def test_project_option_needs_a_plan_file(cli: Cli, project: Path) -> None:
 
 
 def test_a_job_finishing_between_plan_and_apply_does_not_make_the_plan_stale(
-    project: Path, tmp_path: Path
+    project: Path, tmp_path: Path, start_emulator: StartEmulator
 ) -> None:
-    with EmulatorServer(tmp_path / "slow", job_seconds=1.5) as server:
-        emulator = Emulator(server)
+    with start_emulator("slow", job_seconds=1.5) as emulator:
         env = {
-            **os.environ,
             "ZENMIC_API_URL": emulator.url,
             "ZENMIC_API_KEY": TEST_KEY,
             "PODSYNC_FAILPOINTS": "audio-recorded=4",
         }
-        command = [sys.executable, "-m", "podsync", "apply", str(project), "--auto-approve"]
-        killed = subprocess.run(command, env=env, capture_output=True, timeout=60)
+        command = ("apply", str(project), "--auto-approve")
+        killed = run_podsync(*command, env=env, timeout=60)
         assert killed.returncode == -signal.SIGKILL
         cli = Cli(emulator)
         out = save(cli, project, tmp_path)

@@ -33,8 +33,9 @@ import pytest
 
 from podsync.cli import main
 from podsync.client import ZenMicClient
-from podsync.emulator import FAIL_MARKER, EmulatorServer
-from tests.conftest import EXAMPLES, Emulator
+from podsync.emulator import FAIL_MARKER
+from tests.conftest import EXAMPLES, Emulator, StartEmulator
+from tests.helpers import run_podsync, start_podsync
 
 SENTINEL = "SENTINEL-KEY-8f3a1c/+=Zq~9d2e7b40"
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
@@ -129,14 +130,7 @@ class Runs:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, *args: str, code: int, says: str = "", **env: str) -> Run:
-        completed = subprocess.run(
-            [sys.executable, "-m", "podsync", *args],
-            env={**os.environ, **self.env, **env},
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
+        completed = run_podsync(*args, env={**self.env, **env})
         run = Run(list(args), completed.returncode, completed.stdout, completed.stderr)
         with self.lock:
             self.done.append(run)
@@ -232,12 +226,11 @@ def run_in_one_process(runs: Runs, commands: list[list[str]]) -> list[Run]:
 
 def run_emulator_command(runs: Runs, state_dir: Path) -> None:
     """`podsync emulator` in the foreground, sent the sentinel as a bearer token."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "podsync", "emulator", "--port", "0", "--state-dir", str(state_dir)],
-        env={**os.environ, **runs.env, "PYTHONUNBUFFERED": "1"},
+    process = start_podsync(
+        *("emulator", "--port", "0", "--state-dir", str(state_dir)),
+        env={**runs.env, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         assert process.stdout is not None
@@ -256,7 +249,7 @@ def run_emulator_command(runs: Runs, state_dir: Path) -> None:
 
 
 def test_no_command_prints_or_writes_the_api_key(
-    emulator: Emulator, echo_server: str, tmp_path: Path
+    emulator: Emulator, echo_server: str, tmp_path: Path, start_emulator: StartEmulator
 ) -> None:
     runs = Runs(
         {
@@ -290,11 +283,10 @@ def test_no_command_prints_or_writes_the_api_key(
         runs("apply", str(failing), "--auto-approve", fast, code=1, says="doomed", **debug)
 
     def wrong_key() -> None:
-        state = tmp_path / "other-state"
-        with EmulatorServer(state, job_seconds=0, api_key="another-key") as other:
+        with start_emulator("other-state", api_key="another-key") as other:
             copy = str(copy_examples(tmp_path / "wrong-key"))
             for command in (["plan"], ["apply", "--auto-approve"]):
-                runs(*command, copy, code=1, says="401", ZENMIC_API_URL=other.base_url)
+                runs(*command, copy, code=1, says="401", ZENMIC_API_URL=other.url)
 
     def echoing_server() -> None:
         copy = str(copy_examples(tmp_path / "echo"))
@@ -354,7 +346,6 @@ def test_a_traceback_with_locals_from_inside_the_client_hides_the_key() -> None:
             "https://zenmic.test/api/v2", SENTINEL, transport=httpx.MockTransport(explode)
         ) as client:
             await client.list_shows()
-
 
     with pytest.raises(Exception) as caught:
         asyncio.run(list_shows())

@@ -166,8 +166,7 @@ def test_a_long_loop_within_the_limits_renders() -> None:
 def test_renders_in_a_shared_block_draw_on_one_tank() -> None:
     """Thousands of templates, each just under its own limit, must not add up to a hang."""
     burner = (
-        "{% macro f(n) %}{% if n < 40 %}{{ f(n+1) }}{{ f(n+1) }}{% endif %}{% endmacro %}"
-        "{{ f(0) }}"
+        "{% macro f(n) %}{% if n < 40 %}{{ f(n+1) }}{{ f(n+1) }}{% endif %}{% endmacro %}{{ f(0) }}"
     )
     started = time.perf_counter()
     failures = []

@@ -71,7 +71,7 @@ def test_an_acknowledged_warning_is_folded_into_one_line_that_names_it() -> None
 
 def test_a_republish_is_said_once_on_its_own_line() -> None:
     lock, live = published(show(episode("a")))
-    p = plan(Desired((show(episode("a", title="Better")),)), lock, live)  # type: ignore[arg-type]
+    p = plan(Desired((show(episode("a", title="Better")),)), lock, live)
     text = render(p, "text")
     assert text.count("moves to the top of the feed") == 1
     assert "Warnings:" not in text
