@@ -33,18 +33,10 @@ GIT_TIMEOUT_SECONDS = 60
 
 def load_base(project: Path, ref: str) -> Desired | None:
     """The manifests of `project` at git commit or ref `ref`, or None when they cannot be had."""
-    git = shutil.which("git")
-    if git is None or not ref or ref.startswith("-"):
+    located = _locate(project) if ref and not ref.startswith("-") else None
+    if located is None:
         return None
-    folder = project.resolve()
-    top = _git(git, folder, "rev-parse", "--show-toplevel")
-    if top is None:
-        return None
-    repo = Path(top.decode("utf-8", "replace").strip()).resolve()
-    try:
-        inside = folder.relative_to(repo).as_posix()
-    except ValueError:
-        return None
+    git, repo, inside = located
     with tempfile.TemporaryDirectory(prefix="podsync-base-") as tmp:
         if not _export(git, repo, ref, inside, Path(tmp)):
             return None
