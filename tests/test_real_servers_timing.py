@@ -364,7 +364,7 @@ def test_a_hanging_server_fails_plan_within_the_deadline_saying_what_it_waited_f
     assert took < 1.5 + 4, took  # the deadline, plus starting Python
     assert "Traceback" not in done.stderr
     assert re.search(
-        r"GET /api/v2/podcasts: timed out \(ReadTimeout\): no answer within 0\.[1-3]s \(gave "
+        r"GET /api/v2/podcasts: timed out \(ReadTimeout\): no answer within [\d.]+s \(gave "
         r"up after \d attempts in [01](\.\d)?s: one request may take 1\.5s, each attempt "
         r"waiting up to 0\.3s for an answer; set PODSYNC_TIMEOUT=SECONDS to wait longer\)",
         done.stderr,
