@@ -174,10 +174,9 @@ ShowChange = CreateShow | UpdateShow | DeleteShow | AdoptShow
 
 
 @dataclass(frozen=True)
-class GenerateAudio:
-    """A new, paid audio job."""
+class _Audio:
+    """What every audio job names: the source's digest, whose episode it is, and its input."""
 
-    action: ClassVar[Literal["generate"]] = "generate"
     digest: str
     show: str
     episode: str
@@ -186,28 +185,25 @@ class GenerateAudio:
 
 
 @dataclass(frozen=True)
-class ResumeAudio:
+class GenerateAudio(_Audio):
+    """A new, paid audio job."""
+
+    action: ClassVar[Literal["generate"]] = "generate"
+
+
+@dataclass(frozen=True)
+class ResumeAudio(_Audio):
     """A job a previous run submitted: waited on, not paid again."""
 
     action: ClassVar[Literal["resume"]] = "resume"
-    digest: str
-    show: str
-    episode: str
-    title: str
-    source: Source
     mic_id: str
 
 
 @dataclass(frozen=True)
-class ReuseAudio:
+class ReuseAudio(_Audio):
     """Finished audio from the cache (or the live episode's own, for a re-publish)."""
 
     action: ClassVar[Literal["reuse"]] = "reuse"
-    digest: str
-    show: str
-    episode: str
-    title: str
-    source: Source
     mic_id: str
 
 
