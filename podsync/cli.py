@@ -526,6 +526,25 @@ def lock_rebuild(project: Path, force: bool, concurrency: int, lock_timeout: flo
         _say(line)
 
 
+@main.command(short_help="Start a new project.")
+@click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
+@click.option(
+    "--show", metavar="KEY", default=None, help="The first show's key [default: from DIR's name]."
+)
+@click.option("--github", is_flag=True, help="Also write .github/workflows/podsync.yml.")
+@reports_errors
+def init(directory: Path, show: str | None, github: bool) -> None:
+    """Write a new project in DIR (default: the current folder, created if missing):
+    podsync.yaml, a show with one episode of each source kind, .gitignore, the JSON Schemas
+    for editors, and with --github the workflow. Never overwrites a file."""
+    from podsync.init_project import create_project
+
+    for line in create_project(directory, show, github=github):
+        click.echo(line)
+
+
 @main.command(short_help="Print one of podsync's JSON Schemas.")
 @click.argument(
     "name", type=click.Choice(["manifest", "project", "lock", "plan"]), default="manifest"
