@@ -96,10 +96,11 @@ project_argument = click.argument(
 )
 
 
-def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
+def reports_errors(func: F, clean: Callable[[str], str] = str, annotate: bool = True) -> F:
     """Turn every PodsyncError into its message and exit code 1: users never see tracebacks
     for their own mistakes or the API's refusals. `clean` makes the text safe where it goes
-    (the Actions runner's log, for `podsync action`)."""
+    (the Actions runner's log, for `podsync action`). Inside GitHub Actions, manifest problems
+    are also annotations on their file and line (`annotate`: unless the command makes its own)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -108,6 +109,8 @@ def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
         except ManifestError as exc:
             for problem in exc.problems:
                 _say(str(problem), err=True, clean=clean)
+            if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
+                _annotate(exc)
             count = len(exc.problems)
             click.echo(
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was sent.", err=True
@@ -121,6 +124,15 @@ def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
             sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _annotate(error: ManifestError) -> None:
+    """Each problem as a workflow command (`::error file=,line=,col=::`), escaped as the runner
+    decodes it, as yamllint's github format does: GitHub shows it on the diff line."""
+    from podsync.github.runner import error_annotations
+
+    for line in error_annotations(error):
+        click.echo(line, err=True)
 
 
 def _say(text: str, err: bool = False, clean: Callable[[str], str] = str) -> None:
@@ -774,7 +786,7 @@ def _reports_errors_in_log(func: F) -> F:
     """reports_errors for the runner's log, where user text must not read as a command."""
     from podsync.github.log_safety import log_safe
 
-    return reports_errors(func, log_safe)
+    return reports_errors(func, log_safe, annotate=False)  # _run_action annotates
 
 
 @action_group.command("plan", short_help="Plan, comment on the pull request, write outputs.")
