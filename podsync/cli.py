@@ -515,6 +515,28 @@ def _to_stderr(text: str) -> None:
     _say(text, err=True)
 
 
+@main.command(short_help="List the managed shows and the account's others; read-only.")
+@project_argument
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@concurrency_option
+@reports_errors
+def status(project: Path, fmt: str, concurrency: int) -> None:
+    """List the shows PROJECT's podsync.lock manages (default: .), with their live ids, feed
+    URLs and episode counts, when the lock was last written, and the account's shows the
+    project does not manage. Only reads: no manifest needed, GET requests only."""
+    from podsync.render.status import render_status
+    from podsync.status import project_status
+
+    _say(render_status(project_status(project, concurrency=concurrency), fmt).rstrip("\n"))
+
+
 @main.group("lock", short_help="Repair podsync.lock.")
 def lock_group() -> None:
     """Repair podsync.lock, podsync's record of what it created and paid for."""
