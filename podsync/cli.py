@@ -99,8 +99,9 @@ project_argument = click.argument(
 def reports_errors(func: F, clean: Callable[[str], str] = str, annotate: bool = True) -> F:
     """Turn every PodsyncError into its message and exit code 1: users never see tracebacks
     for their own mistakes or the API's refusals. `clean` makes the text safe where it goes
-    (the Actions runner's log, for `podsync action`). Inside GitHub Actions, manifest problems
-    are also annotations on their file and line (`annotate`: unless the command makes its own)."""
+    (the Actions runner's log, for `podsync action`). Inside GitHub Actions, errors are also
+    annotations, manifest problems on their file and line (`annotate`: unless the command
+    makes its own)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -118,6 +119,8 @@ def reports_errors(func: F, clean: Callable[[str], str] = str, annotate: bool = 
             sys.exit(exit_code(exc))
         except PodsyncError as exc:
             _say(f"Error: {exc}", err=True, clean=clean)
+            if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
+                _annotate(exc)
             sys.exit(exit_code(exc))
         except KeyboardInterrupt:
             click.echo("\nInterrupted. Run `podsync plan` to see where things stand.", err=True)
@@ -126,9 +129,10 @@ def reports_errors(func: F, clean: Callable[[str], str] = str, annotate: bool = 
     return wrapper  # type: ignore[return-value]
 
 
-def _annotate(error: ManifestError) -> None:
-    """Each problem as a workflow command (`::error file=,line=,col=::`), escaped as the runner
-    decodes it, as yamllint's github format does: GitHub shows it on the diff line."""
+def _annotate(error: PodsyncError) -> None:
+    """The error as workflow commands, escaped as the runner decodes them: each manifest
+    problem as `::error file=,line=,col=::`, which GitHub shows on its diff line (as yamllint's
+    github format does), anything else as one `::error::`."""
     from podsync.github.runner import error_annotations
 
     for line in error_annotations(error):

@@ -1,6 +1,6 @@
 """Inside GitHub Actions, manifest problems are also workflow commands, so GitHub shows each on
-its line of the pull request's diff (as yamllint's github format does); elsewhere the output
-is unchanged."""
+its line of the pull request's diff (as yamllint's github format does), and other errors one
+annotation each; elsewhere the output is unchanged."""
 
 from __future__ import annotations
 
@@ -36,3 +36,15 @@ def test_validation_errors_are_workflow_commands_in_github_actions(
         "1 problem found; nothing was sent.\n"
     )
     assert plain.stderr == PROBLEM + "1 problem found; nothing was sent.\n"
+
+
+def test_other_errors_are_one_annotation_in_github_actions(project: Path) -> None:
+    def apply(actions: str | None) -> Result:
+        env = {"GITHUB_ACTIONS": actions, "ZENMIC_API_URL": "local"}
+        return CliRunner().invoke(main, ["apply", str(project)], env=env)
+
+    error = "Error: apply asks for confirmation; without a terminal pass --auto-approve\n"
+    assert apply("true").stderr == (
+        error + "::error::apply asks for confirmation; without a terminal pass --auto-approve\n"
+    )
+    assert apply(None).stderr == error

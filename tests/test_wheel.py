@@ -45,7 +45,7 @@ def _clean_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built from a copy of the sources (the build writes build/ and egg-info)."""
+    """The wheel, built from a copy of the sources (a build writes build/ and egg-info)."""
     root = tmp_path_factory.mktemp("wheel")
     src = root / "src"
     src.mkdir()
