@@ -8,6 +8,7 @@ project never overwrites a file, not even half of one.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,12 +64,22 @@ def _schema(name: str) -> str:
 
 
 def existing(directory: Path, files: list[NewFile]) -> list[Path]:
-    """The files init would write that are already there (or are in the way, as a folder)."""
-    return [
-        directory / f.path
-        for f in files
-        if (directory / f.path).exists() or (directory / f.path).is_symlink()
-    ]
+    """What is in the way of the files init would write: each that is already there (as
+    anything, a dangling symlink too), or a file where one of its folders should be."""
+    taken: dict[Path, None] = {}  # in order, once each
+    for new in files:
+        target = directory / new.path
+        folders = [directory / p for p in reversed(Path(new.path).parents) if p != Path(".")]
+        blocked = next((f for f in folders if _there(f) and not f.is_dir()), None)
+        if blocked is not None:
+            taken[blocked] = None
+        elif _there(target):
+            taken[target] = None
+    return list(taken)
+
+
+def _there(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
 
 
 def write_project(directory: Path, files: list[NewFile]) -> list[Path]:
@@ -101,7 +112,7 @@ def create_project(directory: Path, show: str | None, *, github: bool) -> list[s
             "overwrites a file, so nothing was written (move it away, or init another folder)"
         )
     written = write_project(directory, files)
-    where = "" if directory == Path(".") else f" {directory}"
+    where = "" if directory == Path(".") else f" {shlex.quote(str(directory))}"
     steps = [
         (f"podsync validate{where}", "check the manifests, offline"),
         (f"ZENMIC_API_URL=local podsync apply{where}", "publish to a local emulator, free"),

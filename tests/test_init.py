@@ -49,11 +49,12 @@ def test_init_from_an_empty_folder_then_validate_apply_and_plan_no_changes(
         {"style_prompt", "dialogue"},
         {"dialogue_file"},
     ]
+    quoted = f"'{folder}'"  # as a shell reads it
     assert made.output.endswith(
         "Next:\n"
-        f"  podsync validate {folder}                    # check the manifests, offline\n"
-        f"  ZENMIC_API_URL=local podsync apply {folder}  # publish to a local emulator, free\n"
-        f"  podsync plan {folder}                        "
+        f"  podsync validate {quoted}                    # check the manifests, offline\n"
+        f"  ZENMIC_API_URL=local podsync apply {quoted}  # publish to a local emulator, free\n"
+        f"  podsync plan {quoted}                        "
         "# with ZENMIC_API_KEY set: what your account would get\n"
     )
 
@@ -77,6 +78,14 @@ def test_init_refuses_to_overwrite_anything_and_writes_nothing(tmp_path: Path) -
     )
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["demo.yaml", "shows"]
     assert (tmp_path / "shows/demo.yaml").read_text() == "mine\n"
+
+
+def test_init_refuses_a_file_where_a_folder_of_it_goes(tmp_path: Path) -> None:
+    (tmp_path / "shows").write_text("not a folder\n")
+    refused = podsync("init", str(tmp_path))
+    assert refused.exit_code == 1
+    assert refused.output.startswith(f"Error: {tmp_path}/shows already exists;")
+    assert [p.name for p in tmp_path.iterdir()] == ["shows"]
 
 
 def test_init_github_writes_the_example_workflow(tmp_path: Path) -> None:
