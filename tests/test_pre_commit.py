@@ -24,7 +24,7 @@ def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProces
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", "--color=never", *args],
         cwd=repo,
-        env={**os.environ, "PATH": path, "PRE_COMMIT_HOME": str(home), "GITHUB_ACTIONS": ""},
+        env={**os.environ, "PATH": path, "PRE_COMMIT_HOME": str(home)},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
