@@ -13,6 +13,7 @@ what to leave alone, and the guards apply checks before removing anything.
     guards     what apply refuses without a flag, and the settings that decided it
     warnings   what the plan says it leaves alone or cannot do
     audio      which cached audio jobs to confirm with the account
+    existing   audio that was in the account before podsync (`source: {audio: mic_id}`)
     builder    the accumulator the parts above write one plan into
 
 Names with a leading underscore are private to this package; only the names below are its API.

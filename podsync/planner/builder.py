@@ -21,6 +21,7 @@ from podsync.plan import (
     Warning,
     WarningCode,
 )
+from podsync.planner.existing import existing_audio
 
 
 @dataclass
@@ -77,6 +78,9 @@ class _Builder:
         lock records as published for this very source counts as cached."""
         digest = episode.source.digest
         if digest in self.audio:
+            return
+        if episode.source.kind == "audio":
+            self.add_job(existing_audio(show, episode, self.live_audio))
             return
         cached = self.lock.audio.get(digest)
         if cached is None and published is not None and published.digest == digest:

@@ -1,0 +1,245 @@
+"""`podsync import` and `source: {audio: <mic_id>}`: an account made by hand (as ZenMic's web page
+makes it) comes under podsync without publishing or paying for anything, and from then on an
+`audio:` source is a source like any other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from podsync.emulator import Quirks
+from podsync.importer import literal, slug, unique_keys
+from podsync.lock import read_lock
+from podsync.manifest import load_project
+from podsync.model import Source
+from tests.conftest import Cli, Emulator, StartEmulator
+
+HAND_MADE = {
+    "Tech Weekly": ["Intro", "Intro", "Café {{ host }} talk", "AI & You!"],
+    "Zwei": ["Eins"],
+}
+
+
+def by_hand(api: httpx.Client, shows: dict[str, list[str]]) -> dict[str, str]:
+    """Make shows, audio jobs and episodes over HTTP as the web page would; title -> show_id."""
+    ids = {}
+    for title, episodes in shows.items():
+        answer = api.post("/podcasts", json={"title": title, "description": f"About {title}"})
+        show_id = answer.json()["data"]["show_id"]
+        ids[title] = show_id
+        for name in episodes:
+            job = api.post("/audios", json={"source": "topic", "topic": name, "title": name})
+            mic_id = job.json()["data"]["id"]
+            body = {"mic_id": mic_id, "title": name, "description": f"All about {name}"}
+            added = api.post(f"/podcasts/{show_id}/episodes", json=body)
+            assert added.status_code == 201, added.text
+    return ids
+
+
+def manifest(project: Path, name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((project / "shows" / name).read_text())
+    return data
+
+
+def test_import_then_plan_changes_nothing_and_a_switched_source_costs_one_job(
+    cli: Cli, emulator: Emulator, tmp_path: Path
+) -> None:
+    with emulator.api() as api:
+        ids = by_hand(api, HAND_MADE)
+    project = tmp_path / "imported"
+    result = cli("import", str(project))
+    assert result.exit_code == 0, result.output
+    assert f'+ wrote shows/tech-weekly.yaml: show "Tech Weekly" ({ids["Tech Weekly"]})' in (
+        result.output
+    )
+    text = (project / "shows" / "tech-weekly.yaml").read_text()
+    assert text.startswith("# Imported by `podsync import` on ")
+    assert f"from ZenMic show {ids['Tech Weekly']}" in text
+    tech = manifest(project, "tech-weekly.yaml")
+    assert tech["show_id"] == ids["Tech Weekly"]
+    assert [e["key"] for e in tech["episodes"]] == ["intro", "intro-2", "cafe-host-talk", "ai-you"]
+    assert all(set(e["source"]) == {"audio"} for e in tech["episodes"])
+    loaded = load_project(project).show("tech-weekly")
+    assert loaded is not None
+    assert [e.title for e in loaded.episodes] == HAND_MADE["Tech Weekly"], "templates escaped"
+    lock = read_lock(project / "podsync.lock")
+    assert set(lock.shows) == {"tech-weekly", "zwei"} and not lock.audio
+
+    before = emulator.stats()
+    planned = cli("plan", str(project))
+    assert planned.exit_code == 0, planned.output
+    assert "No changes" in planned.output
+    after = emulator.stats()
+    assert after["writes"] == before["writes"], "plan sent nothing that changes anything"
+    assert after["requests"] > before["requests"], "the plan did read the account"
+
+    tech["episodes"][1]["source"] = {"topic": "A second introduction"}
+    (project / "shows" / "tech-weekly.yaml").write_text(yaml.safe_dump(tech, sort_keys=False))
+    switched = cli("plan", str(project))
+    assert "1 audio job to generate" in switched.output
+    assert "replace episode intro-2" in switched.output and "(source changed)" in switched.output
+    applied = cli("apply", str(project), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert emulator.stats()["audios"] == before["audios"] + 1, "exactly one audio job"
+    assert "No changes" in cli("plan", str(project)).output
+
+
+def test_an_audio_source_publishes_the_existing_job_and_pays_for_nothing(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    with emulator.api() as api:
+        job = api.post("/audios", json={"source": "topic", "topic": "Made by hand"})
+    mic_id = job.json()["data"]["id"]
+    path = project / "shows" / "tech-weekly.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["episodes"][0]["source"] = {"audio": mic_id}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    audios = emulator.stats()["audios"]
+    planned = cli("plan", str(project))
+    assert f"existing audio {mic_id}" in planned.output
+    assert "existing audio in the account, published as it is; not paid" in planned.output
+    assert "0 audio jobs to generate" in planned.output
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    assert emulator.stats()["audios"] == audios, "no job generated"
+    key = data["episodes"][0]["key"]
+    recorded = read_lock(project / "podsync.lock").shows["tech-weekly"].episodes[key]
+    assert recorded.mic_id == mic_id
+    assert recorded.digest == Source("audio", mic_id=mic_id).digest
+    assert "No changes" in cli("plan", str(project)).output
+
+
+@pytest.mark.parametrize(
+    ("topic", "said"),
+    [
+        (None, "answered 404: the account has no such job"),
+        ("[emulator:fail] broken", "says the job failed: it has no audio to publish"),
+    ],
+)
+def test_a_missing_or_failed_audio_job_is_a_plan_error_naming_the_episode(
+    topic: str | None, said: str, cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    mic_id = "nosuchjob"
+    if topic is not None:
+        with emulator.api() as api:
+            mic_id = api.post("/audios", json={"source": "topic", "topic": topic}).json()["data"][
+                "id"
+            ]
+    path = project / "shows" / "tech-weekly.yaml"
+    data = yaml.safe_load(path.read_text())
+    key = data["episodes"][0]["key"]
+    data["episodes"][0]["source"] = {"audio": mic_id}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    before = emulator.stats()
+    for command in (("plan",), ("apply", "--auto-approve")):
+        result = cli(command[0], str(project), *command[1:])
+        assert result.exit_code == 1
+        assert f"episode 'tech-weekly/{key}' publishes existing audio {mic_id}" in result.output
+        assert f"GET /audios/{mic_id} {said}" in result.output
+        assert "shows/tech-weekly.yaml:" in result.output
+    assert emulator.stats()["writes"] == before["writes"], "nothing sent that changes anything"
+
+
+def test_import_never_overwrites_a_manifest(cli: Cli, emulator: Emulator, tmp_path: Path) -> None:
+    with emulator.api() as api:
+        by_hand(api, {"Zwei": ["Eins"]})
+    project = tmp_path / "p"
+    (project / "shows").mkdir(parents=True)
+    mine = "show: zwei\ntitle: Another show of mine\n"
+    (project / "shows" / "zwei.yaml").write_text(mine)
+    (project / "shows" / "Zwei-2.YML").write_text("show: zwei-two\ntitle: And one more\n")
+    result = cli("import", str(project))
+    assert result.exit_code == 0, result.output
+    assert (project / "shows" / "zwei.yaml").read_text() == mine
+    assert "+ wrote shows/zwei-3.yaml" in result.output
+    assert manifest(project, "zwei-3.yaml")["show"] == "zwei-3"
+    again = cli("import", str(project))
+    assert "Nothing to import; 1 live show managed already" in again.output
+
+
+def test_a_show_file_made_meanwhile_is_not_overwritten_and_import_exits_1(
+    cli: Cli, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with emulator.api() as api:
+        by_hand(api, {"Zwei": ["Eins"]})
+    project = tmp_path / "p"
+    # the file appears after import looked at shows/ and before it writes
+    monkeypatch.setattr("podsync.operations.importing.taken_names", lambda project: set())
+    (project / "shows").mkdir(parents=True)
+    mine = "show: mine\ntitle: Mine\n"
+    (project / "shows" / "zwei.yaml").write_text(mine)
+    result = cli("import", str(project))
+    assert result.exit_code == 1
+    assert (
+        '! show "Zwei" (zwe-' in result.output
+        and "not imported: shows/zwei.yaml exists (made meanwhile); it was not overwritten"
+        in result.output
+    )
+    assert (project / "shows" / "zwei.yaml").read_text() == mine
+    assert not (project / "podsync.lock").exists()
+
+
+def test_import_reads_every_page_of_a_paginating_server(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    shows = {f"Show {n}": [f"Episode {n}.{i}" for i in range(5)] for n in range(3)}
+    with start_emulator(quirks=Quirks(pagination="link", page_size=2)) as emulator:
+        with emulator.api() as api:
+            by_hand(api, shows)
+        cli = Cli(emulator)
+        project = tmp_path / "paged"
+        result = cli("import", str(project))
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in (project / "shows").iterdir()) == [
+            "show-0.yaml",
+            "show-1.yaml",
+            "show-2.yaml",
+        ]
+        keys = [e["key"] for e in manifest(project, "show-2.yaml")["episodes"]]
+        assert keys == [f"episode-2-{i}" for i in range(5)], "every page, in feed order"
+        before = emulator.stats()["writes"]
+        assert "No changes" in cli("plan", str(project)).output
+        assert emulator.stats()["writes"] == before
+
+
+def test_import_names_shows_and_reports_episodes_it_cannot_import(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    with start_emulator(quirks=Quirks(listing_without_mic_id=True)) as emulator:
+        with emulator.api() as api:
+            ids = by_hand(api, {"One": ["A"], "Two": ["B"]})
+        cli = Cli(emulator)
+        project = tmp_path / "named"
+        unknown = cli("import", "--show", "nope-123", str(project))
+        assert unknown.exit_code == 1
+        assert "show nope-123 is not in the account; nothing was imported" in unknown.output
+        result = cli("import", "--show", ids["Two"], str(project))
+        assert result.exit_code == 0, result.output
+        assert [p.name for p in (project / "shows").iterdir()] == ["two.yaml"]
+        assert manifest(project, "two.yaml")["episodes"] == []
+        assert (
+            f'! episode "B" (2) of show {ids["Two"]} not imported: the listing gives it no '
+            "mic_id, so its audio job is unknown; it stays live, unmanaged" in result.output
+        )
+        twice = cli("import", "--show", ids["Two"], str(project))
+        assert twice.exit_code == 1
+        assert "is managed already: podsync.lock records it as show 'two'" in twice.output
+
+
+def test_keys_from_titles_are_slugs_unique_and_stable() -> None:
+    titles = ["Intro", "intro", "Ça va? Très bien!", "", "???", "Intro", "x" * 80]
+    keys = unique_keys(titles, "episode")
+    assert keys == unique_keys(titles, "episode")
+    assert keys[:6] == ["intro", "intro-2", "ca-va-tres-bien", "episode", "episode-2", "intro-3"]
+    assert len(keys[6]) <= 48
+    assert unique_keys(["Tech"], "show", {"tech"}) == ["tech-2"]
+    assert slug("The  Future -- of AI, part 2", "x") == "the-future-of-ai-part-2"
+
+
+def test_literal_values_render_back_to_themselves() -> None:
+    assert literal("plain {x} and }}") == "plain {x} and }}"
+    assert literal("{{ a }} {% b %} {# c #}") == ("{{ '{{' }} a }} {{ '{%' }} b %} {{ '{#' }} c #}")
