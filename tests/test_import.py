@@ -4,18 +4,26 @@ makes it) comes under podsync without publishing or paying for anything, and fro
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 import yaml
 
 from podsync.emulator import Quirks
+from podsync.errors import PlanError
 from podsync.importer import literal, slug, unique_keys
-from podsync.lock import read_lock
+from podsync.lock import Lock, read_lock
 from podsync.manifest import load_project
-from podsync.model import Source
+from podsync.model import Desired, Episode, Live, Location, Show, Source
+from podsync.plan_file import plan_to_dict
+from podsync.planner import audio_to_verify, plan
+from podsync.render import render
+from podsync.schema import SCHEMA_DIR
 from tests.conftest import Cli, Emulator, StartEmulator
 
 HAND_MADE = {
@@ -101,8 +109,10 @@ def test_an_audio_source_publishes_the_existing_job_and_pays_for_nothing(
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     audios = emulator.stats()["audios"]
     planned = cli("plan", str(project))
-    assert f"existing audio {mic_id}" in planned.output
-    assert "existing audio in the account, published as it is; not paid" in planned.output
+    assert (
+        f"= existing audio for {data['episodes'][0]['key']} [{mic_id}]: audio already in the "
+        "account (published as it is; not paid)" in planned.output
+    )
     assert "0 audio jobs to generate" in planned.output
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
     assert emulator.stats()["audios"] == audios, "no job generated"
@@ -243,3 +253,23 @@ def test_keys_from_titles_are_slugs_unique_and_stable() -> None:
 def test_literal_values_render_back_to_themselves() -> None:
     assert literal("plain {x} and }}") == "plain {x} and }}"
     assert literal("{{ a }} {% b %} {# c #}") == ("{{ '{{' }} a }} {{ '{%' }} b %} {{ '{#' }} c #}")
+
+
+def test_existing_audio_is_checked_after_the_read_and_said_in_every_format() -> None:
+    source = Source("audio", mic_id="abc12345")
+    episode = Episode("ep1", "Ep 1", "", source, Location("shows/tech.yaml", 9, 7))
+    desired = Desired((Show("tech", "Tech", "", (episode,)),))
+    live = Live(shows=())
+    assert audio_to_verify(desired, Lock(), live) == {"abc12345"}, "asked in the read phase"
+    with pytest.raises(PlanError, match=r"^shows/tech.yaml:9:7: episode 'tech/ep1' .* still "):
+        plan(desired, Lock(), replace(live, audio={"abc12345": "running"}))
+    made = plan(desired, Lock(), replace(live, audio={"abc12345": "succeeded"}))
+    assert [type(job).__name__ for job in made.audio] == ["ExistingAudio"]
+    assert not made.needs_jobs and made.summary()["audio"] == {"generate": 0, "reuse": 1}
+    document = plan_to_dict(made)
+    schema = json.loads((SCHEMA_DIR / "plan.schema.json").read_text())
+    jsonschema.validate(document, schema)
+    assert document["changes"][1]["reason"] == "audio_existing"
+    markdown = render(made, "markdown")
+    assert "existing audio, published as it is, no cost (job abc12345)" in markdown
+    assert "0 audio jobs to generate" in render(made, "text")

@@ -45,7 +45,7 @@ EPISODE_REASONS: dict[Reason, str] = {
     Reason.AUDIO_NOT_CACHED: "new paid audio job",
     Reason.AUDIO_SUBMITTED: "submitted by an earlier run; not paid again",
     Reason.AUDIO_CACHED: "finished audio in the cache",
-    Reason.AUDIO_EXISTING: "existing audio in the account, published as it is; not paid",
+    Reason.AUDIO_EXISTING: "published as it is; not paid",
 }
 SHOW_REASONS: dict[Reason, str] = {
     **EPISODE_REASONS,

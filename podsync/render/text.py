@@ -134,7 +134,7 @@ def describe_source(source: Source) -> str:
         doc = source.document
         text = f"document {doc.display} ({human_size(doc.size)}, {short_digest(doc.sha256)})"
     elif source.kind == "audio":
-        text = f"existing audio {source.mic_id}"
+        text = "audio already in the account"
     elif source.kind == "dialogue":
         speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
         lines = counted(len(source.dialogue), "line")
