@@ -25,6 +25,9 @@ from podsync.lock import LOCK_NAME, Lock, read_lock, write_lock
 from podsync.manifest import SHOW_SUFFIXES, SHOWS_DIR, load_project
 from podsync.model import Desired
 from podsync.plan import counted
+from podsync.safe_text import cut
+
+TITLE_CHARS = 200  # of a live title in what import prints: a server may send pages of it
 
 
 @dataclass(frozen=True)
@@ -125,12 +128,15 @@ def import_summary(result: ImportResult) -> list[str]:
         lines.append(f"Nothing to import{why}.")
     for path, show in result.written:
         episodes = counted(len(show.episodes), "episode")
-        lines.append(f'+ wrote {path}: show "{show.live.title}" ({show.live.show_id}), {episodes}')
+        title = cut(show.live.title, TITLE_CHARS)
+        lines.append(f'+ wrote {path}: show "{title}" ({show.live.show_id}), {episodes}')
     for show, problem in result.not_written:
-        lines.append(f'! show "{show.live.title}" ({show.live.show_id}) not imported: {problem}')
+        title = cut(show.live.title, TITLE_CHARS)
+        lines.append(f'! show "{title}" ({show.live.show_id}) not imported: {problem}')
     for item in result.skipped:
         lines.append(
-            f'! episode "{item.title}" ({item.episode_id}) of show {item.show_id} not imported: '
+            f'! episode "{cut(item.title, TITLE_CHARS)}" ({item.episode_id}) of show '
+            f"{item.show_id} not imported: "
             f"{item.why}; it stays live, unmanaged, and podsync leaves it alone"
         )
     if result.written:
