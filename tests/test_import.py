@@ -123,6 +123,31 @@ def test_an_audio_source_publishes_the_existing_job_and_pays_for_nothing(
     assert "No changes" in cli("plan", str(project)).output
 
 
+def test_a_hand_made_episode_named_by_its_audio_is_adopted_not_published_again(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    show_id = read_lock(project / "podsync.lock").shows["tech-weekly"].show_id
+    with emulator.api() as api:
+        mic_id = api.post("/audios", json={"source": "topic", "topic": "x"}).json()["data"]["id"]
+        body = {"mic_id": mic_id, "title": "Bonus", "description": "Made by hand"}
+        assert api.post(f"/podcasts/{show_id}/episodes", json=body).status_code == 201
+    path = project / "shows" / "tech-weekly.yaml"
+    data = yaml.safe_load(path.read_text())
+    bonus = {"key": "bonus", "title": "Bonus", "description": "Made by hand"}
+    data["episodes"].append({**bonus, "source": {"audio": mic_id}})
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    writes = emulator.stats()["writes"]
+    planned = cli("plan", str(project))
+    assert "= adopt episode bonus" in planned.output and "add episode" not in planned.output
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    assert emulator.stats()["writes"] == writes, "adopting sends nothing"
+    assert read_lock(project / "podsync.lock").shows["tech-weekly"].episodes["bonus"].mic_id == (
+        mic_id
+    )
+    assert "No changes" in cli("plan", str(project)).output
+
+
 @pytest.mark.parametrize(
     ("topic", "said"),
     [
