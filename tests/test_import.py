@@ -179,6 +179,22 @@ def test_a_missing_or_failed_audio_job_is_a_plan_error_naming_the_episode(
     assert emulator.stats()["writes"] == before["writes"], "nothing sent that changes anything"
 
 
+def test_imported_manifests_without_their_lock_records_are_adopted_sending_nothing(
+    cli: Cli, emulator: Emulator, tmp_path: Path
+) -> None:
+    with emulator.api() as api:
+        by_hand(api, HAND_MADE)
+    project = tmp_path / "stopped"
+    assert cli("import", str(project)).exit_code == 0
+    (project / "podsync.lock").unlink()  # as if import stopped before writing it
+    writes = emulator.stats()["writes"]
+    planned = cli("plan", str(project))
+    assert planned.output.count("adopt episode") == 5 and "add episode" not in planned.output
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    assert "No changes" in cli("plan", str(project)).output
+    assert emulator.stats()["writes"] == writes
+
+
 def test_import_never_overwrites_a_manifest(cli: Cli, emulator: Emulator, tmp_path: Path) -> None:
     with emulator.api() as api:
         by_hand(api, {"Zwei": ["Eins"]})

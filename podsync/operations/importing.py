@@ -19,7 +19,7 @@ from pathlib import Path
 from podsync.apply_mutex import hold_project
 from podsync.client import ZenMicClient
 from podsync.endpoint import Endpoint, api_endpoint, shown_url
-from podsync.errors import ConfigError
+from podsync.errors import ConfigError, LockError
 from podsync.importer import Found, ImportedShow, Skipped, locked_show, manifest_text, read_account
 from podsync.lock import LOCK_NAME, Lock, read_lock, write_lock
 from podsync.manifest import SHOW_SUFFIXES, SHOWS_DIR, load_project
@@ -74,7 +74,7 @@ def import_shows(
             else:
                 not_written.append((show, problem))
         if written:
-            write_lock(lock_path, lock)
+            _record(lock_path, lock)
     skipped = tuple(s for show in found.shows for s in show.skipped)
     return ImportResult(tuple(written), tuple(not_written), skipped, found.managed, lock_path)
 
@@ -91,6 +91,16 @@ async def _read(
         return await read_account(
             client, desired, lock, show_ids, taken=taken_names(project), concurrency=concurrency
         )
+
+
+def _record(path: Path, lock: Lock) -> None:
+    try:
+        write_lock(path, lock)
+    except OSError as exc:
+        raise LockError(
+            f"cannot write {path}: {exc.strerror or exc}; the manifests were written, and the "
+            "next plan adopts their shows by show_id without sending anything"
+        ) from None
 
 
 def taken_names(project: Path) -> set[str]:
