@@ -25,6 +25,7 @@ import yaml
 
 from podsync.client import ZenMicClient
 from podsync.errors import ApiError, ConfigError
+from podsync.limits import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from podsync.live import read_audio_jobs
 from podsync.lock import Lock, LockedEpisode, LockedShow
 from podsync.model import AUDIO_MISSING, AUDIO_SUCCEEDED, Desired, LiveEpisode, LiveShow, Source
@@ -32,6 +33,7 @@ from podsync.model import AUDIO_MISSING, AUDIO_SUCCEEDED, Desired, LiveEpisode, 
 KEY_CHARS = 48  # of a key made from a title: enough to recognise it, short enough to type
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
 _TEMPLATE_OPENERS = re.compile(r"\{[{%#]")
+_MIC_ID = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Found:
 
     shows: tuple[ImportedShow, ...]
     managed: int  # live shows already claimed by a manifest or the lock
+    refused: tuple[tuple[LiveShow, str], ...] = ()  # shows no manifest can describe, and why
 
 
 def slug(text: str, fallback: str) -> str:
@@ -148,6 +151,8 @@ async def read_account(
     they publish; `taken` are show keys (file names) already used in the project."""
     live = await client.list_shows()
     chosen, managed = select(live, desired, lock, wanted)
+    refused = [(s, why) for s in chosen if (why := unfit_text(s.title, s.description))]
+    chosen = [s for s in chosen if not unfit_text(s.title, s.description)]
     show_keys = unique_keys(
         [s.title for s in chosen], "show", {*taken, *(s.key for s in desired.shows), *lock.shows}
     )
@@ -167,7 +172,7 @@ async def read_account(
         )
         statuses = {mic_id: job.status for mic_id, job in jobs.items()}
         shows.append(imported_show(key, show, episodes, statuses))
-    return Found(tuple(shows), managed)
+    return Found(tuple(shows), managed, tuple(refused))
 
 
 def imported_show(
@@ -189,10 +194,30 @@ def imported_show(
 def _unusable(episode: LiveEpisode, status: str | None) -> str | None:
     if not episode.mic_id:
         return "the listing gives it no mic_id, so its audio job is unknown"
+    if not _MIC_ID.fullmatch(episode.mic_id):
+        return f"its mic_id {episode.mic_id!r} holds whitespace, which a manifest cannot name"
+    unfit = unfit_text(episode.title, episode.description)
+    if unfit is not None:
+        return unfit
     if status == AUDIO_MISSING:
         return f"its audio job {episode.mic_id} is not in the account (GET /audios answered 404)"
     if status != AUDIO_SUCCEEDED:
         return f"its audio job {episode.mic_id} is {status or 'unknown'}, not succeeded"
+    return None
+
+
+def unfit_text(title: str, description: str) -> str | None:
+    """Why a live title or description cannot be written into a manifest that validates (the
+    plan after the import must read it), or None: blank or over the API's own limits."""
+    if not title.strip():
+        return "its title is blank, which a manifest cannot hold"
+    if len(title) > MAX_TITLE_CHARS:
+        return f"its title is {len(title):,} characters long, over the {MAX_TITLE_CHARS} allowed"
+    if len(description) > MAX_TEXT_CHARS:
+        return (
+            f"its description is {len(description):,} characters long, over the "
+            f"{MAX_TEXT_CHARS:,} allowed"
+        )
     return None
 
 

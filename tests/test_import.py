@@ -16,10 +16,19 @@ import yaml
 
 from podsync.emulator import Quirks
 from podsync.errors import PlanError
-from podsync.importer import literal, slug, unique_keys
+from podsync.importer import imported_show, literal, slug, unique_keys
 from podsync.lock import Lock, read_lock
 from podsync.manifest import load_project
-from podsync.model import Desired, Episode, Live, Location, Show, Source
+from podsync.model import (
+    Desired,
+    Episode,
+    Live,
+    LiveEpisode,
+    LiveShow,
+    Location,
+    Show,
+    Source,
+)
 from podsync.plan_file import plan_to_dict
 from podsync.planner import audio_to_verify, plan
 from podsync.render import render
@@ -279,6 +288,33 @@ def test_import_names_shows_and_reports_episodes_it_cannot_import(
         twice = cli("import", "--show", ids["Two"], str(project))
         assert twice.exit_code == 1
         assert "is managed already: podsync.lock records it as show 'two'" in twice.output
+
+
+def test_live_text_no_manifest_can_hold_is_reported_not_written(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    with start_emulator(quirks=Quirks(odd_text=True)) as emulator:  # 10,000-character titles
+        with emulator.api() as api:
+            by_hand(api, {"Long": ["A"]})
+        project = tmp_path / "odd"
+        result = Cli(emulator)("import", str(project))
+        assert result.exit_code == 0, result.output
+        assert "not imported: its title is 10," in result.output
+        assert "characters long, over the 255 allowed; it stays unmanaged" in result.output
+        assert not (project / "shows").exists() and not (project / "podsync.lock").exists()
+    show = LiveShow("s-1", "Show", "")
+    episodes = [
+        LiveEpisode("1", "m1", "  ", ""),
+        LiveEpisode("2", "m 2", "Spaced", ""),
+        LiveEpisode("3", "m3", "Fine", ""),
+    ]
+    statuses = {"m1": "succeeded", "m 2": "succeeded", "m3": "succeeded"}
+    imported = imported_show("show", show, episodes, statuses)
+    assert [(key, e.id) for key, e in imported.episodes] == [("fine", "3")]
+    assert [s.why for s in imported.skipped] == [
+        "its title is blank, which a manifest cannot hold",
+        "its mic_id 'm 2' holds whitespace, which a manifest cannot name",
+    ]
 
 
 def test_keys_from_titles_are_slugs_unique_and_stable() -> None:

@@ -23,7 +23,7 @@ from podsync.errors import ConfigError, LockError
 from podsync.importer import Found, ImportedShow, Skipped, locked_show, manifest_text, read_account
 from podsync.lock import LOCK_NAME, Lock, read_lock, write_lock
 from podsync.manifest import SHOW_SUFFIXES, SHOWS_DIR, load_project
-from podsync.model import Desired
+from podsync.model import Desired, LiveShow
 from podsync.plan import counted
 from podsync.safe_text import cut
 
@@ -40,6 +40,7 @@ class ImportResult:
     skipped: tuple[Skipped, ...]
     managed: int  # live shows already managed, left alone
     lock_path: Path
+    refused: tuple[tuple[LiveShow, str], ...] = ()  # shows no manifest can describe
 
 
 def import_shows(
@@ -76,7 +77,9 @@ def import_shows(
         if written:
             _record(lock_path, lock)
     skipped = tuple(s for show in found.shows for s in show.skipped)
-    return ImportResult(tuple(written), tuple(not_written), skipped, found.managed, lock_path)
+    return ImportResult(
+        tuple(written), tuple(not_written), skipped, found.managed, lock_path, found.refused
+    )
 
 
 async def _read(
@@ -133,7 +136,7 @@ def import_summary(result: ImportResult) -> list[str]:
     import and why, and what to run next."""
     lines = []
     left = f"; {counted(result.managed, 'live show')} managed already, left alone"
-    if not result.written and not result.not_written:
+    if not result.written and not result.not_written and not result.refused:
         why = left if result.managed else ": the account has no shows"
         lines.append(f"Nothing to import{why}.")
     for path, show in result.written:
@@ -143,6 +146,9 @@ def import_summary(result: ImportResult) -> list[str]:
     for show, problem in result.not_written:
         title = cut(show.live.title, TITLE_CHARS)
         lines.append(f'! show "{title}" ({show.live.show_id}) not imported: {problem}')
+    for live, why in result.refused:
+        title = cut(live.title, TITLE_CHARS)
+        lines.append(f'! show "{title}" ({live.show_id}) not imported: {why}; it stays unmanaged')
     for item in result.skipped:
         lines.append(
             f'! episode "{cut(item.title, TITLE_CHARS)}" ({item.episode_id}) of show '
