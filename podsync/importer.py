@@ -92,8 +92,8 @@ def unique_keys(titles: Iterable[str], fallback: str, taken: Collection[str] = (
 
 
 def claims(desired: Desired, lock: Lock) -> dict[str, str]:
-    """show_id -> why a live show is not imported: a manifest or the lock has it already. A
-    manifest with its title and no lock record counts too: the next plan adopts that show."""
+    """show_id -> why a live show is not imported: the lock records it, or a manifest names it
+    by `show_id:` (claimed_by_title adds the shows a manifest will adopt by title)."""
     why: dict[str, str] = {}
     for key, locked in lock.shows.items():
         why[locked.show_id] = f"podsync.lock records it as show '{key}'"
