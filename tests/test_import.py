@@ -219,6 +219,14 @@ def test_import_never_overwrites_a_manifest(cli: Cli, emulator: Emulator, tmp_pa
     assert manifest(project, "zwei-3.yaml")["show"] == "zwei-3"
     again = cli("import", str(project))
     assert "Nothing to import; 1 live show managed already" in again.output
+    titled = tmp_path / "titled"  # a manifest not applied yet that will adopt it by title
+    (titled / "shows").mkdir(parents=True)
+    (titled / "shows" / "mine.yaml").write_text("show: mine\ntitle: Zwei\n")
+    assert "Nothing to import; 1 live show managed already" in cli("import", str(titled)).output
+    by_id = cli("import", "--show", manifest(project, "zwei-3.yaml")["show_id"], str(titled))
+    assert by_id.exit_code == 1
+    assert "is managed already: " in by_id.output
+    assert "shows/mine.yaml has its title (a plan adopts it); nothing was imported" in by_id.output
 
 
 def test_a_show_file_made_meanwhile_is_not_overwritten_and_import_exits_1(
