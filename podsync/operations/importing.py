@@ -64,7 +64,7 @@ def import_shows(
         lock = read_lock(lock_path)
         with api_endpoint(project) as endpoint:
             found = asyncio.run(_read(endpoint, desired, lock, show_ids, project, concurrency))
-            origin = shown_url(endpoint.url)
+            origin = shown_url(endpoint.url.split("?")[0].split("#")[0])  # goes into a file
         when = datetime.now(timezone.utc).strftime("%Y-%m-%d")
         written, not_written = [], []
         for show in found.shows:
