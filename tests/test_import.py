@@ -132,6 +132,27 @@ def test_an_audio_source_publishes_the_existing_job_and_pays_for_nothing(
     assert "No changes" in cli("plan", str(project)).output
 
 
+def test_pinning_an_episode_to_the_audio_it_has_publishes_nothing(
+    cli: Cli, emulator: Emulator, project: Path
+) -> None:
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    path = project / "shows" / "tech-weekly.yaml"
+    data = yaml.safe_load(path.read_text())
+    key = data["episodes"][0]["key"]
+    recorded = read_lock(project / "podsync.lock").shows["tech-weekly"].episodes[key]
+    data["episodes"][0]["source"] = {"audio": recorded.mic_id}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    writes = emulator.stats()["writes"]
+    assert "No changes" in cli("plan", str(project)).output
+    data["episodes"][0]["title"] = "Renamed"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    republished = read_lock(project / "podsync.lock").shows["tech-weekly"].episodes[key]
+    assert republished.mic_id == recorded.mic_id, "the same audio, re-published for the title"
+    assert republished.digest == Source("audio", mic_id=recorded.mic_id).digest
+    assert emulator.stats()["writes"] == writes + 2, "one add and one removal, no audio job"
+
+
 def test_a_hand_made_episode_named_by_its_audio_is_adopted_not_published_again(
     cli: Cli, emulator: Emulator, project: Path
 ) -> None:
