@@ -41,6 +41,7 @@ from podsync.git_history import load_base
 from podsync.lock_rebuild import summary
 from podsync.model import Desired
 from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
+from podsync.operations.importing import import_shows, import_summary
 from podsync.plan import counted
 from podsync.plan_file import plan_checksum
 from podsync.render import FORMATS, render
@@ -581,6 +582,42 @@ def init(directory: Path, show: str | None, github: bool) -> None:
 
     for line in create_project(directory, show, github=github):
         click.echo(line)
+
+
+@main.command("import", short_help="Write manifests for live shows podsync does not manage.")
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--show",
+    "show_ids",
+    multiple=True,
+    metavar="SHOW_ID",
+    help="Import this live show (repeatable); default: every live show not managed yet.",
+)
+@concurrency_option
+@lock_timeout_option
+@reports_errors
+def import_command(
+    project: Path, show_ids: tuple[str, ...], concurrency: int, lock_timeout: float
+) -> None:
+    """Bring live shows (made in ZenMic's web page, say) under podsync in PROJECT (default: .):
+    one new manifest per show in shows/, each episode publishing the audio it already has
+    (source: {audio: <mic_id>}), and all of it recorded in podsync.lock, so the next plan
+    says No changes. Never overwrites a file: a taken name gets a -2 suffix.
+
+    Exits 1 when a show's manifest could not be written; an episode whose audio is unknown
+    is reported and left out (it stays live, unmanaged).
+    """
+    result = import_shows(
+        project,
+        show_ids,
+        concurrency=concurrency,
+        lock_timeout=lock_timeout,
+        on_wait=_to_stderr,
+    )
+    for line in import_summary(result):
+        _say(line)
+    if result.not_written:
+        sys.exit(EXIT_ERROR)
 
 
 @main.command(short_help="Print one of podsync's JSON Schemas.")

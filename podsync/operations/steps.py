@@ -127,6 +127,10 @@ def request_targets(inputs: Inputs) -> Targets:
         for digest, audio in inputs.lock.audio.items()
         if digest in by_digest
     }
+    for show in inputs.desired.shows:  # `source: {audio: mic_id}` names its job outright
+        for e in show.episodes:
+            if e.source.mic_id:
+                episodes.setdefault(e.source.mic_id, f"{show.key}/{e.key}")
     return Targets(shows, episodes)
 
 

@@ -21,6 +21,7 @@ from podsync.plan import (
     WarningCode,
 )
 from podsync.planner.audio import _audio_job
+from podsync.planner.existing import existing_audio
 
 
 @dataclass
@@ -74,6 +75,9 @@ class _Builder:
     ) -> None:
         """The audio for this source (see _audio_job), once per source."""
         if episode.source.digest in self.audio:
+            return
+        if episode.source.kind == "audio":
+            self.add_job(existing_audio(show, episode, self.live_audio))
             return
         job = _audio_job(self.lock.audio, self.live_audio, show, episode, published)
         if isinstance(job, GenerateAudio):

@@ -107,7 +107,9 @@ def _plan_published(
     """An episode podsync published that is still live: keep it (False), or re-publish or
     replace it (True)."""
     digest = episode.source.digest
-    source_changed = recorded.digest != digest or current.mic_id != recorded.mic_id
+    # an audio source naming the very job the episode was published with: the same audio
+    pinned = episode.source.kind == "audio" and episode.source.mic_id == recorded.mic_id
+    source_changed = (recorded.digest != digest and not pinned) or current.mic_id != recorded.mic_id
     before = _differing(current, episode)
     if not source_changed and not before:
         return False

@@ -45,6 +45,7 @@ EPISODE_REASONS: dict[Reason, str] = {
     Reason.AUDIO_NOT_CACHED: "new paid audio job",
     Reason.AUDIO_SUBMITTED: "submitted by an earlier run; not paid again",
     Reason.AUDIO_CACHED: "finished audio in the cache",
+    Reason.AUDIO_EXISTING: "published as it is; not paid",
 }
 SHOW_REASONS: dict[Reason, str] = {
     **EPISODE_REASONS,
@@ -99,6 +100,7 @@ AUDIO_WORDS: dict[AudioAction, str] = {
     "generate": EPISODE_REASONS[Reason.AUDIO_NOT_CACHED],
     "resume": EPISODE_REASONS[Reason.AUDIO_SUBMITTED],
     "reuse": EPISODE_REASONS[Reason.AUDIO_CACHED],
+    "existing": EPISODE_REASONS[Reason.AUDIO_EXISTING],
 }
 
 WARNED_TITLE_CHARS = 200  # of a live title quoted in a warning
