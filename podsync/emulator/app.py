@@ -108,9 +108,11 @@ class ApiFailure(Exception):
 
 @dataclass
 class Stats:
-    """Requests served under /api/v2 since start (or the last reset), and faults injected."""
+    """Requests served under /api/v2 since start (or the last reset), scripts written (free
+    POST /scripts answers, which a test of `podsync script` counts), and faults injected."""
 
     requests: int = 0
+    scripts: int = 0
     faults: FaultLog = field(default_factory=FaultLog)
 
 
@@ -171,6 +173,7 @@ def create_app(
     api.audio = AudioMaker(store.state_dir / "audio", audio_limits)
     api.write_files = write_files
     stats = Stats()
+    api.stats = stats
     p = API_PREFIX
     routes = [
         _route(f"{p}/scripts", POST=api.create_script),
@@ -268,6 +271,7 @@ class _Api:
     """The /api/v2 handlers plus the public CDN-like paths, bound to one store."""
 
     audio: AudioMaker  # the jobs' MP3s (speech.py)
+    stats: Stats
     write_files: bool  # also write each show's feed under state_dir/feeds/
 
     def __init__(
@@ -290,6 +294,7 @@ class _Api:
             "style_prompt": script.style_prompt,
             "dialogue": [list(line) for line in script.dialogue],
         }
+        self.stats.scripts += 1
         return _ok(data)
 
     async def create_audio(self, request: Request) -> Response:
@@ -774,7 +779,12 @@ async def _not_found_response(request: Request, exc: Exception) -> Response:
 
 def _stats_endpoint(store: Store, stats: Stats) -> Any:
     async def endpoint(request: Request) -> Response:
-        counts = {"requests": stats.requests, **store.counts(), "faults": stats.faults.counts()}
+        counts = {
+            "requests": stats.requests,
+            "scripts": stats.scripts,
+            **store.counts(),
+            "faults": stats.faults.counts(),
+        }
         return JSONResponse(counts)
 
     return endpoint
@@ -785,6 +795,7 @@ def _reset_endpoint(store: Store, stats: Stats, audio: AudioMaker) -> Any:
         store.reset()
         audio.clear()
         stats.requests = 0
+        stats.scripts = 0
         stats.faults.reset()
         return _ok({"reset": True})
 
