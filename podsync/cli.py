@@ -503,6 +503,35 @@ def _to_stderr(text: str) -> None:
     _say(text, err=True)
 
 
+@main.command(short_help="Write and pin the scripts of topic and document episodes.")
+@click.argument("targets", nargs=-1, metavar="[DIR] [SHOW[/EPISODE]]...")
+@click.option("--force", is_flag=True, help="Write fresh scripts again too (one new request each).")
+@click.option(
+    "--accept",
+    is_flag=True,
+    help="Keep the named stale scripts as they are: record the manifest's topic, document "
+    "and length as what they were written from, without a request.",
+)
+@reports_errors
+def script(targets: tuple[str, ...], force: bool, accept: bool) -> None:
+    """Write the words of topic and document episodes (POST /scripts, free) into
+    scripts/SHOW/EPISODE.yaml and pin them with `script:` in the manifest: apply then makes
+    the audio from that dialogue, which you may edit and a reviewer reads. Without names, every
+    topic and document episode whose script is missing or stale; a fresh one is kept."""
+    from podsync.operations.scripts import project_and_names, write_scripts
+    from podsync.render.scripts import cost_line, event_line
+
+    if accept and force:
+        raise click.UsageError("--accept keeps scripts as they are; --force writes them again")
+    project, names = project_and_names(targets)
+    if accept and not names:
+        raise click.UsageError("--accept needs the episodes to accept: SHOW/EPISODE")
+    result = write_scripts(
+        project, names, force=force, accept=accept, report=lambda e: _say(event_line(e))
+    )
+    click.echo(cost_line(result))
+
+
 @main.group("lock", short_help="Repair podsync.lock.")
 def lock_group() -> None:
     """Repair podsync.lock, podsync's record of what it created and paid for."""
