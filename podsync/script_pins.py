@@ -94,7 +94,8 @@ def script_text(
     dialogue: Sequence[tuple[str, str]],
     inputs: Source,
 ) -> str:
-    """A new script file: one flow-style line per spoken line, so a diff reads line by line."""
+    """A new script file: one line per spoken line (`- [female, "..."]`), so a diff of the
+    file, and of the plan, reads line by line."""
     head: dict[str, object] = {}
     if title:
         head["title"] = title
@@ -104,17 +105,25 @@ def script_text(
     lines = [
         f"# The words of episode {episode}, written by `podsync script`. Edit any line: apply",
         "# makes the audio from this dialogue. `generated_from` is what it was written from.",
-        _dump(head, flow=False).rstrip("\n"),
+        _dump(head).rstrip("\n"),
         "dialogue:",
-        *(f"  - {_dump([speaker, text], flow=True).strip()}" for speaker, text in dialogue),
+        *(f"  - [{_dump(speaker)}, {_dump(text, quoted=True)}]" for speaker, text in dialogue),
     ]
     return "\n".join(lines) + "\n"
 
 
-def _dump(value: object, *, flow: bool) -> str:
-    return yaml.safe_dump(
-        value, default_flow_style=flow, sort_keys=False, allow_unicode=True, width=_WIDE
+def _dump(value: object, *, quoted: bool = False) -> str:
+    """Block YAML; a `quoted` scalar in double quotes, so that a comma or a colon a reviewer
+    types into a line of dialogue stays part of it."""
+    text = yaml.safe_dump(
+        value,
+        default_flow_style=False,
+        default_style='"' if quoted else None,
+        sort_keys=False,
+        allow_unicode=True,
+        width=_WIDE,
     )
+    return text.removesuffix("\n...\n").strip("\n") if isinstance(value, str) else text
 
 
 @functools.cache
