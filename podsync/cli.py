@@ -259,8 +259,9 @@ def validate(project: Path) -> None:
     "--base-ref",
     metavar="REF",
     default=None,
-    help="Markdown: compare with the manifests at this git commit or ref (a pull request's "
-    "base) to show the changed dialogue lines and what a title was.",
+    help="Compare with the manifests at this git commit or ref (a pull request's base, or "
+    "HEAD) to show the changed dialogue lines (text and Markdown) and what a title was "
+    "(Markdown).",
 )
 @click.option(
     "--verbose",
@@ -295,7 +296,7 @@ def plan(
     else:
         planned = operations.plan(project, inputs, concurrency=concurrency, no_delete=no_delete)
     colored = use_color(color)
-    base = _base(project, base_ref) if base_ref and fmt == "markdown" else None
+    base = _base(project, base_ref) if base_ref and fmt != "json" else None
     document = render(planned.plan, fmt, color=colored, base=base, verbose=verbose)
     click.echo(document, nl=False, color=colored)
     if out is not None:
