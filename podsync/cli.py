@@ -558,7 +558,9 @@ def lock_rebuild(project: Path, force: bool, concurrency: int, lock_timeout: flo
 
 @main.command(short_help="Print one of podsync's JSON Schemas.")
 @click.argument(
-    "name", type=click.Choice(["manifest", "project", "lock", "plan"]), default="manifest"
+    "name",
+    type=click.Choice(["manifest", "project", "lock", "plan", "script"]),
+    default="manifest",
 )
 def schema(name: str) -> None:
     """Print the JSON Schema NAME (default: manifest). For editor completion:

@@ -251,12 +251,14 @@ def _audio_line(job: AudioJob, paint: Paint) -> str:
 
 
 def _dialogue_diff(job: AudioJob, base: Desired, paint: Paint) -> list[str]:
-    """The lines of a dialogue edited since `base`, under the job that pays for them; nothing
-    when it was no dialogue there (a new episode, a script pinned since: all of it is new)."""
+    """The lines of a dialogue edited since `base`, under the job that pays for them; for an
+    episode that was no dialogue there (a script pinned since), only how many lines are new."""
     show = base.show(job.show)
     was = next((e for e in show.episodes if e.key == job.episode), None) if show else None
-    if was is None or was.source.kind != "dialogue" or job.source.kind != "dialogue":
+    if was is None or job.source.kind != "dialogue":
         return []
+    if was.source.kind != "dialogue":
+        return [f"      {counted(len(job.source.dialogue), 'line')}, all new"]
     lines = diff_lines(was.source.dialogue, job.source.dialogue)
     colours = {"+": "green", "-": "red", "@": "cyan"}
     shown = [f"      {paint(line, colours.get(line[:1]))}" for line in lines[:DIFF_LINES]]
