@@ -200,6 +200,11 @@ def test_a_script_entry_and_a_script_file_are_checked_like_a_manifest(
     assert re.search(
         r"tech-weekly\.yaml:\d+:\d+: script only applies to a topic or document", (result.output)
     ), result.output
+    (project / SHOW).write_text(
+        (EXAMPLES / SHOW).read_text().replace(f"../{SCRIPT}", "../../outside.yaml")
+    )
+    outside = cli("validate", str(project))
+    assert outside.exit_code == 1 and "is outside the project directory" in outside.output
     shutil.copy(EXAMPLES / SHOW, project / SHOW)
     edit_line(project, '[female, "I', '[narrator, "I')
     broken = cli("validate", str(project))
