@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from podsync.lock import CachedAudio, Lock, LockedEpisode
-from podsync.model import AUDIO_SUCCEEDED, AUDIO_UNSUCCESSFUL, Episode, Show
+from podsync.lock import Lock, LockedEpisode
+from podsync.model import Episode, Show
 from podsync.plan import (
     AudioJob,
     EpisodeChange,
@@ -14,13 +14,13 @@ from podsync.plan import (
     GenerateAudio,
     Guard,
     GuardCode,
-    ResumeAudio,
     ReuseAudio,
     ShowChange,
     Unmanaged,
     Warning,
     WarningCode,
 )
+from podsync.planner.audio import _audio_job
 
 
 @dataclass
@@ -72,28 +72,12 @@ class _Builder:
     def need_audio(
         self, show: Show, episode: Episode, published: LockedEpisode | None = None
     ) -> None:
-        """Generate, resume or reuse the audio for this source, trusting the account's word on
-        a job's status over the lock's (the lock may come from another account). Audio the
-        lock records as published for this very source counts as cached."""
-        digest = episode.source.digest
-        if digest in self.audio:
+        """The audio for this source (see _audio_job), once per source."""
+        if episode.source.digest in self.audio:
             return
-        cached = self.lock.audio.get(digest)
-        if cached is None and published is not None and published.digest == digest:
-            cached = CachedAudio(published.mic_id, AUDIO_SUCCEEDED)
-        status = self.live_audio.get(cached.mic_id, cached.status) if cached else None
-        job: AudioJob
-        if cached is None or status in AUDIO_UNSUCCESSFUL:
-            job = GenerateAudio(digest, show.key, episode.key, episode.title, episode.source)
+        job = _audio_job(self.lock.audio, self.live_audio, show, episode, published)
+        if isinstance(job, GenerateAudio):
             self.warn_unconfirmed(show, episode)
-        elif status == AUDIO_SUCCEEDED:
-            job = ReuseAudio(
-                digest, show.key, episode.key, episode.title, episode.source, cached.mic_id
-            )
-        else:
-            job = ResumeAudio(
-                digest, show.key, episode.key, episode.title, episode.source, cached.mic_id
-            )
         self.add_job(job)
 
     def warn_unconfirmed(self, show: Show, episode: Episode) -> None:

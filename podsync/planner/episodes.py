@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 from podsync.lock import LockedEpisode, LockedShow
 from podsync.model import AUDIO_UNSUCCESSFUL, Episode, LiveEpisode, LiveShow, Safety, Show
 from podsync.plan import AdoptEpisode, ForgetEpisode, GuardCode, Reason, Unmanaged
@@ -20,6 +23,33 @@ from podsync.planner.republish import (
 from podsync.planner.warnings import _warn_about_duplicate_episodes, _warn_about_order
 
 
+@dataclass
+class _ShowEpisodes:
+    """One show's episodes while they are planned: the lock's records and the live listing,
+    the live episodes already spoken for (`claimed`), the managed ones left in place (`kept`,
+    as live id and key) and the key renames not yet used."""
+
+    show: Show
+    locked: LockedShow | None
+    locked_eps: Mapping[str, LockedEpisode]
+    live_eps: dict[str, LiveEpisode]
+    claimed: set[str]
+    renames: dict[str, tuple[str, LockedEpisode]]
+    moved: set[str] = field(default_factory=set)  # old keys of renamed episodes
+    kept: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, show: Show, locked: LockedShow | None, live_show: LiveShow | None) -> _ShowEpisodes:
+        locked_eps = locked.episodes if locked is not None else {}
+        live_eps = {e.id: e for e in (live_show.episodes or ())} if live_show is not None else {}
+        claimed = {e.episode_id for e in locked_eps.values() if e.episode_id in live_eps}
+        renames = _episode_renames(show, locked_eps, live_eps)
+        return cls(show, locked, locked_eps, live_eps, claimed, renames)
+
+    def keep(self, episode_id: str, key: str) -> None:
+        self.kept.append((episode_id, key))
+
+
 def _plan_episodes(
     b: _Builder,
     show: Show,
@@ -27,79 +57,110 @@ def _plan_episodes(
     live_show: LiveShow | None,
     safety: Safety,
 ) -> None:
-    locked_eps = locked.episodes if locked is not None else {}
-    live_eps = {e.id: e for e in (live_show.episodes or ())} if live_show is not None else {}
-    claimed = {e.episode_id for e in locked_eps.values() if e.episode_id in live_eps}
-    kept: list[tuple[str, str]] = []  # (live episode id, key) of managed episodes left in place
-    _plan_retired(b, show, locked, live_eps, claimed)
-    renames = _episode_renames(show, locked_eps, live_eps)
+    s = _ShowEpisodes.of(show, locked, live_show)
+    _plan_retired(b, show, locked, s.live_eps, s.claimed)
     for position, episode in enumerate(show.episodes):
-        recorded = locked_eps.get(episode.key)
-        current = live_eps.get(recorded.episode_id) if recorded else None
-        # Publishing and adopting write a fresh lock record, unprotected until apply records
-        # the manifest's `protect:` on it.
-        if recorded is not None and current is not None:
-            added = _unrecorded_republish(b, show, episode, recorded, current, live_eps, claimed)
-            if added is not None:
-                claimed.add(added.id)
-                kept.append((added.id, episode.key))
-                _finish_republish(b, show, episode, position, added, current)
-                b.record_protect(show.key, episode.key, episode.protect, False)
-                continue
-            if _plan_published(b, show, episode, position, recorded, current):
-                b.record_protect(show.key, episode.key, episode.protect, False)
-            else:
-                kept.append((current.id, episode.key))
-                b.record_protect(show.key, episode.key, episode.protect, recorded.protected)
+        _plan_episode(b, s, position, episode)
+    _plan_removals(b, s)
+    b.unmanaged.extend(
+        Unmanaged(show.key, e.id, e.title) for e in s.live_eps.values() if e.id not in s.claimed
+    )
+    _warn_about_duplicate_episodes(b, show, s.live_eps, s.claimed)
+    _warn_about_order(b, show, _live_order(b, s), s.kept)
+    _guard_mass_removal(b, show.key, len(s.live_eps), safety)
+
+
+def _plan_episode(b: _Builder, s: _ShowEpisodes, position: int, episode: Episode) -> None:
+    """Keep, publish, adopt, rename or re-publish one manifest episode. Publishing and adopting
+    write a fresh lock record, unprotected until apply records the manifest's `protect:` on it;
+    a record kept in place (or moved to a new key) keeps its own."""
+    recorded = s.locked_eps.get(episode.key)
+    current = s.live_eps.get(recorded.episode_id) if recorded else None
+    if recorded is not None and current is not None:
+        protected = _plan_recorded(b, s, position, episode, recorded, current)
+    elif recorded is None and episode.source.digest in s.renames:
+        protected = _plan_renamed(b, s, position, episode)
+    else:
+        protected = _plan_unrecorded(b, s, position, episode, recorded)
+    b.record_protect(s.show.key, episode.key, episode.protect, protected)
+
+
+def _plan_recorded(
+    b: _Builder,
+    s: _ShowEpisodes,
+    position: int,
+    episode: Episode,
+    recorded: LockedEpisode,
+    current: LiveEpisode,
+) -> bool:
+    """An episode the lock records and the account still has; True when its record stays."""
+    added = _unrecorded_republish(b, s.show, episode, recorded, current, s.live_eps, s.claimed)
+    if added is not None:
+        s.claimed.add(added.id)
+        s.keep(added.id, episode.key)
+        _finish_republish(b, s.show, episode, position, added, current)
+        return False
+    if _plan_published(b, s.show, episode, position, recorded, current):
+        return False
+    s.keep(current.id, episode.key)
+    return recorded.protected
+
+
+def _plan_renamed(b: _Builder, s: _ShowEpisodes, position: int, episode: Episode) -> bool:
+    """A new key with exactly the source of a record whose key left the manifest."""
+    old_key, old = s.renames.pop(episode.source.digest)
+    s.moved.add(old_key)
+    if not _plan_episode_rename(b, s.show, episode, position, old_key, old, s.live_eps):
+        s.keep(old.episode_id, episode.key)
+    return old.protected
+
+
+def _plan_unrecorded(
+    b: _Builder,
+    s: _ShowEpisodes,
+    position: int,
+    episode: Episode,
+    recorded: LockedEpisode | None,
+) -> bool:
+    """An episode with no live record: adopt the live one that is evidently it, or publish it
+    (new, or drift: removed outside podsync)."""
+    adoptable = _adoptable(
+        b, episode, s.live_eps, s.claimed, title_only=s.locked is None, recorded=recorded
+    )
+    if adoptable is not None:
+        s.claimed.add(adoptable.id)
+        if not _plan_adoption(b, s.show, episode, position, adoptable):
+            s.keep(adoptable.id, episode.key)
+        return False
+    reason = Reason.DRIFT_REMOVED if recorded is not None else Reason.NEW
+    b.need_audio(s.show, episode, recorded)
+    b.episodes.append(_publishing(s.show, episode, position, reason))
+    return False
+
+
+def _plan_removals(b: _Builder, s: _ShowEpisodes) -> None:
+    """Remove what left the manifest and is still live; forget what left both."""
+    desired_keys = {e.key for e in s.show.episodes}
+    for key, recorded in sorted(s.locked_eps.items()):
+        if key in desired_keys or key in s.moved:
             continue
-        renamed = renames.get(episode.source.digest) if recorded is None else None
-        if renamed is not None:
-            old_key, old = renames.pop(episode.source.digest)
-            if not _plan_episode_rename(b, show, episode, position, old_key, old, live_eps):
-                kept.append((old.episode_id, episode.key))
-            b.record_protect(show.key, episode.key, episode.protect, old.protected)
-            continue
-        adoptable = _adoptable(
-            b, episode, live_eps, claimed, title_only=locked is None, recorded=recorded
-        )
-        if adoptable is not None:
-            claimed.add(adoptable.id)
-            if not _plan_adoption(b, show, episode, position, adoptable):
-                kept.append((adoptable.id, episode.key))
-            b.record_protect(show.key, episode.key, episode.protect, False)
-            continue
-        reason = Reason.DRIFT_REMOVED if recorded is not None else Reason.NEW
-        b.need_audio(show, episode, recorded)
-        b.episodes.append(_publishing(show, episode, position, reason))
-        b.record_protect(show.key, episode.key, episode.protect, False)
-    desired_keys = {e.key for e in show.episodes}
-    moved = {
-        c.renamed_from
-        for c in b.episodes
-        if isinstance(c, AdoptEpisode) and c.show == show.key and c.renamed_from
-    }
-    for key, recorded in sorted(locked_eps.items()):
-        current = live_eps.get(recorded.episode_id)
-        if key in desired_keys or key in moved:
-            continue
+        current = s.live_eps.get(recorded.episode_id)
         if current is None:
-            b.forget.append(ForgetEpisode(show.key, key))
+            b.forget.append(ForgetEpisode(s.show.key, key))
             continue
-        if b.hold_back("remove_episode", show.key, key):
+        if b.hold_back("remove_episode", s.show.key, key):
             continue
         if recorded.protected:
-            b.guard(GuardCode.PROTECTED_REMOVED, show.key, key)
-        b.removals.append(_removal(show, key, current, Reason.REMOVED_FROM_MANIFEST))
-    for live_episode in live_eps.values():
-        if live_episode.id not in claimed:
-            b.unmanaged.append(Unmanaged(show.key, live_episode.id, live_episode.title))
-    _warn_about_duplicate_episodes(b, show, live_eps, claimed)
-    live_order = list(live_eps)
-    if not b.live_read:  # the lock does not record the feed's order: assume the manifest's
-        positions = {e.key: n for n, e in enumerate(show.episodes)}
-        live_order = [i for i, _ in sorted(kept, key=lambda pair: positions[pair[1]])]
-    _warn_about_order(b, show, live_order, kept)
-    _guard_mass_removal(b, show.key, len(live_eps), safety)
+            b.guard(GuardCode.PROTECTED_REMOVED, s.show.key, key)
+        b.removals.append(_removal(s.show, key, current, Reason.REMOVED_FROM_MANIFEST))
+
+
+def _live_order(b: _Builder, s: _ShowEpisodes) -> list[str]:
+    """The feed's order now; offline the lock does not record it, so assume the manifest's."""
+    if b.live_read:
+        return list(s.live_eps)
+    positions = {e.key: n for n, e in enumerate(s.show.episodes)}
+    return [i for i, _ in sorted(s.kept, key=lambda pair: positions[pair[1]])]
 
 
 def _plan_adoption(

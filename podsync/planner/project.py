@@ -8,7 +8,7 @@ from podsync.plan import Plan, WarningCode
 from podsync.planner.builder import _Builder
 from podsync.planner.episodes import _plan_episodes
 from podsync.planner.guards import _guard_stale_scripts, guard_settings
-from podsync.planner.renames import _renames
+from podsync.planner.renames import _renames, _source_entry
 from podsync.planner.shows import _plan_show, _plan_show_deletion
 from podsync.planner.warnings import (
     _acknowledged,
@@ -33,11 +33,10 @@ def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -
     managed: list[tuple[Show, LiveShow]] = []
     for show in desired.shows:
         own = lock.shows.get(show.key)
-        source = renames.get(show.key)
-        locked = lock.shows[source] if source else own
         if own is not None and show.show_id and own.show_id != show.show_id:
             _warn_left_behind(b, show, own, live)
-        live_show, locked = _plan_show(b, show, locked, source, live, claimed)
+        locked = _source_entry(show, lock, renames)
+        live_show, locked = _plan_show(b, show, locked, renames.get(show.key), live, claimed)
         if live_show is not None:
             claimed.add(live_show.show_id)
             managed.append((show, live_show))

@@ -26,3 +26,13 @@ def _why_changed(before: dict[str, str], recorded: object, wanted: object) -> Re
         return _DIFFERS[tuple(before)]
     edited = tuple(f for f in before if getattr(recorded, f) != getattr(wanted, f))
     return _CHANGED[edited] if edited else Reason.DRIFT_CHANGED
+
+
+def _differing(current: object, wanted: object) -> dict[str, str]:
+    """Field -> live value, for the title and description the live show or episode has that
+    the manifest does not: what an update or a re-publish changes, and what its reason names."""
+    return {
+        field: getattr(current, field)
+        for field in ("title", "description")
+        if getattr(current, field) != getattr(wanted, field)
+    }

@@ -9,7 +9,7 @@ from podsync.lock import LockedEpisode, LockedShow
 from podsync.model import Episode, LiveEpisode, Show
 from podsync.plan import AddEpisode, AdoptEpisode, GuardCode, Reason, RemoveEpisode, ReplaceEpisode
 from podsync.planner.builder import _Builder
-from podsync.planner.reasons import _why_changed
+from podsync.planner.reasons import _differing, _why_changed
 
 
 def _plan_retired(
@@ -108,11 +108,7 @@ def _plan_published(
     replace it (True)."""
     digest = episode.source.digest
     source_changed = recorded.digest != digest or current.mic_id != recorded.mic_id
-    before = {
-        field: getattr(current, field)
-        for field in ("title", "description")
-        if getattr(current, field) != getattr(episode, field)
-    }
+    before = _differing(current, episode)
     if not source_changed and not before:
         return False
     if source_changed:
