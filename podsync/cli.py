@@ -27,6 +27,7 @@ from podsync.errors import (
     GitHubError,
     LockError,
     ManifestError,
+    ManifestNotEdited,
     NotReviewed,
     PlanError,
     PodsyncError,
@@ -69,6 +70,7 @@ EXIT_CODES: dict[type[PodsyncError], int] = {
     LockError: EXIT_ERROR,
     ApiError: EXIT_ERROR,
     DocumentChanged: EXIT_ERROR,
+    ManifestNotEdited: EXIT_ERROR,
     PlanError: EXIT_ERROR,
     StalePlan: EXIT_ERROR,
     UnsafePlan: EXIT_ERROR,
@@ -276,8 +278,9 @@ def validate(project: Path) -> None:
     "--base-ref",
     metavar="REF",
     default=None,
-    help="Markdown: compare with the manifests at this git commit or ref (a pull request's "
-    "base) to show the changed dialogue lines and what a title was.",
+    help="Compare with the manifests at this git commit or ref (a pull request's base, or "
+    "HEAD) to show the changed dialogue lines (text and Markdown) and what a title was "
+    "(Markdown).",
 )
 @click.option(
     "--verbose",
@@ -312,7 +315,7 @@ def plan(
     else:
         planned = operations.plan(project, inputs, concurrency=concurrency, no_delete=no_delete)
     colored = use_color(color)
-    base = _base(project, base_ref) if base_ref and fmt == "markdown" else None
+    base = _base(project, base_ref) if base_ref and fmt != "json" else None
     document = render(planned.plan, fmt, color=colored, base=base, verbose=verbose)
     click.echo(document, nl=False, color=colored)
     if out is not None:
@@ -520,6 +523,35 @@ def _to_stderr(text: str) -> None:
     _say(text, err=True)
 
 
+@main.command(short_help="Write and pin the scripts of topic and document episodes.")
+@click.argument("targets", nargs=-1, metavar="[DIR] [SHOW[/EPISODE]]...")
+@click.option("--force", is_flag=True, help="Write fresh scripts again too (one new request each).")
+@click.option(
+    "--accept",
+    is_flag=True,
+    help="Keep the named stale scripts as they are: record the manifest's topic, document "
+    "and length as what they were written from, without a request.",
+)
+@reports_errors
+def script(targets: tuple[str, ...], force: bool, accept: bool) -> None:
+    """Write the words of topic and document episodes (POST /scripts, free) into
+    scripts/SHOW/EPISODE.yaml and pin them with `script:` in the manifest: apply then makes
+    the audio from that dialogue, which you may edit and a reviewer reads. Without names, every
+    topic and document episode whose script is missing or stale; a fresh one is kept."""
+    from podsync.operations.scripts import project_and_names, write_scripts
+    from podsync.render.scripts import cost_line, event_line
+
+    if accept and force:
+        raise click.UsageError("--accept keeps scripts as they are; --force writes them again")
+    project, names = project_and_names(targets)
+    if accept and not names:
+        raise click.UsageError("--accept needs the episodes to accept: SHOW/EPISODE")
+    result = write_scripts(
+        project, names, force=force, accept=accept, report=lambda e: _say(event_line(e))
+    )
+    click.echo(cost_line(result))
+
+
 @main.command(short_help="List the managed shows and the account's others; read-only.")
 @project_argument
 @click.option(
@@ -622,7 +654,9 @@ def import_command(
 
 @main.command(short_help="Print one of podsync's JSON Schemas.")
 @click.argument(
-    "name", type=click.Choice(["manifest", "project", "lock", "plan"]), default="manifest"
+    "name",
+    type=click.Choice(["manifest", "project", "lock", "plan", "script"]),
+    default="manifest",
 )
 def schema(name: str) -> None:
     """Print the JSON Schema NAME (default: manifest). For editor completion:

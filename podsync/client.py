@@ -83,6 +83,15 @@ class AudioStatus:
         return self.status in AUDIO_FINISHED
 
 
+@dataclass(frozen=True)
+class WrittenScript:
+    """What POST /scripts answers: the dialogue, and the title and style ZenMic gave it."""
+
+    title: str | None
+    style_prompt: str | None
+    dialogue: tuple[tuple[str, str], ...]
+
+
 class _Secret:
     """Holds the API key so that no repr, log line or traceback local can show it."""
 
@@ -265,6 +274,14 @@ class ZenMicClient:
             raise ValueError("a dialogue source is already a script")
         body = _source_body(source, title, dialogue=False)
         return await self._call("POST", "/scripts", _parse_dialogue, body)
+
+    async def write_script(self, source: Source, title: str) -> WrittenScript:
+        """generate_script with the title and style prompt of the answer too, for a script
+        `podsync script` pins; a script without a line is refused (nothing to pin)."""
+        if source.kind == "dialogue":
+            raise ValueError("a dialogue source is already a script")
+        body = _source_body(source, title, dialogue=False)
+        return await self._call("POST", "/scripts", _parse_script, body)
 
     async def _call(
         self, method: str, path: str, parse: Callable[[Any], T], body: _Body | None = None
@@ -720,6 +737,15 @@ def _parse_dialogue(data: Any) -> tuple[tuple[str, str], ...]:
         else:
             raise _Malformed(f"unreadable dialogue line: {line!r}"[:SNIPPET_CHARS])
     return tuple(parsed)
+
+
+def _parse_script(data: Any) -> WrittenScript:
+    dialogue = _parse_dialogue(data)
+    if not dialogue:
+        raise _Malformed("the script has no dialogue lines")
+    return WrittenScript(
+        _optional_text(data.get("title")), _optional_text(data.get("style_prompt")), dialogue
+    )
 
 
 def _check_deleted(data: Any) -> None:

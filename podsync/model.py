@@ -84,6 +84,20 @@ class Source:
 
 
 @dataclass(frozen=True)
+class PinnedScript:
+    """The script `podsync script` wrote for a topic or document episode, pinned by `script:`
+    in its source (podsync/script_pins.py): the audio is made from its dialogue, which a
+    reviewer read, not from words generated unseen at apply. `inputs` is the topic or document
+    source the manifest gives (what `podsync script` asks POST /scripts about); `stale` names
+    what in it changed since the script was written (empty: the pin is fresh)."""
+
+    file: str  # relative to the project, for messages
+    path: str  # absolute, for `podsync script` to rewrite
+    inputs: Source
+    stale: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Episode:
     key: str
     title: str
@@ -91,6 +105,7 @@ class Episode:
     source: Source
     location: Location | None = field(default=None, compare=False)
     protect: bool = False  # podsync refuses to remove or replace it (recorded in the lock too)
+    script: PinnedScript | None = None  # `source` is then its dialogue
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ class GuardCode(str, Enum):
     PROTECTED_EPISODES = "protected_episodes"  # deleting a show removes protected episodes
     PROTECTED_REMOVED = "protected_removed"  # a protected episode left the manifest
     PROTECTED_REPUBLISH = "protected_republish"  # a protected episode would be re-published
+    STALE_SCRIPT = "stale_script"  # a pinned script was written for another topic/document/length
 
 
 GUARD_FLAGS: dict[GuardCode, str] = {

@@ -598,8 +598,11 @@ def test_plan_base_ref_in_the_cli(cli: Cli, repo: Path) -> None:
     known = cli("plan", str(project), "--format", "markdown", "--base-ref", "main")
     assert known.exit_code == 0 and known.stderr == ""
     assert "-male: Three big themes" in known.stdout and "+male: Four big themes" in known.stdout
-    text = cli("plan", str(project), "--base-ref", "nope")
-    assert text.exit_code == 0 and text.stderr == ""  # only Markdown reads the base
+    text = cli("plan", str(project), "--base-ref", "main")
+    assert text.exit_code == 0 and text.stderr == ""
+    assert "      -male: Three big themes" in text.stdout  # text shows the lines too
+    machine = cli("plan", str(project), "--format", "json", "--base-ref", "nope")
+    assert machine.exit_code == 0 and machine.stderr == ""  # JSON does not read the base
 
 
 # --- golden ---------------------------------------------------------------------------------

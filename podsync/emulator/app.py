@@ -108,12 +108,14 @@ class ApiFailure(Exception):
 
 @dataclass
 class Stats:
-    """Requests served under /api/v2 since start (or the last reset), and faults injected."""
+    """Requests served under /api/v2 since start (or the last reset), scripts written (free
+    POST /scripts answers, which a test of `podsync script` counts), and faults injected."""
 
     requests: int = 0
     # of those, the ones that may change the account (not GET or HEAD): what a test that
     # promises "nothing sent that changes anything" counts
     writes: int = 0
+    scripts: int = 0
     faults: FaultLog = field(default_factory=FaultLog)
 
 
@@ -174,6 +176,7 @@ def create_app(
     api.audio = AudioMaker(store.state_dir / "audio", audio_limits)
     api.write_files = write_files
     stats = Stats()
+    api.stats = stats
     p = API_PREFIX
     routes = [
         _route(f"{p}/scripts", POST=api.create_script),
@@ -273,6 +276,7 @@ class _Api:
     """The /api/v2 handlers plus the public CDN-like paths, bound to one store."""
 
     audio: AudioMaker  # the jobs' MP3s (speech.py)
+    stats: Stats
     write_files: bool  # also write each show's feed under state_dir/feeds/
 
     def __init__(
@@ -295,6 +299,7 @@ class _Api:
             "style_prompt": script.style_prompt,
             "dialogue": [list(line) for line in script.dialogue],
         }
+        self.stats.scripts += 1
         return _ok(data)
 
     async def create_audio(self, request: Request) -> Response:
@@ -782,6 +787,7 @@ def _stats_endpoint(store: Store, stats: Stats) -> Any:
         counts = {
             "requests": stats.requests,
             "writes": stats.writes,
+            "scripts": stats.scripts,
             **store.counts(),
             "faults": stats.faults.counts(),
         }
@@ -796,6 +802,7 @@ def _reset_endpoint(store: Store, stats: Stats, audio: AudioMaker) -> Any:
         audio.clear()
         stats.requests = 0
         stats.writes = 0
+        stats.scripts = 0
         stats.faults.reset()
         return _ok({"reset": True})
 

@@ -33,10 +33,11 @@ def render(
     verbose: bool = False,
 ) -> str:
     """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only;
-    `base` (the manifests at a pull request's base) and `audio_pages` enrich Markdown only;
-    `verbose` shows text every warning (JSON always holds them all)."""
+    `base` (the manifests at a pull request's base) adds dialogue diffs to text and Markdown;
+    `audio_pages` enrich Markdown only; `verbose` shows text every warning (JSON always holds
+    them all)."""
     if fmt == "text":
-        return render_text(plan, color=color, verbose=verbose)
+        return render_text(plan, color=color, verbose=verbose, base=base)
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":

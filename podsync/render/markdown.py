@@ -18,8 +18,6 @@ out and where to see everything.
 
 from __future__ import annotations
 
-import difflib
-import functools
 import html
 import re
 import urllib.parse
@@ -43,6 +41,7 @@ from podsync.plan import (
     counted,
 )
 from podsync.plan_file import plan_checksum
+from podsync.render.dialogue_diff import diff_lines as _diff_lines
 from podsync.render.phrases import (
     EDITED_FIELDS,
     plain_episode_reason,
@@ -666,33 +665,9 @@ def _length(source: Source) -> str:
     return f"{source.duration_minutes} min"
 
 
-@functools.lru_cache(maxsize=256)
-def _diff_lines(old: Dialogue, new: Dialogue) -> tuple[str, ...]:
-    """A unified diff of two dialogues as `speaker: text` lines, one line of context, without
-    the file headers; cached because a long plan is rendered once per budget."""
-    before = [_dialogue_line(s, t) for s, t in old]
-    after = [_dialogue_line(s, t) for s, t in new]
-    return tuple(
-        _hunk(line) if line.startswith("@@") else line
-        for line in list(difflib.unified_diff(before, after, lineterm="", n=1))[2:]
-        if before or not line.startswith("@@")
-    )
-
-
-def _dialogue_line(speaker: str, text: str) -> str:
-    return f"{_clean(speaker)}: {_clean(text)}"
-
-
 def _clean(text: str) -> str:
     """text.clean() with a fast path: printable text has nothing to clean."""
     return text if text.isprintable() else clean(text)
-
-
-def _hunk(header: str) -> str:
-    """`@@ -3,4 +3,5 @@` as `@@ line 3 @@`: dialogue reviewers count lines, not ranges."""
-    match = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)", header)
-    start = int(match.group(1)) if match else 0
-    return f"@@ line {max(start, 1)} @@"
 
 
 def listen_url(url: str) -> str:

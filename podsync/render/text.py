@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from podsync.model import Source
+from podsync.model import Desired, Source
 from podsync.plan import (
     AudioJob,
     CreateShow,
@@ -23,6 +23,7 @@ from podsync.plan import (
     Unmanaged,
     counted,
 )
+from podsync.render.dialogue_diff import diff_lines
 from podsync.render.phrases import (
     AUDIO_WORDS,
     episode_reason,
@@ -45,6 +46,7 @@ REPUBLISH_NOTE = "re-published: moves to the top of the feed"
 LIVE_TITLE_WIDTH = 200
 LIVE_ID_WIDTH = 60
 LOCK_ONLY = "Recorded in podsync.lock only (no API request):"
+DIFF_LINES = 40  # of one dialogue's diff in a terminal; the rest is counted
 
 # action -> (symbol, colour)
 STYLES: dict[str, tuple[str, str | None]] = {
@@ -62,15 +64,18 @@ STYLES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def render_text(plan: Plan, *, color: bool = False, verbose: bool = False) -> str:
+def render_text(
+    plan: Plan, *, color: bool = False, verbose: bool = False, base: Desired | None = None
+) -> str:
     """The whole plan as terminal text ending in one newline; ANSI codes only if `color`;
-    `verbose` adds the warnings a plan leaves out by default (see phrases.plan_warnings)."""
+    `verbose` adds the warnings a plan leaves out by default (see phrases.plan_warnings);
+    `base` (the manifests at a git commit) adds the changed lines of each dialogue."""
     paint = _painter(color)
     blocks: list[list[str]] = []
     if not plan.live_read:
         blocks.append([paint(OFFLINE_HEADER, "yellow", bold=True), f"  {OFFLINE_MEANING}"])
     if plan.has_changes:
-        blocks.extend(_show_block(plan, key, paint) for key in show_keys(plan))
+        blocks.extend(_show_block(plan, key, paint, base) for key in show_keys(plan))
     if plan.protect:
         blocks.append([LOCK_ONLY] + [f"  * {line}" for line in protect_lines(plan)])
     warnings = plan_warnings(plan, verbose=verbose)  # the offline note leads the text already
@@ -198,14 +203,17 @@ def show_keys(plan: Plan) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _show_block(plan: Plan, key: str, paint: Paint) -> list[str]:
+def _show_block(plan: Plan, key: str, paint: Paint, base: Desired | None = None) -> list[str]:
     show_changes = [c for c in plan.shows if c.key == key]
     show_id = next((c.show_id for c in show_changes if not isinstance(c, CreateShow)), None)
     label = f"({shorten(show_id, LIVE_ID_WIDTH)})" if show_id else "(new)" if show_changes else ""
     lines = [paint(f"show {key}", bold=True) + (f" {label}" if label else "")]
     for change in show_changes:
         lines.extend(_show_lines(change, paint))
-    lines.extend(_audio_line(j, paint) for j in plan.audio if j.show == key)
+    for job in (j for j in plan.audio if j.show == key):
+        lines.append(_audio_line(job, paint))
+        if base is not None:
+            lines.extend(_dialogue_diff(job, base, paint))
     lines.extend(_episode_line(e, paint) for e in plan.episodes if e.show == key)
     return lines
 
@@ -243,6 +251,23 @@ def _audio_line(job: AudioJob, paint: Paint) -> str:
         f"{head} for {job.episode}{job_ref}: {describe_source(job.source)} "
         f"({AUDIO_WORDS[job.action]})"
     )
+
+
+def _dialogue_diff(job: AudioJob, base: Desired, paint: Paint) -> list[str]:
+    """The lines of a dialogue edited since `base`, under the job that pays for them; for an
+    episode that was no dialogue there (a script pinned since), only how many lines are new."""
+    show = base.show(job.show)
+    was = next((e for e in show.episodes if e.key == job.episode), None) if show else None
+    if was is None or job.source.kind != "dialogue":
+        return []
+    if was.source.kind != "dialogue":
+        return [f"      {counted(len(job.source.dialogue), 'line')}, all new"]
+    lines = diff_lines(was.source.dialogue, job.source.dialogue)
+    colours = {"+": "green", "-": "red", "@": "cyan"}
+    shown = [f"      {paint(line, colours.get(line[:1]))}" for line in lines[:DIFF_LINES]]
+    if len(lines) > DIFF_LINES:
+        shown.append(f"      ...and {counted(len(lines) - DIFF_LINES, 'more diff line')}")
+    return shown
 
 
 def _episode_line(change: EpisodeChange, paint: Paint) -> str:
