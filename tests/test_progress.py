@@ -89,10 +89,12 @@ def test_without_a_terminal_a_heartbeat_line_comes_at_the_promised_interval(
     beats = [at for at, line in timed if "still running" in line]
     assert all(re.fullmatch(HEARTBEAT, line) for line in lines if "still running" in line), lines
     assert any(line.startswith("… 2 of 2 audio jobs") for line in lines), lines
-    # jobs run about 2.5 s from their submission: several beats, each one interval after the last
+    # jobs run about 2.5 s from their submission: several beats, one interval apart (read here,
+    # in another process on a busy machine: the median gap, and no gap near the default 30 s)
     assert len(beats) >= 4, lines
-    gaps = [later - earlier for earlier, later in zip(beats, beats[1:], strict=False)]
-    assert all(interval * 0.5 <= gap <= interval + 0.5 for gap in gaps), gaps
+    gaps = sorted(later - earlier for earlier, later in zip(beats, beats[1:], strict=False))
+    assert interval * 0.5 <= gaps[len(gaps) // 2] <= interval * 2, gaps
+    assert gaps[-1] < 2, gaps
     # the step lines are in the same stream, in order, and said once
     submitted = [n for n, line in enumerate(lines) if line.startswith("$ submitted audio")]
     ready = [n for n, line in enumerate(lines) if line.startswith("♪ audio ready")]
@@ -177,9 +179,9 @@ def test_on_a_terminal_one_live_display_shows_jobs_their_elapsed_time_and_the_to
     assert code == 0, drawn
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)
     # each running job, its elapsed time (rich's h:mm:ss) and the API's percentage
-    assert re.search(r"slow/e0 +(submitted|queued|running)\b.* 0:00:0\d", plain), plain
-    assert re.search(r"slow/e1 .*\b\d{1,2}% +0:00:0\d", plain), plain
-    assert re.search(r"audio jobs: 0 done, 0 failed, 2 running \(\ds\)", plain), plain
+    assert re.search(r"slow/e0 +(submitted|queued|running)\b.* 0:\d\d:\d\d", plain), plain
+    assert re.search(r"slow/e1 .*\b\d{1,2}% +0:\d\d:\d\d", plain), plain
+    assert re.search(r"audio jobs: 0 done, 0 failed, 2 running \(\d+s\)", plain), plain
     assert "audio jobs: 2 done, 0 failed, 0 running" in plain
     assert plain.count("$ submitted audio for slow/e0") == 1
     assert "Apply finished: 5 done, 0 failed, 0 not started." in plain
@@ -195,7 +197,6 @@ def test_a_narrow_terminal_gets_lines_no_wider_than_itself() -> None:
         display(JobSubmitted("m1", "a-show-with-a-long-key/an-episode-with-a-long-key"))
         display(JobPolled("m1", "running", 42.0))
         display.report("$ submitted audio for a-show-with-a-long-key/an-episode (m1)")
-        display._bars.refresh()
         display(JobFinished("m1"))
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
     rows = [row for row in re.split(r"[\r\n]", plain) if row.strip()]
