@@ -204,18 +204,30 @@ def test_a_narrow_terminal_gets_lines_no_wider_than_itself() -> None:
     assert rows and all(len(row) <= 40 for row in rows), rows
 
 
-def test_the_display_is_chosen_by_quiet_terminal_and_dumb_terminal() -> None:
-    def console(**options: object) -> Console:
-        return Console(file=io.StringIO(), **options)  # type: ignore[arg-type]
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
+
+@pytest.mark.parametrize(
+    ("file", "environ", "live"),
+    [
+        (Terminal, {"TERM": "xterm"}, True),
+        (Terminal, {"TERM": "dumb"}, False),
+        (Terminal, {"TERM": "xterm", "TTY_INTERACTIVE": "0"}, False),
+        (io.StringIO, {"TERM": "xterm"}, False),
+        (io.StringIO, {"TERM": "xterm", "FORCE_COLOR": "1"}, False),  # a CI log, in colour
+    ],
+)
+def test_the_live_display_is_for_a_terminal_that_can_redraw(
+    file: type[io.StringIO], environ: dict[str, str], live: bool
+) -> None:
     lines: list[str] = []
-    assert type(progress_display(quiet=True, write=lines.append)) is Progress
-    live = progress_display(quiet=False, write=lines.append, console=console(force_terminal=True))
-    assert isinstance(live, LiveProgress)
-    assert not isinstance(
-        progress_display(quiet=False, write=lines.append, console=console(force_terminal=False)),
-        LiveProgress,
-    )
+    console = Console(file=file(), _environ=environ)
+    chosen = progress_display(quiet=False, write=lines.append, console=console)
+    assert isinstance(chosen, LiveProgress) is live
+    quiet = progress_display(quiet=True, write=lines.append, console=console)
+    assert type(quiet) is Progress
 
 
 def test_the_heartbeat_interval_is_read_from_the_environment() -> None:

@@ -186,12 +186,15 @@ def progress_display(
     *, quiet: bool, write: Write, color: str = "auto", console: Console | None = None
 ) -> Progress:
     """The display for this run: nothing with --quiet, rich's live display when stderr is a
-    terminal (not TERM=dumb), else the plain lines written with `write`."""
+    terminal that can redraw (rich's is_interactive: not TERM=dumb, not TTY_INTERACTIVE=0),
+    else the plain lines written with `write`. FORCE_COLOR colours a CI log; it does not make
+    the log a terminal, so it keeps the heartbeat."""
     if quiet:
         return Progress()
     console = console or Console(
         stderr=True, no_color=True if color == "never" else None, highlight=False
     )
-    if console.is_terminal and not console.is_dumb_terminal:
+    isatty = getattr(console.file, "isatty", None)
+    if console.is_interactive and isatty is not None and isatty():
         return LiveProgress(console)
     return plain_progress(write)
