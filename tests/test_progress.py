@@ -134,8 +134,11 @@ def test_format_json_refuses_to_prompt(tmp_path: Path, cli: Cli) -> None:
     assert "--format json needs --auto-approve" in result.output
 
 
-def read_pty(args: list[str], env: dict[str, str], columns: int = 100) -> tuple[int, str]:
-    """Run podsync with a pseudo-terminal as its stdin, stdout and stderr; all it drew."""
+def read_pty(
+    args: list[str], env: dict[str, str], columns: int = 100, stdout: int | None = None
+) -> tuple[int, str]:
+    """Run podsync with a pseudo-terminal as its stdin, stdout and stderr (or `stdout` as its
+    stdout); all it drew on the terminal."""
     import fcntl
     import pty
     import struct
@@ -148,7 +151,7 @@ def read_pty(args: list[str], env: dict[str, str], columns: int = 100) -> tuple[
         [*PODSYNC, *args],
         env={**environ, "TERM": "xterm-256color", **env},
         stdin=slave,
-        stdout=slave,
+        stdout=slave if stdout is None else stdout,
         stderr=slave,
         preexec_fn=default_sigint,
     )
@@ -187,6 +190,19 @@ def test_on_a_terminal_one_live_display_shows_jobs_their_elapsed_time_and_the_to
     assert "Apply finished: 5 done, 0 failed, 0 not started." in plain
     assert "still running" not in plain  # the heartbeat is for logs, not terminals
     assert bool(colours(drawn)) is not no_color, colours(drawn)
+
+
+def test_format_json_on_a_terminal_keeps_the_live_display_off_stdout(
+    tmp_path: Path, start_emulator: StartEmulator
+) -> None:
+    project = one_show(tmp_path / "project")
+    out = tmp_path / "stdout.json"
+    with start_emulator("state", job_seconds=1.0) as server, out.open("w") as stdout:
+        args = ["apply", str(project), "--auto-approve", "--format=json", "--poll-interval=0.1"]
+        code, drawn = read_pty(args, env_for(server.url), stdout=stdout.fileno())
+    assert code == 0, drawn
+    assert "audio jobs: 0 done, 0 failed, 2 running" in drawn
+    assert json.loads(out.read_text())["outcome"]["ok"] is True
 
 
 def test_a_narrow_terminal_gets_lines_no_wider_than_itself() -> None:

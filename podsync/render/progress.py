@@ -138,6 +138,7 @@ class LiveProgress(Progress):
             transient=True,
             refresh_per_second=4,
             expand=True,
+            redirect_stdout=False,  # stdout is the plan's, or the JSON document's: never ours
         )
         self._tasks: dict[str, TaskID] = {}
         self._changing = threading.Lock()
