@@ -57,6 +57,13 @@ class StartEmulator(Protocol):
     ) -> AbstractContextManager[Emulator]: ...
 
 
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests expect podsync's plain output even when CI runs them inside GitHub Actions, where
+    errors also become `::error` annotations; the tests of those set GITHUB_ACTIONS themselves."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 @pytest.fixture
 def start_emulator(tmp_path: Path) -> StartEmulator:
     """Start an emulator of its own: `with start_emulator("state", quirks=Quirks(...)) as e:`.

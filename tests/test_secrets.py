@@ -273,6 +273,8 @@ def test_no_command_prints_or_writes_the_api_key(
         runs("apply", str(saved), fast, code=0)
         runs("plan", str(project), "--detailed-exitcode", code=0)
         runs("apply", str(project), "--auto-approve", fast, code=0)
+        for fmt in ("text", "json"):
+            runs("status", str(project), f"--format={fmt}", code=0, says="tech-weekly")
         runs("lock", "rebuild", str(project), "--force", code=0)
 
     def failing_job() -> None:
