@@ -351,6 +351,12 @@ def _base(project: Path, ref: str) -> Desired | None:
 )
 @no_delete_option
 @click.option(
+    "--verify",
+    "verify_after",
+    is_flag=True,
+    help="Then run `podsync verify`: check each show's feed and audio as listeners get them.",
+)
+@click.option(
     "--preview",
     is_flag=True,
     help="Only generate the audio of new and changed episodes, to listen to before "
@@ -369,6 +375,7 @@ def apply(
     allow_destroy: bool,
     allow_mass_removal: bool,
     no_delete: bool,
+    verify_after: bool,
     preview: bool,
     concurrency: int,
     lock_timeout: float,
@@ -424,12 +431,14 @@ def apply(
     if not result.approved:
         click.echo("Apply cancelled; nothing was changed.")
         sys.exit(EXIT_ERROR)
-    if result.applied is None:
-        return
-    _report_outcome(result.applied.outcome)
-    result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write), after the table
-    if not result.applied.outcome.ok:
-        sys.exit(EXIT_ERROR)
+    if result.applied is not None:
+        _report_outcome(result.applied.outcome)
+        result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write)
+        if not result.applied.outcome.ok:
+            sys.exit(EXIT_ERROR)
+    if verify_after:
+        click.echo("")
+        _run_verify(project, audio=True, fmt="text", concurrency=concurrency)
 
 
 def _confirm(approved: bool) -> Callable[[Planned], bool]:
@@ -501,6 +510,41 @@ def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync
 
 def _to_stderr(text: str) -> None:
     _say(text, err=True)
+
+
+@main.command(short_help="Check each show's feed and audio as listeners get them.")
+@project_argument
+@click.option(
+    "--no-audio",
+    is_flag=True,
+    help="Check the feeds and that each audio file answers, without downloading and decoding it.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@concurrency_option
+@reports_errors
+def verify(project: Path, no_audio: bool, fmt: str, concurrency: int) -> None:
+    """Read each managed show's feed in PROJECT (default: the current folder) as a podcast app
+    would and check every episode of the manifests: listed once, with its title, newest first,
+    its audio reachable and (unless --no-audio) a decodable MP3 of about the length asked.
+    Exits 1 on any mismatch, naming the URL that disagreed."""
+    _run_verify(project, audio=not no_audio, fmt=fmt, concurrency=concurrency)
+
+
+def _run_verify(project: Path, *, audio: bool, fmt: str, concurrency: int) -> None:
+    from podsync.render.verify import render_verify
+    from podsync.verify import verify as verify_project
+
+    result = verify_project(project, audio=audio, concurrency=concurrency)
+    click.echo(render_verify(result, fmt), nl=False)
+    if not result.ok:
+        sys.exit(EXIT_ERROR)
 
 
 @main.group("lock", short_help="Repair podsync.lock.")

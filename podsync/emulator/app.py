@@ -482,6 +482,8 @@ class _Api:
         return _ok({"deleted": True})
 
     async def audio_file(self, request: Request) -> Response:
+        if self.quirks.audio_head_refused and request.method == "HEAD":
+            raise ApiFailure(405, "method HEAD not allowed", {"Allow": "GET"})
         job = self.store.get_audio(request.path_params["audio_id"])
         if self._progress(job).status != "succeeded":
             raise NotFound(f"audio not ready: {job.id}")

@@ -70,6 +70,9 @@ class Quirks:
     # The episode listing leaves out each episode's mic_id (the API page shows the listing's
     # shape nowhere), for the test that podsync refuses it rather than re-publish everything.
     listing_without_mic_id: bool = False
+    # The audio files (/cdn/<id>.mp3) answer HEAD with 405, as some CDNs do: only GET, ranged
+    # or not, tells what they hold (for `podsync verify`).
+    audio_head_refused: bool = False
 
     def __post_init__(self) -> None:
         if self.pagination not in PAGINATION_STYLES:

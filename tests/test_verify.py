@@ -1,0 +1,139 @@
+"""`podsync verify`: the feed and audio listeners get, checked against the manifests, over HTTP
+against the emulator (and its files in local mode); each failure names the URL that disagreed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from click.testing import Result
+
+from podsync.emulator.quirks import Quirks
+from tests.conftest import Cli, Emulator, StartEmulator
+from tests.helpers import run_podsync
+
+
+def applied(cli: Cli, project: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The example applied: its show, and its episodes by title."""
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    with cli.emulator.api() as api:
+        (show,) = api.get("/podcasts").json()["data"]
+        listed = api.get(f"/podcasts/{show['show_id']}/episodes").json()["data"]
+    return show, {e["title"]: e for e in listed}
+
+
+def verified(cli: Cli, project: Path, *options: str) -> Result:
+    return cli("verify", str(project), *options)
+
+
+def audio_file(emulator: Emulator, mic_id: str) -> Path:
+    return emulator.server.store.state_dir / "audio" / f"{mic_id}.mp3"
+
+
+def test_verify_passes_then_names_the_audio_deleted_or_cut_to_a_silent_stub(
+    cli: Cli, project: Path
+) -> None:
+    show, episodes = applied(cli, project)
+    passed = verified(cli, project)
+    assert passed.exit_code == 0, passed.output
+    assert "Verify passed: 4 episode(s) in 1 show(s), feeds and audio." in passed.output
+    assert passed.output.count("  ok      ") == 4 and show["feed_url"] in passed.output
+
+    gone, stub = episodes["Episode 3 - Behind the Scenes"], episodes["Episode 4 - The Roadmap"]
+    audio_file(cli.emulator, gone["mic_id"]).unlink()
+    audio_file(cli.emulator, gone["mic_id"]).with_suffix(".json").unlink()  # not made again
+    audio_file(cli.emulator, stub["mic_id"]).write_bytes(b"\xff\xfb\x90\x00" + bytes(256))
+    failed = verified(cli, project)
+    assert failed.exit_code == 1, failed.output
+    lines = failed.output.splitlines()
+    assert f"          the audio does not answer (HTTP 404): {gone['audio_url']}" in lines
+    stub_lines = [
+        "the audio is 260 B, less than the 4.0 KiB of even a second of sound (a silent stub?)",
+        "the audio is not an MP3 that decodes (can't sync to MPEG frame)",
+    ]
+    assert [f"          {text}: {stub['audio_url']}" for text in stub_lines] == lines[-4:-2]
+    assert lines.count('  FAILED  handmade "Episode 3 - Behind the Scenes"') == 1
+    assert lines[-1] == "Verify failed: 2 of 4 episode(s) in 1 show(s), feeds and audio."
+
+
+def test_verify_fails_on_a_duplicate_added_out_of_band_and_says_so_in_json(
+    cli: Cli, project: Path
+) -> None:
+    show, episodes = applied(cli, project)
+    first = episodes["Episode 1 - AI in Medicine"]
+    with cli.emulator.api() as api:
+        again = {"mic_id": first["mic_id"], "title": first["title"]}
+        assert api.post(f"/podcasts/{show['show_id']}/episodes", json=again).status_code == 201
+    failed = verified(cli, project, "--no-audio", "--format", "json")
+    assert failed.exit_code == 1
+    report = json.loads(failed.output)
+    assert report["ok"] is False and report["audio"] is False
+    (checked,) = report["shows"]
+    by_key = {e["key"]: e for e in checked["episodes"]}
+    (repeated,) = by_key["ai-health"]["findings"]
+    assert (repeated["code"], repeated["url"]) == ("repeated", first["audio_url"])
+    assert repeated["params"] == {"times": 2} and not repeated["warning"]
+    assert all(by_key[k]["ok"] for k in ("privacy", "handmade", "roadmap"))
+
+    with cli.emulator.api() as api:  # another job under a managed title: someone else's copy
+        audio = api.post("/audios", json={"title": "x", "dialogue": [["male", "Hi there."]]})
+        mic = audio.json()["data"]["id"]
+        copy = {"mic_id": mic, "title": "Episode 2 - Privacy"}
+        assert api.post(f"/podcasts/{show['show_id']}/episodes", json=copy).status_code == 201
+    text = verified(cli, project, "--no-audio")
+    assert text.exit_code == 1
+    assert "another item in the feed, not published by podsync, has this title: " in text.output
+    assert f"/cdn/{mic}.mp3" in text.output
+
+
+def test_a_feed_the_api_lists_but_that_cannot_be_fetched_is_a_warning(
+    start_emulator: StartEmulator, project: Path
+) -> None:
+    with start_emulator(public_url="http://127.0.0.1:9") as emulator:  # nothing listens there
+        cli = Cli(emulator)
+        assert cli("apply", str(project), "--auto-approve").exit_code == 0
+        result = verified(cli, project)
+    assert result.exit_code == 0, result.output
+    assert "  ! warning: the feed could not be fetched (ConnectError" in result.output
+    assert "its episodes were not checked: http://127.0.0.1:9/cdn/podcast/" in result.output
+    assert "Traceback" not in result.output and "1 warning(s)" in result.output
+
+
+def test_verify_reads_the_local_mode_files_and_apply_verify_runs_it(project: Path) -> None:
+    env = {"ZENMIC_API_URL": "local", "ZENMIC_API_KEY": "", "ZENMIC_EMULATOR_JOB_SECONDS": "0"}
+    ran = run_podsync("apply", str(project), "--auto-approve", "--verify", env=env)
+    assert ran.returncode == 0, ran.stderr
+    state = (project / ".podsync" / "emulator").resolve()
+    assert f"feed file://{state}/feeds/" in ran.stdout
+    assert ran.stdout.count(f": file://{state}/audio/") == 4
+    assert "Verify passed: 4 episode(s) in 1 show(s), feeds and audio." in ran.stdout
+    (feed,) = (state / "feeds").glob("*.xml")
+    feed.write_text(feed.read_text("utf-8").replace("Episode 2 - Privacy", "Episode 2"), "utf-8")
+    again = run_podsync("verify", str(project), "--no-audio", env=env)
+    assert again.returncode == 1
+    assert (
+        "  FAILED  privacy" in again.stdout and 'the feed lists it as "Episode 2"' in again.stdout
+    )
+
+
+def test_verify_without_a_published_project_says_to_apply(cli: Cli, project: Path) -> None:
+    result = verified(cli, project, "--no-audio")
+    assert result.exit_code == 1
+    assert result.output.count("not published: podsync.lock has no record of it") == 4
+
+
+def test_audio_that_refuses_head_is_checked_with_a_ranged_get(
+    start_emulator: StartEmulator, project: Path
+) -> None:
+    with start_emulator(quirks=Quirks(audio_head_refused=True)) as emulator:
+        cli = Cli(emulator)
+        show, episodes = applied(cli, project)
+        url = episodes["Episode 3 - Behind the Scenes"]["audio_url"]
+        assert httpx.head(url).status_code == 405
+        result = verified(cli, project, "--no-audio")
+    assert result.exit_code == 0, result.output
+    assert "Verify passed: 4 episode(s) in 1 show(s), feeds only (--no-audio)." in result.output
+    handmade = next(line for line in result.output.splitlines() if "  ok      handmade" in line)
+    assert handmade.endswith(f"KiB): {url}")  # its length, from the ranged GET
