@@ -4,6 +4,8 @@ against the emulator (and its files in local mode); each failure names the URL t
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import httpx
 from click.testing import Result
 
 from podsync.emulator.quirks import Quirks
-from tests.conftest import Cli, Emulator, StartEmulator
+from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
 from tests.helpers import run_podsync
 
 
@@ -137,3 +139,49 @@ def test_audio_that_refuses_head_is_checked_with_a_ranged_get(
     assert "Verify passed: 4 episode(s) in 1 show(s), feeds only (--no-audio)." in result.output
     handmade = next(line for line in result.output.splitlines() if "  ok      handmade" in line)
     assert handmade.endswith(f"KiB): {url}")  # its length, from the ranged GET
+
+
+class _Relay(BaseHTTPRequestHandler):
+    """A feed and audio host in front of the emulator's public paths, recording what it was
+    sent: where podsync's feed and audio requests go when ZenMic's CDN is another host."""
+
+    upstream = ""
+    seen: list[dict[str, str]] = []
+
+    def _relay(self) -> None:
+        self.seen.append(dict(self.headers.items()))
+        answer = httpx.request(self.command, self.upstream + self.path)
+        self.send_response(answer.status_code)
+        for name in ("content-type", "content-length"):
+            if name in answer.headers:
+                self.send_header(name, answer.headers[name])
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(answer.content)
+
+    do_GET = do_HEAD = _relay
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Quiet."""
+
+
+def test_the_api_key_is_never_sent_to_the_feed_or_audio_host(
+    start_emulator: StartEmulator, project: Path
+) -> None:
+    relay = ThreadingHTTPServer(("127.0.0.1", 0), _Relay)
+    threading.Thread(target=relay.serve_forever, daemon=True).start()
+    public = f"http://127.0.0.1:{relay.server_address[1]}"
+    try:
+        with start_emulator(public_url=public, api_key=TEST_KEY) as emulator:
+            _Relay.upstream = emulator.url.removesuffix("/api/v2")
+            cli = Cli(emulator)
+            show, _ = applied(cli, project)
+            result = verified(cli, project)
+    finally:
+        relay.shutdown()
+        relay.server_close()
+    assert result.exit_code == 0, result.output
+    assert show["feed_url"].startswith(public) and f"feed {show['feed_url']}" in result.output
+    assert len(_Relay.seen) == 5  # the feed, then each of the four MP3s
+    assert all("authorization" not in {k.lower() for k in h} for h in _Relay.seen)
+    assert TEST_KEY not in json.dumps(_Relay.seen) and TEST_KEY not in result.output
