@@ -38,13 +38,13 @@ from podsync.errors import (
 )
 from podsync.executor import Outcome, publishing_new_audio
 from podsync.git_history import load_base
+from podsync.listen import Listen
 from podsync.lock_rebuild import summary
 from podsync.model import Desired
 from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
 from podsync.plan import counted
 from podsync.plan_file import plan_checksum
 from podsync.render import FORMATS, render
-from podsync.render.text import quote
 from podsync.saved_plan import (
     StalePlan,
     check_applicable,
@@ -433,6 +433,7 @@ def apply(
         sys.exit(EXIT_ERROR)
     if result.applied is not None:
         _report_outcome(result.applied.outcome)
+        _say_listen(result.listen)
         result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write)
         if not result.applied.outcome.ok:
             sys.exit(EXIT_ERROR)
@@ -485,15 +486,7 @@ def _preview(
         Hooks(on_wait=_to_stderr, report=_say, shown=shown, approve=approve),
     )
     if result.ran:
-        click.echo("\nListen before publishing:")
-        for change in publishing_new_audio(result.planned.plan):
-            cached = result.lock.audio.get(change.digest or "")
-            if cached is not None and cached.succeeded:
-                where = cached.audio_page_url or "(ready; ZenMic gave no audio page)"
-            else:
-                failed = cached and cached.failed
-                where = "(audio job failed: see above)" if failed else "(not ready)"
-            _say(f"  {change.show}/{change.key} {quote(change.title or '')}: {where}")
+        _say_listen(result.listen, preview=True)
     _report_outcome(result.outcome, "Preview", "podsync apply --preview")
     if not result.outcome.ok:
         sys.exit(EXIT_ERROR)
@@ -506,6 +499,14 @@ def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync
     _say(headline)
     for line in details:
         _say(line, err=True)
+
+
+def _say_listen(listen: Listen, *, preview: bool = False) -> None:
+    """Where to hear what was published (or previewed): feeds and audio pages, or files."""
+    from podsync.render.listen import listen_lines
+
+    for n, line in enumerate(listen_lines(listen, preview=preview)):
+        _say(("\n" if n == 0 else "") + line)
 
 
 def _to_stderr(text: str) -> None:

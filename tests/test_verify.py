@@ -4,17 +4,31 @@ against the emulator (and its files in local mode); each failure names the URL t
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
-from click.testing import Result
+from click.testing import CliRunner, Result
 
+from podsync.cli import main
 from podsync.emulator.quirks import Quirks
+from podsync.emulator.speech import AudioLimits
 from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
-from tests.helpers import run_podsync
+from tests.helpers import edit, episode, run_podsync
+
+EPISODE = re.compile(r"^  tech-weekly/([a-z-]+) \"[^\"]+\": (\S+)$", re.MULTILINE)
+
+
+SHORT = AudioLimits(eager=False, max_seconds=20)  # feed-only tests: no minutes of audio to make
+
+
+def shortened(data: dict[str, Any]) -> None:
+    """The example with short audio only: a one-minute topic, no five-minute document."""
+    data["episodes"] = [e for e in data["episodes"] if e["key"] != "privacy"]
+    episode(data, "ai-health")["source"]["duration_minutes"] = 1
 
 
 def applied(cli: Cli, project: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -24,6 +38,16 @@ def applied(cli: Cli, project: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         (show,) = api.get("/podcasts").json()["data"]
         listed = api.get(f"/podcasts/{show['show_id']}/episodes").json()["data"]
     return show, {e["title"]: e for e in listed}
+
+
+LOCAL = {"ZENMIC_API_URL": "local", "ZENMIC_API_KEY": "", "ZENMIC_EMULATOR_JOB_SECONDS": "0"}
+
+
+def local(*args: str) -> Result:
+    """podsync in local mode, in this process (each command runs the embedded emulator)."""
+    return CliRunner().invoke(
+        main, list(args), env={**LOCAL, "NO_COLOR": "1"}, catch_exceptions=False
+    )
 
 
 def verified(cli: Cli, project: Path, *options: str) -> Result:
@@ -61,8 +85,13 @@ def test_verify_passes_then_names_the_audio_deleted_or_cut_to_a_silent_stub(
 
 
 def test_verify_fails_on_a_duplicate_added_out_of_band_and_says_so_in_json(
-    cli: Cli, project: Path
+    start_emulator: StartEmulator, project: Path
 ) -> None:
+    with start_emulator(audio_limits=SHORT) as emulator:
+        check_duplicates(Cli(emulator), project)
+
+
+def check_duplicates(cli: Cli, project: Path) -> None:
     show, episodes = applied(cli, project)
     first = episodes["Episode 1 - AI in Medicine"]
     with cli.emulator.api() as api:
@@ -103,21 +132,35 @@ def test_a_feed_the_api_lists_but_that_cannot_be_fetched_is_a_warning(
     assert "Traceback" not in result.output and "1 warning(s)" in result.output
 
 
-def test_verify_reads_the_local_mode_files_and_apply_verify_runs_it(project: Path) -> None:
-    env = {"ZENMIC_API_URL": "local", "ZENMIC_API_KEY": "", "ZENMIC_EMULATOR_JOB_SECONDS": "0"}
-    ran = run_podsync("apply", str(project), "--auto-approve", "--verify", env=env)
-    assert ran.returncode == 0, ran.stderr
-    state = (project / ".podsync" / "emulator").resolve()
-    assert f"feed file://{state}/feeds/" in ran.stdout
-    assert ran.stdout.count(f": file://{state}/audio/") == 4
-    assert "Verify passed: 4 episode(s) in 1 show(s), feeds and audio." in ran.stdout
+def test_in_local_mode_preview_apply_and_verify_name_files_that_open_without_a_server(
+    project: Path,
+) -> None:
+    edit(project, shortened)
+    previewed = local("apply", str(project), "--preview", "--auto-approve")
+    assert previewed.exit_code == 0, previewed.output
+    heading = "Listen before publishing (files the local emulator wrote; no server needed):\n"
+    files = dict(EPISODE.findall(previewed.output.split(heading, 1)[1]))
+    assert list(files) == ["ai-health", "handmade", "roadmap"]
+    assert all(Path(f).is_file() and f.endswith(".mp3") for f in files.values()), files
+
+    ran = local("apply", str(project), "--auto-approve", "--verify", "--poll-interval=0.05")
+    assert ran.exit_code == 0, ran.output
+    state = project / ".podsync" / "emulator"
+    heading = "Listen to what was published (files the local emulator wrote; no server needed):\n"
+    listen = ran.output.split(heading, 1)[1]
     (feed,) = (state / "feeds").glob("*.xml")
-    feed.write_text(feed.read_text("utf-8").replace("Episode 2 - Privacy", "Episode 2"), "utf-8")
-    again = run_podsync("verify", str(project), "--no-audio", env=env)
+    assert f"  feed of tech-weekly: {feed}\n" in listen
+    assert dict(EPISODE.findall(listen)) == files  # the previewed audio, published
+    uri = state.resolve().as_uri()
+    assert f"show tech-weekly: feed {uri}/feeds/" in ran.output
+    assert ran.output.count(f": {uri}/audio/") == 3
+    assert "Verify passed: 3 episode(s) in 1 show(s), feeds and audio." in ran.output
+
+    feed.write_text(feed.read_text("utf-8").replace("Episode 4 - The Roadmap", "Ep 4"), "utf-8")
+    again = run_podsync("verify", str(project), "--no-audio", env=LOCAL)  # as a user runs it
     assert again.returncode == 1
-    assert (
-        "  FAILED  privacy" in again.stdout and 'the feed lists it as "Episode 2"' in again.stdout
-    )
+    assert "  FAILED  roadmap" in again.stdout
+    assert 'the feed lists it as "Ep 4"' in again.stdout
 
 
 def test_verify_without_a_published_project_says_to_apply(cli: Cli, project: Path) -> None:
@@ -129,7 +172,8 @@ def test_verify_without_a_published_project_says_to_apply(cli: Cli, project: Pat
 def test_audio_that_refuses_head_is_checked_with_a_ranged_get(
     start_emulator: StartEmulator, project: Path
 ) -> None:
-    with start_emulator(quirks=Quirks(audio_head_refused=True)) as emulator:
+    refused = Quirks(audio_head_refused=True)
+    with start_emulator(quirks=refused, audio_limits=SHORT) as emulator:
         cli = Cli(emulator)
         show, episodes = applied(cli, project)
         url = episodes["Episode 3 - Behind the Scenes"]["audio_url"]
@@ -172,16 +216,16 @@ def test_the_api_key_is_never_sent_to_the_feed_or_audio_host(
     threading.Thread(target=relay.serve_forever, daemon=True).start()
     public = f"http://127.0.0.1:{relay.server_address[1]}"
     try:
-        with start_emulator(public_url=public, api_key=TEST_KEY) as emulator:
+        with start_emulator(public_url=public, api_key=TEST_KEY, audio_limits=SHORT) as emulator:
             _Relay.upstream = emulator.url.removesuffix("/api/v2")
             cli = Cli(emulator)
             show, _ = applied(cli, project)
-            result = verified(cli, project)
+            result = verified(cli, project, "--no-audio")
     finally:
         relay.shutdown()
         relay.server_close()
     assert result.exit_code == 0, result.output
     assert show["feed_url"].startswith(public) and f"feed {show['feed_url']}" in result.output
-    assert len(_Relay.seen) == 5  # the feed, then each of the four MP3s
+    assert len(_Relay.seen) == 5  # the feed, then a HEAD for each of the four MP3s
     assert all("authorization" not in {k.lower() for k in h} for h in _Relay.seen)
     assert TEST_KEY not in json.dumps(_Relay.seen) and TEST_KEY not in result.output
