@@ -18,6 +18,8 @@ from typing import Any
 
 import feedparser
 import httpx
+import numpy
+import soundfile
 from mutagen.easyid3 import EasyID3
 from mutagen.mp3 import MP3
 
@@ -211,6 +213,10 @@ def test_the_example_project_feed_is_what_podcast_apps_read(cli: Cli, project: P
         path = project / f"{episode['id']}.mp3"
         path.write_bytes(mp3.content)
         assert int(entry.itunes_duration) == round(_mp3_info(path).length) > 0
+        samples, rate = soundfile.read(path, dtype="int16")  # decoded, as a player would
+        stated = int(entry.itunes_duration)
+        assert abs(len(samples) / rate - stated) <= 0.2 * stated
+        assert float(numpy.sqrt(numpy.mean(samples.astype(numpy.float64) ** 2))) > 500  # speech
         assert entry.description == episode["description"]
     again = feedparser.parse(httpx.get(show["feed_url"]).content)
     assert [e.id for e in again.entries] == [e.id for e in feed.entries]  # guids are stable
