@@ -787,6 +787,15 @@ def _action_options(func: F) -> F:
             show_default=True,
             help="apply: only apply the plan approved on the merged pull request.",
         ),
+        click.option(
+            "--verify",
+            envvar="PODSYNC_VERIFY",
+            type=click.Choice(["true", "audio", "false"], case_sensitive=False),
+            default="true",
+            show_default=True,
+            help="apply: then check each feed and each episode's audio as listeners get it "
+            "(audio: also download and decode every MP3; false: skip).",
+        ),
         concurrency_option,
         lock_timeout_option,
         click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True),
@@ -831,7 +840,8 @@ def _run_action(step: Callable[..., Any], options: dict[str, Any]) -> None:
     from podsync.github.log_safety import safe_say
     from podsync.github.runner import Runner, error_annotations, workflow_command
 
-    settings = ActionOptions(**{**options, "comment": options["comment"].lower()})
+    lowered = {name: options[name].lower() for name in ("comment", "verify")}
+    settings = ActionOptions(**{**options, **lowered})
     try:
         result = step(settings, Runner.from_env(os.environ), safe_say(click.echo))
     except PodsyncError as exc:
