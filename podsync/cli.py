@@ -393,6 +393,8 @@ def apply(
         raise click.UsageError("--project goes with a saved plan file, not a project folder")
     if saved is not None and preview:
         raise click.UsageError("--preview goes with a project folder, not a saved plan file")
+    if preview and verify_after:
+        raise click.UsageError("--verify goes with an apply that publishes, not --preview")
     if saved is not None:
         check_applicable(saved, target)
     project = project_dir or (saved.project_dir(target) if saved is not None else target)

@@ -152,13 +152,16 @@ async def _verify(
         ]
         if tasks:
             await asyncio.wait(tasks, timeout=max(0.0, ends - time.monotonic()))
-        checks = []
-        for show, task in zip(managed, tasks, strict=True):
-            if task.done():
-                checks.append(task.result())
-            else:
-                task.cancel()
-                checks.append(_timed_out(show, lock.shows[show.key], timeouts.verify))
+        late = [task for task in tasks if not task.done()]
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)  # ended before the clients close
+        checks = [
+            _timed_out(show, lock.shows[show.key], timeouts.verify)
+            if task in late
+            else task.result()
+            for show, task in zip(managed, tasks, strict=True)
+        ]
         unpublished = [
             ShowCheck(s.key, None, None, tuple(_not_published(e) for e in s.episodes))
             for s in desired.shows

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from click.testing import CliRunner, Result
 
 from podsync.cli import main
@@ -169,8 +170,8 @@ def test_verify_without_a_published_project_says_to_apply(cli: Cli, project: Pat
     assert result.output.count("not published: podsync.lock has no record of it") == 4
 
 
-def test_audio_that_refuses_head_is_checked_with_a_ranged_get(
-    start_emulator: StartEmulator, project: Path
+def test_audio_that_refuses_head_is_checked_with_a_ranged_get_within_the_time_given(
+    start_emulator: StartEmulator, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     refused = Quirks(audio_head_refused=True)
     with start_emulator(quirks=refused, audio_limits=SHORT) as emulator:
@@ -181,6 +182,11 @@ def test_audio_that_refuses_head_is_checked_with_a_ranged_get(
         result = verified(cli, project, "--no-audio")
     assert result.exit_code == 0, result.output
     assert "Verify passed: 4 episode(s) in 1 show(s), feeds only (--no-audio)." in result.output
+    monkeypatch.setenv("PODSYNC_TIMEOUT", "verify=0.001")  # the whole check's time
+    with start_emulator(quirks=refused, audio_limits=SHORT) as emulator:
+        late = verified(Cli(emulator), project, "--no-audio")
+    assert late.exit_code == 1
+    assert "  ! not checked: verify ran out of its 0.001 seconds (PODSYNC_TIMEOUT" in late.output
     handmade = next(line for line in result.output.splitlines() if "  ok      handmade" in line)
     assert handmade.endswith(f"KiB): {url}")  # its length, from the ranged GET
 
