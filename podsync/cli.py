@@ -434,8 +434,8 @@ def apply(
         click.echo("Apply cancelled; nothing was changed.")
         sys.exit(EXIT_ERROR)
     if result.applied is not None:
-        _report_outcome(result.applied.outcome)
         _say_listen(result.listen)
+        _report_outcome(result.applied.outcome)
         result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write)
         if not result.applied.outcome.ok:
             sys.exit(EXIT_ERROR)
