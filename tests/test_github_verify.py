@@ -28,7 +28,7 @@ def test_apply_verifies_by_default_and_a_missing_audio_fails_the_step(
     assert "Apply finished: 2 done, 0 failed, 0 not started." in applied.output
     url = f"{sim.emulator.url.removesuffix('/api/v2')}/cdn/{gone}.mp3"
     assert f"the audio does not answer (HTTP 404): {url}" in applied.output
-    failed = "Verify failed: 1 of 4 episode(s) in 1 show(s), feeds only (--no-audio)."
+    failed = "Verify failed: 1 of 4 episode(s) in 1 show(s), feeds and audio headers."
     assert f"::error::{failed} See the log for each URL." in applied.output
     assert "### podsync verify" in applied.summary and failed in applied.summary
     assert '  ok      privacy "Episode 2 - Your Privacy"' in applied.summary

@@ -65,7 +65,7 @@ def test_verify_passes_then_names_the_audio_deleted_or_cut_to_a_silent_stub(
     show, episodes = applied(cli, project)
     passed = verified(cli, project)
     assert passed.exit_code == 0, passed.output
-    assert "Verify passed: 4 episode(s) in 1 show(s), feeds and audio." in passed.output
+    assert "Verify passed: 4 episode(s) in 1 show(s), feeds and decoded audio." in passed.output
     assert passed.output.count("  ok      ") == 4 and show["feed_url"] in passed.output
 
     gone, stub = episodes["Episode 3 - Behind the Scenes"], episodes["Episode 4 - The Roadmap"]
@@ -82,7 +82,7 @@ def test_verify_passes_then_names_the_audio_deleted_or_cut_to_a_silent_stub(
     ]
     assert [f"          {text}: {stub['audio_url']}" for text in stub_lines] == lines[-4:-2]
     assert lines.count('  FAILED  handmade "Episode 3 - Behind the Scenes"') == 1
-    assert lines[-1] == "Verify failed: 2 of 4 episode(s) in 1 show(s), feeds and audio."
+    assert lines[-1] == "Verify failed: 2 of 4 episode(s) in 1 show(s), feeds and decoded audio."
 
 
 def test_verify_fails_on_a_duplicate_added_out_of_band_and_says_so_in_json(
@@ -155,7 +155,7 @@ def test_in_local_mode_preview_apply_and_verify_name_files_that_open_without_a_s
     uri = state.resolve().as_uri()
     assert f"show tech-weekly: feed {uri}/feeds/" in ran.output
     assert ran.output.count(f": {uri}/audio/") == 3
-    assert "Verify passed: 3 episode(s) in 1 show(s), feeds and audio." in ran.output
+    assert "Verify passed: 3 episode(s) in 1 show(s), feeds and decoded audio." in ran.output
 
     feed.write_text(feed.read_text("utf-8").replace("Episode 4 - The Roadmap", "Ep 4"), "utf-8")
     again = run_podsync("verify", str(project), "--no-audio", env=LOCAL)  # as a user runs it
@@ -181,7 +181,7 @@ def test_audio_that_refuses_head_is_checked_with_a_ranged_get_within_the_time_gi
         assert httpx.head(url).status_code == 405
         result = verified(cli, project, "--no-audio")
     assert result.exit_code == 0, result.output
-    assert "Verify passed: 4 episode(s) in 1 show(s), feeds only (--no-audio)." in result.output
+    assert "Verify passed: 4 episode(s) in 1 show(s), feeds and audio headers." in result.output
     monkeypatch.setenv("PODSYNC_TIMEOUT", "verify=0.001")  # the whole check's time
     with start_emulator(quirks=refused, audio_limits=SHORT) as emulator:
         late = verified(Cli(emulator), project, "--no-audio")

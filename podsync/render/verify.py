@@ -86,7 +86,7 @@ def verdict(result: VerifyResult) -> str:
         1 for e in episodes for f in e.findings if f.warning
     )
     unchecked = sum(s.unchecked for s in result.shows)
-    checked = "feeds and audio" if result.audio else "feeds only (--no-audio)"
+    checked = "feeds and decoded audio" if result.audio else "feeds and audio headers"
     where = f"in {len(result.shows)} show(s), {checked}"
     tail = f"; {warned} warning(s)" if warned else ""
     tail += f"; {unchecked} episode(s) not checked" if unchecked else ""
