@@ -32,3 +32,11 @@ def test_apply_verifies_by_default_and_a_missing_audio_fails_the_step(
     assert f"::error::{failed} See the log for each URL." in applied.output
     assert "### podsync verify" in applied.summary and failed in applied.summary
     assert '  ok      privacy "Episode 2 - Your Privacy"' in applied.summary
+    heard = applied.summary.split("**Listen to what was published:**", 1)[1]
+    mic = read_lock(sim.project / "podsync.lock").shows["tech-weekly"].episodes["privacy"].mic_id
+    page = f"{sim.emulator.url.removesuffix('/api/v2')}/audio/{mic}"
+    listed = heard.split("**Apply finished", 1)[0].strip().splitlines()
+    assert listed[0].startswith("- feed of `tech-weekly`: [http") and "/feed.xml)" in listed[0]
+    assert listed[1:] == [
+        f"- `tech-weekly/privacy` Episode 2 - Your Privacy: [{page[:7]}\u2060{page[7:]}]({page})"
+    ]

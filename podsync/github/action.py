@@ -86,6 +86,7 @@ from podsync.operations import (
 from podsync.plan import Warning, WarningCode, counted
 from podsync.plan_file import plan_to_dict
 from podsync.render import render
+from podsync.render.listen import listen_markdown
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
 
@@ -288,7 +289,10 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
     if ended.applied is not None:  # apply --auto-approve: approved when the pull request merged
         headline, details = outcome_report(ended.applied.outcome)
         stopped = [f"```\n{ended.applied.stopped_by}\n```", ""] if ended.applied.stopped_by else []
-        runner.add_summary("\n".join([markdown, f"**{headline}**", "", *details, "", *stopped]))
+        heard = listen_markdown(ended.listen)
+        runner.add_summary(
+            "\n".join([markdown, *heard, f"**{headline}**", "", *details, "", *stopped])
+        )
         ended.applied.raise_if_stopped()
         if not ended.applied.outcome.ok:
             result.problems.append("the apply did not finish: see the table above")

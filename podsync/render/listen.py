@@ -32,3 +32,23 @@ def _episode(link: EpisodeLink) -> str:
     elif not where:
         where = "(ready; ZenMic gave no audio page)"
     return f"  {link.show}/{link.key} {quote(link.title)}: {where}"
+
+
+def listen_markdown(listen: Listen) -> list[str]:
+    """The same for a job summary: http(s) links only (a URL from the API is never trusted
+    to be one), each title escaped."""
+    from podsync.render.markdown import code, listen_url, md
+
+    if not listen.feeds and not listen.episodes:
+        return []
+
+    def link(url: str) -> str:
+        safe = listen_url(url)
+        return f"[{md(url)}]({safe})" if safe else code(url or "(not known)")
+
+    lines = ["**Listen to what was published:**", ""]
+    lines += [f"- feed of {code(f.show)}: {link(f.feed)}" for f in listen.feeds]
+    lines += [
+        f"- {code(f'{e.show}/{e.key}')} {md(e.title)}: {link(e.page)}" for e in listen.episodes
+    ]
+    return [*lines, ""]
