@@ -118,7 +118,7 @@ def test_the_feed_order_warning_names_the_order_the_feed_then_shows(
     with cli.emulator.api() as api:
         (live,) = api.get("/podcasts").json()["data"]
     keys = {e["title"]: e["key"] for e in load_yaml(project)["episodes"]}
-    feed = feedparser.parse(httpx.get(live["feed_url"]).content)
+    feed = feedparser.parse(httpx.get(live["feed_url"], timeout=60).content)  # makes the MP3s
     assert ", ".join(keys[e.title] for e in feed.entries) == promised
     assert promised == "intro, roadmap, handmade, privacy, ai-health"
 
