@@ -42,6 +42,7 @@ from podsync.listen import Listen
 from podsync.lock_rebuild import summary
 from podsync.model import Desired
 from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
+from podsync.operations.importing import import_shows, import_summary
 from podsync.plan import counted
 from podsync.plan_file import plan_checksum
 from podsync.render import FORMATS, render
@@ -96,10 +97,12 @@ project_argument = click.argument(
 )
 
 
-def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
+def reports_errors(func: F, clean: Callable[[str], str] = str, annotate: bool = True) -> F:
     """Turn every PodsyncError into its message and exit code 1: users never see tracebacks
     for their own mistakes or the API's refusals. `clean` makes the text safe where it goes
-    (the Actions runner's log, for `podsync action`)."""
+    (the Actions runner's log, for `podsync action`). Inside GitHub Actions, errors are also
+    annotations, manifest problems on their file and line (`annotate`: unless the command
+    makes its own)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -108,6 +111,8 @@ def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
         except ManifestError as exc:
             for problem in exc.problems:
                 _say(str(problem), err=True, clean=clean)
+            if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
+                _annotate(exc)
             count = len(exc.problems)
             click.echo(
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was sent.", err=True
@@ -115,12 +120,24 @@ def reports_errors(func: F, clean: Callable[[str], str] = str) -> F:
             sys.exit(exit_code(exc))
         except PodsyncError as exc:
             _say(f"Error: {exc}", err=True, clean=clean)
+            if annotate and os.environ.get("GITHUB_ACTIONS") == "true":
+                _annotate(exc)
             sys.exit(exit_code(exc))
         except KeyboardInterrupt:
             click.echo("\nInterrupted. Run `podsync plan` to see where things stand.", err=True)
             sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _annotate(error: PodsyncError) -> None:
+    """The error as workflow commands, escaped as the runner decodes them: each manifest
+    problem as `::error file=,line=,col=::`, which GitHub shows on its diff line (as yamllint's
+    github format does), anything else as one `::error::`."""
+    from podsync.github.runner import error_annotations
+
+    for line in error_annotations(error):
+        click.echo(line, err=True)
 
 
 def _say(text: str, err: bool = False, clean: Callable[[str], str] = str) -> None:
@@ -515,6 +532,28 @@ def _to_stderr(text: str) -> None:
     _say(text, err=True)
 
 
+@main.command(short_help="List the managed shows and the account's others; read-only.")
+@project_argument
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@concurrency_option
+@reports_errors
+def status(project: Path, fmt: str, concurrency: int) -> None:
+    """List the shows PROJECT's podsync.lock manages (default: .), with their live ids, feed
+    URLs and episode counts, when the lock was last written, and the account's shows the
+    project does not manage. Only reads: no manifest needed, GET requests only."""
+    from podsync.render.status import render_status
+    from podsync.status import project_status
+
+    _say(render_status(project_status(project, concurrency=concurrency), fmt).rstrip("\n"))
+
+
 @main.command(short_help="Check each show's feed and audio as listeners get them.")
 @project_argument
 @click.option(
@@ -571,6 +610,61 @@ def lock_rebuild(project: Path, force: bool, concurrency: int, lock_timeout: flo
     result = operations.rebuild_lock(project, settings, Hooks(on_wait=_to_stderr), force=force)
     for line in summary(result.rebuilt, result.path, result.kept):
         _say(line)
+
+
+@main.command(short_help="Start a new project.")
+@click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
+@click.option(
+    "--show", metavar="KEY", default=None, help="The first show's key [default: from DIR's name]."
+)
+@click.option("--github", is_flag=True, help="Also write .github/workflows/podsync.yml.")
+@reports_errors
+def init(directory: Path, show: str | None, github: bool) -> None:
+    """Write a new project in DIR (default: the current folder, created if missing):
+    podsync.yaml, a show with one episode of each source kind, .gitignore, the JSON Schemas
+    for editors, and with --github the workflow. Never overwrites a file."""
+    from podsync.init_project import create_project
+
+    for line in create_project(directory, show, github=github):
+        click.echo(line)
+
+
+@main.command("import", short_help="Write manifests for live shows podsync does not manage.")
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--show",
+    "show_ids",
+    multiple=True,
+    metavar="SHOW_ID",
+    help="Import this live show (repeatable); default: every live show not managed yet.",
+)
+@concurrency_option
+@lock_timeout_option
+@reports_errors
+def import_command(
+    project: Path, show_ids: tuple[str, ...], concurrency: int, lock_timeout: float
+) -> None:
+    """Bring live shows (made in ZenMic's web page, say) under podsync in PROJECT (default: .):
+    one new manifest per show in shows/, each episode publishing the audio it already has
+    (source: {audio: <mic_id>}), and all of it recorded in podsync.lock, so the next plan
+    says No changes. Never overwrites a file: a taken name gets a -2 suffix.
+
+    Exits 1 when a show's manifest could not be written; an episode whose audio is unknown
+    is reported and left out (it stays live, unmanaged).
+    """
+    result = import_shows(
+        project,
+        show_ids,
+        concurrency=concurrency,
+        lock_timeout=lock_timeout,
+        on_wait=_to_stderr,
+    )
+    for line in import_summary(result):
+        _say(line)
+    if result.not_written:
+        sys.exit(EXIT_ERROR)
 
 
 @main.command(short_help="Print one of podsync's JSON Schemas.")
@@ -811,7 +905,7 @@ def _reports_errors_in_log(func: F) -> F:
     """reports_errors for the runner's log, where user text must not read as a command."""
     from podsync.github.log_safety import log_safe
 
-    return reports_errors(func, log_safe)
+    return reports_errors(func, log_safe, annotate=False)  # _run_action annotates
 
 
 @action_group.command("plan", short_help="Plan, comment on the pull request, write outputs.")

@@ -208,11 +208,16 @@ class ZenMicClient:
     async def delete_show(self, show_id: str) -> None:
         await self._call("DELETE", _path("podcasts", show_id), _check_deleted)
 
-    async def list_episodes(self, show_id: str, expected: int | None = None) -> list[LiveEpisode]:
+    async def list_episodes(
+        self, show_id: str, expected: int | None = None, *, without_mic_id: bool = False
+    ) -> list[LiveEpisode]:
         """Every episode of a show; ``expected`` is the show listing's ``episode_count``, and a
-        listing of another length is refused, since one of the two reads is incomplete."""
+        listing of another length is refused, since one of the two reads is incomplete.
+        ``without_mic_id``: an episode listed without a mic_id comes back with mic_id "" rather
+        than refusing the listing (`podsync import` reports such an episode and leaves it out)."""
         path = _path("podcasts", show_id, "episodes")
-        episodes = await self._list(path, _parse_episode, lambda episode: episode.id)
+        parse = _parse_episode_without_mic_id if without_mic_id else _parse_episode
+        episodes = await self._list(path, parse, lambda episode: episode.id)
         if expected is not None and expected != len(episodes):
             raise ApiError(
                 "GET",
@@ -648,14 +653,18 @@ def _parse_show(item: Any) -> LiveShow:
     )
 
 
-def _parse_episode(item: Any) -> LiveEpisode:
+def _parse_episode_without_mic_id(item: Any) -> LiveEpisode:
+    return _parse_episode(item, need_mic_id=False)
+
+
+def _parse_episode(item: Any, *, need_mic_id: bool = True) -> LiveEpisode:
     if not isinstance(item, dict):
         raise _Malformed(f"expected an episode object, got {_kind(item)}")
     episode_id = _first_present(item, "id", "episode_id")
     if episode_id is None:
         raise _Malformed("an episode has no id")
     mic_id = _text(item.get("mic_id"))
-    if not mic_id:
+    if not mic_id and need_mic_id:
         # Which audio is live decides re-publishes and adoptions: read as "" it would look
         # swapped for other audio on every episode, and each apply would re-publish them all.
         raise _Malformed(f"episode {_str(episode_id)!r} has no mic_id: its audio is unknown")

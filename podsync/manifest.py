@@ -241,6 +241,8 @@ class _ShowChecker:
                 return None
             return self.text(self.doc, (*path, key), data[key], required=True, limit=MAX_TEXT_CHARS)
 
+        if "audio" in data:
+            return Source("audio", mic_id=str(data["audio"]))
         if "dialogue" in data or "dialogue_file" in data:
             if "dialogue" in data:
                 lines = self.dialogue(self.doc, (*path, "dialogue"), data["dialogue"])

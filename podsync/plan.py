@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from podsync.model import Source
 
-AudioAction = Literal["generate", "resume", "reuse"]
+AudioAction = Literal["generate", "resume", "reuse", "existing"]
 
 
 class Reason(str, Enum):
@@ -41,12 +41,14 @@ class Reason(str, Enum):
     AUDIO_NOT_CACHED = "audio_not_cached"  # generate: a new paid job
     AUDIO_SUBMITTED = "audio_submitted"  # resume: an earlier run submitted it
     AUDIO_CACHED = "audio_cached"  # reuse: finished audio in the cache
+    AUDIO_EXISTING = "audio_existing"  # existing: a `source: {audio: mic_id}` job, as it is
 
 
 AUDIO_REASONS: dict[AudioAction, Reason] = {
     "generate": Reason.AUDIO_NOT_CACHED,
     "resume": Reason.AUDIO_SUBMITTED,
     "reuse": Reason.AUDIO_CACHED,
+    "existing": Reason.AUDIO_EXISTING,
 }
 
 
@@ -207,7 +209,17 @@ class ReuseAudio(_Audio):
     mic_id: str
 
 
-AudioJob = GenerateAudio | ResumeAudio | ReuseAudio
+@dataclass(frozen=True)
+class ExistingAudio(_Audio):
+    """A job that was in the account before podsync (`source: {audio: mic_id}`), published as
+    it is: never generated or paid for by podsync; the plan checked it succeeded."""
+
+    action: ClassVar[Literal["existing"]] = "existing"
+    mic_id: str
+
+
+AudioJob = GenerateAudio | ResumeAudio | ReuseAudio | ExistingAudio
+FREE_AUDIO: tuple[AudioAction, ...] = ("reuse", "existing")  # nothing to pay or wait for
 
 
 @dataclass(frozen=True)
@@ -352,7 +364,7 @@ class Plan:
 
     @property
     def needs_jobs(self) -> bool:
-        return any(a.action != "reuse" for a in self.audio)
+        return any(a.action not in FREE_AUDIO for a in self.audio)
 
     @property
     def has_deletes(self) -> bool:
@@ -376,7 +388,9 @@ class Plan:
             "episodes": {a: count(self.episodes, a) for a in ("add", "replace", "remove")},
             "audio": {
                 "generate": count(self.audio, "generate"),
-                "reuse": count(self.audio, "reuse") + count(self.audio, "resume"),
+                "reuse": count(self.audio, "reuse")
+                + count(self.audio, "resume")
+                + count(self.audio, "existing"),
             },
         }
 

@@ -41,7 +41,7 @@ class Emulator:
     def account(self) -> dict[str, int]:
         """How many shows, episodes and audio jobs the account holds (requests and injected
         faults left out)."""
-        return {k: v for k, v in self.stats().items() if k not in ("requests", "faults")}
+        return {k: v for k, v in self.stats().items() if k not in ("requests", "writes", "faults")}
 
     def api(self) -> httpx.Client:
         """A raw HTTP client, for editing the account 'by hand' the way a user in the UI would."""
@@ -55,6 +55,13 @@ class StartEmulator(Protocol):
     def __call__(
         self, state: str = ..., *, job_seconds: float = ..., **options: Any
     ) -> AbstractContextManager[Emulator]: ...
+
+
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests expect podsync's plain output even when CI runs them inside GitHub Actions, where
+    errors also become `::error` annotations; the tests of those set GITHUB_ACTIONS themselves."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
 
 
 @pytest.fixture

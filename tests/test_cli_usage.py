@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 from pathlib import Path
 
+import podsync
 from tests.helpers import run_podsync
 
 
@@ -27,7 +29,10 @@ def test_help_and_version_exit_0(tmp_path: Path) -> None:
     help_text = run_podsync("--help", cwd=tmp_path)
     assert help_text.returncode == 0
     assert "ZENMIC_API_KEY" in help_text.stdout
-    assert run_podsync("--version", cwd=tmp_path).stdout.strip() == "podsync, version 0.1.0"
+    # written once, in podsync/__init__.py: the package metadata reads it from there
+    assert version("podsync") == podsync.__version__
+    printed = run_podsync("--version", cwd=tmp_path).stdout
+    assert printed == f"podsync, version {podsync.__version__}\n"
 
 
 def test_schema_command_prints_the_shipped_schemas(tmp_path: Path) -> None:

@@ -536,6 +536,7 @@ def test_requests_are_counted_and_reset_clears_state(
     faults = dict.fromkeys(SHARES, 0)
     assert stats == {
         "requests": before + 3,
+        "writes": 1,
         "audios": 0,
         "shows": 1,
         "episodes": 0,

@@ -10,11 +10,19 @@ from typing import Any
 
 import pytest
 
-from podsync.github.lock_review import LockEdit, hand_added_audio, lock_edits, unvouched
+from podsync.github.lock_review import (
+    LockEdit,
+    edit_warnings,
+    hand_added_audio,
+    lock_edits,
+    unvouched,
+    unvouched_jobs,
+)
 from podsync.lock import CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.manifest import load_project
 from podsync.model import Live, LiveJob, Source
-from podsync.plan import AddEpisode, Plan, Reason, ReuseAudio
+from podsync.plan import AddEpisode, Plan, Reason, ReuseAudio, WarningCode
+from podsync.render.phrases import LOCK_EDITED, warning_text
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import PROJECT_DIR, REPO, Sim
 
@@ -185,3 +193,66 @@ def test_lock_edits_and_the_accounts_word_as_plain_data() -> None:
         "podsync.lock points the audio of episode 'tw/quantum' at job j2 by hand, and ZenMic "
         "does not vouch for it: the account was not read for it"
     ]
+
+
+def test_lock_edit_warnings_are_codes_with_parameters_worded_in_phrases() -> None:
+    """The plan carries what changed and why the account does not vouch, as values; only
+    render/phrases.py makes sentences of them."""
+    plan, digest = _plan_reusing("j2", "Quantum")
+    episode = LockedEpisode("e1", "j2", "sha256:x", "A", "")
+    base = Lock(shows={"tw": LockedShow("s1", "T", "D", {"a": episode})})
+    head = base.with_audio(digest, CachedAudio("j2", "succeeded")).with_protection("tw", "a", True)
+    edited = edit_warnings(lock_edits(base, head), plan)
+    assert [(w.code, dict(w.params)) for w in edited] == [
+        (
+            WarningCode.LOCK_EDITED,
+            {
+                "kind": "episode",
+                "target": "tw/a",
+                "what": "protected",
+                "before": "false",
+                "after": "true",
+                "owner": None,
+            },
+        ),
+        (
+            WarningCode.LOCK_EDITED,
+            {
+                "kind": "audio",
+                "target": digest,
+                "what": "added",
+                "before": None,
+                "after": "job j2",
+                "owner": "tw/quantum",
+            },
+        ),
+    ]
+    assert [warning_text(w) for w in edited] == [
+        f"{LOCK_EDITED}: episode 'tw/a' protected 'false' → 'true'",
+        f"{LOCK_EDITED}: audio {digest[:19]}… (episode 'tw/quantum') added: job j2",
+    ]
+    since = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    old = Live(shows=(), jobs={"j2": LiveJob("queued", "Quantum?", None)})
+    (refused,) = unvouched_jobs(plan, old, hand_added_audio(base, head), base, since)
+    warning = refused.warning()
+    assert (warning.code, warning.show, warning.episode) == (
+        WarningCode.AUDIO_UNVOUCHED,
+        "tw",
+        "quantum",
+    )
+    assert json.loads(json.dumps(dict(warning.params))) == {
+        "mic_id": "j2",
+        "reasons": [
+            {"code": "status", "status": "queued"},
+            {"code": "title", "title": "Quantum?", "wanted": "Quantum"},
+            {"code": "made_before", "made_at": None, "since": "2026-01-01T00:00:00+00:00"},
+            {"code": "in_base", "owners": [{"episode": "tw/a"}]},
+        ],
+    }
+    assert warning_text(warning) == (
+        "podsync.lock points the audio of episode 'tw/quantum' at job j2 by hand, and ZenMic "
+        "does not vouch for it: its status is 'queued', not 'succeeded'; it is titled "
+        "'Quantum?', not 'Quantum'; it was made at (no time given), before the pull request's "
+        "branch was (2026-01-01T00:00:00+00:00); the base's podsync.lock has it already, for "
+        "episode 'tw/a': the apply after the merge refuses it"
+    )

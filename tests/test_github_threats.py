@@ -11,8 +11,9 @@ import pytest
 
 from podsync.client import ZenMicClient
 from podsync.errors import ApiError
-from podsync.github.lock_review import EDITED, LockEdit, lock_edits
+from podsync.github.lock_review import LockEdit, lock_edits
 from podsync.lock import AppliedApproval, Lock
+from podsync.render.phrases import LOCK_EDITED as EDITED
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import PROJECT_DIR, REPO, Sim, git
 from tests.test_github_branch_tip import add_quantum

@@ -19,7 +19,7 @@ from podsync.live import live_from_lock
 from podsync.lock import CachedAudio, Lock, read_lock, serialize
 from podsync.model import Desired, Live
 from podsync.operations import load_inputs, plan_offline
-from podsync.plan import Plan
+from podsync.plan import AdoptEpisode, AdoptShow, Plan, ReplaceEpisode, ReuseAudio
 from podsync.plan_file import plan_checksum
 from podsync.planner import plan
 from podsync.render import render
@@ -28,7 +28,7 @@ from podsync.render.text import OFFLINE_HEADER
 from tests.conftest import Cli, Emulator
 from tests.helpers import edit, episode
 from tests.test_planner import episode as ep
-from tests.test_planner import published, show, topic
+from tests.test_planner import published, show, the, topic
 
 
 def offline(desired: Desired, lock: Lock, **options: bool) -> Plan:
@@ -125,16 +125,19 @@ def test_an_episode_key_rename_keeps_the_episode_as_in_a_live_plan() -> None:
     lock, _ = published(show(ep("a"), ep("b", title="Same")))
     renamed = show(ep("a"), ep("b2", title="Same", source=topic("topic b")))
     p = offline(Desired((renamed,)), lock)
-    adopt, republish = p.episodes  # its description derives from its key, so it changed
+    first, second = p.episodes  # its description derives from its key, so it changed
+    adopt, republish = the(AdoptEpisode, first), the(ReplaceEpisode, second)
     assert (adopt.action, adopt.key, adopt.renamed_from) == ("adopt", "b2", "b")
     assert (republish.action, republish.republish) == ("replace", True)
-    assert [(j.action, j.mic_id) for j in p.audio] == [("reuse", "mic-b")]
+    assert [(j.action, the(ReuseAudio, j).mic_id) for j in p.audio] == [("reuse", "mic-b")]
 
 
 def test_a_show_key_rename_keeps_the_show_as_in_a_live_plan() -> None:
     lock, _ = published(show(ep("a")))
     p = offline(Desired((show(ep("a"), key="tech"),)), lock)
-    assert [(c.action, c.key, c.renamed_from) for c in p.shows] == [("adopt", "tech", "tw")]
+    assert [(c.action, c.key, the(AdoptShow, c).renamed_from) for c in p.shows] == [
+        ("adopt", "tech", "tw")
+    ]
     assert not p.episodes and not p.guards
 
 

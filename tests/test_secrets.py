@@ -274,7 +274,10 @@ def test_no_command_prints_or_writes_the_api_key(
         runs("plan", str(project), "--detailed-exitcode", code=0)
         runs("apply", str(project), "--auto-approve", fast, code=0)
         runs("verify", str(project), code=0, says="Verify passed")
+        for fmt in ("text", "json"):
+            runs("status", str(project), f"--format={fmt}", code=0, says="tech-weekly")
         runs("lock", "rebuild", str(project), "--force", code=0)
+        runs("import", str(project), code=0, says="Nothing to import")
 
     def failing_job() -> None:
         failing = copy_examples(tmp_path / "failing")

@@ -111,6 +111,9 @@ class Stats:
     """Requests served under /api/v2 since start (or the last reset), and faults injected."""
 
     requests: int = 0
+    # of those, the ones that may change the account (not GET or HEAD): what a test that
+    # promises "nothing sent that changes anything" counts
+    writes: int = 0
     faults: FaultLog = field(default_factory=FaultLog)
 
 
@@ -246,6 +249,8 @@ class _ApiGate:
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             self.settings.stats.requests += 1
+            if scope.get("method") not in ("GET", "HEAD"):
+                self.settings.stats.writes += 1
             problem = self._auth_problem(Request(scope).headers.get("authorization", ""))
             if problem:
                 response = _error(401, problem, {"WWW-Authenticate": 'Bearer realm="zenmic"'})
@@ -780,7 +785,12 @@ async def _not_found_response(request: Request, exc: Exception) -> Response:
 
 def _stats_endpoint(store: Store, stats: Stats) -> Any:
     async def endpoint(request: Request) -> Response:
-        counts = {"requests": stats.requests, **store.counts(), "faults": stats.faults.counts()}
+        counts = {
+            "requests": stats.requests,
+            "writes": stats.writes,
+            **store.counts(),
+            "faults": stats.faults.counts(),
+        }
         return JSONResponse(counts)
 
     return endpoint
@@ -791,6 +801,7 @@ def _reset_endpoint(store: Store, stats: Stats, audio: AudioMaker) -> Any:
         store.reset()
         audio.clear()
         stats.requests = 0
+        stats.writes = 0
         stats.faults.reset()
         return _ok({"reset": True})
 

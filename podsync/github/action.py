@@ -60,11 +60,12 @@ from podsync.github.git_auth import GitAuth
 from podsync.github.lock_rescue import keep_lock
 from podsync.github.lock_review import (
     UNVOUCHED_ADVICE,
-    describe,
+    edit_warnings,
     hand_added_audio,
     lock_edits,
     undo_hand_audio,
     unvouched,
+    unvouched_jobs,
 )
 from podsync.github.push_gate import check_push
 from podsync.github.review import Review, check_review, find_review, review_checksum, unspent
@@ -386,13 +387,10 @@ def _with_lock_edits(planned: Planned, project: Path, base_sha: str, head_sha: s
         branched = merge_base(project, base_sha, head_sha) if head_sha else None
         since = commit_time(project, branched) if branched else None
         added = hand_added_audio(base, head)
-        refused = unvouched(planned.plan, planned.live, added, base, since)
-        notes = [
-            Warning(WarningCode.LOCK_EDITED, params={"text": text})
-            for text in describe(lock_edits(base, head), planned.plan)
-        ] + [
-            Warning(WarningCode.AUDIO_UNVOUCHED, params={"problem": problem})
-            for problem in (refused if planned.plan.live_read else [])  # apply asks, offline
+        refused = unvouched_jobs(planned.plan, planned.live, added, base, since)
+        notes = edit_warnings(lock_edits(base, head), planned.plan) + [
+            u.warning()
+            for u in (refused if planned.plan.live_read else [])  # apply asks, offline
         ]
     if not notes:
         return planned

@@ -23,13 +23,8 @@ from datetime import datetime
 
 from podsync.lock import AppliedApproval, CachedAudio, Lock, LockedEpisode, LockedShow
 from podsync.model import AUDIO_SUCCEEDED, Live
-from podsync.plan import AudioJob, Plan
-
-EDITED = (
-    "podsync.lock is edited by hand in this pull request (podsync writes it only in the apply "
-    "on the default branch)"
-)
-
+from podsync.plan import AudioJob, Plan, Warning, WarningCode
+from podsync.render.phrases import unvouched_text
 
 UNVOUCHED_ADVICE = (
     "Audio is reused only as podsync recorded it, or as a preview of the pull request made it: "
@@ -152,11 +147,26 @@ def undo_hand_audio(lock: Lock, base: Lock, head: Lock, keep: frozenset[str] = f
     return replace(lock, audio=audio)
 
 
-def unvouched(
+@dataclass(frozen=True)
+class Unvouched:
+    """A reused job the pull request put in the lock by hand that the account does not vouch
+    for, and why: each reason a code with its values (render/phrases.py words them)."""
+
+    show: str
+    episode: str
+    mic_id: str
+    reasons: tuple[dict[str, object], ...]
+
+    def warning(self) -> Warning:
+        params = {"mic_id": self.mic_id, "reasons": [dict(r) for r in self.reasons]}
+        return Warning(WarningCode.AUDIO_UNVOUCHED, self.show, self.episode, params)
+
+
+def unvouched_jobs(
     plan: Plan, live: Live, added: dict[str, CachedAudio], base: Lock, since: datetime | None
-) -> list[str]:
-    """Why each reused job that the pull request put in the lock by hand is not the episode's,
-    by the account's word (GET /audios/{id}); nothing when every one is."""
+) -> list[Unvouched]:
+    """Each reused job that the pull request put in the lock by hand and that is not the
+    episode's, by the account's word (GET /audios/{id}); nothing when every one is."""
     problems = []
     publishing = {
         c.digest for c in plan.episodes if c.action in ("add", "replace") and not c.republish
@@ -169,37 +179,45 @@ def unvouched(
             continue
         reasons = _reasons(job, live, base, since)
         if reasons:
-            problems.append(
-                f"podsync.lock points the audio of episode '{job.show}/{job.episode}' at job "
-                f"{job.mic_id} by hand, and ZenMic does not vouch for it: {'; '.join(reasons)}"
-            )
+            problems.append(Unvouched(job.show, job.episode, job.mic_id, tuple(reasons)))
     return problems
 
 
-def _reasons(job: AudioJob, live: Live, base: Lock, since: datetime | None) -> list[str]:
+def unvouched(
+    plan: Plan, live: Live, added: dict[str, CachedAudio], base: Lock, since: datetime | None
+) -> list[str]:
+    """unvouched_jobs, in words: what a refused apply says."""
+    return [
+        unvouched_text(u.show, u.episode, u.warning().params)
+        for u in unvouched_jobs(plan, live, added, base, since)
+    ]
+
+
+def _reasons(
+    job: AudioJob, live: Live, base: Lock, since: datetime | None
+) -> list[dict[str, object]]:
     mic_id = getattr(job, "mic_id", "")
     found = live.jobs.get(mic_id)
     if found is None:
-        return ["the account was not read for it"]
-    reasons = []
+        return [{"code": "not_read"}]
+    reasons: list[dict[str, object]] = []
     if found.status != AUDIO_SUCCEEDED:
-        reasons.append(f"its status is {found.status!r}, not 'succeeded'")
+        reasons.append({"code": "status", "status": found.status})
     if found.title != job.title:
-        reasons.append(f"it is titled {found.title!r}, not {job.title!r}")
+        reasons.append({"code": "title", "title": found.title, "wanted": job.title})
     made = _when(found.created_at)
     if since is not None and (made is None or made < since):
         reasons.append(
-            f"it was made at {found.created_at or '(no time given)'}, before the pull "
-            f"request's branch was ({since.isoformat()})"
+            {"code": "made_before", "made_at": found.created_at, "since": since.isoformat()}
         )
-    owners = [f"audio {d[:19]}…" for d, a in base.audio.items() if a.mic_id == mic_id] + [
-        f"episode '{show}/{key}'"
+    owners = [{"audio": d} for d, a in base.audio.items() if a.mic_id == mic_id] + [
+        {"episode": f"{show}/{key}"}
         for show, record in base.shows.items()
         for key, episode in record.episodes.items()
         if episode.mic_id == mic_id
     ]
     if owners:
-        reasons.append(f"the base's podsync.lock has it already, for {', '.join(owners[:3])}")
+        reasons.append({"code": "in_base", "owners": owners[:3]})
     return reasons
 
 
@@ -213,24 +231,23 @@ def _when(stamp: str | None) -> datetime | None:
     return made if made.tzinfo is not None else None
 
 
-def describe(edits: list[LockEdit], plan: Plan) -> list[str]:
+def edit_warnings(edits: list[LockEdit], plan: Plan) -> list[Warning]:
     """One warning per lock edit, naming the episode an audio entry is for where the plan
     knows it."""
     episodes = {job.digest: f"{job.show}/{job.episode}" for job in plan.audio}
-    lines = []
-    for edit in edits:
-        if edit.kind in ("audio", "unconfirmed"):
-            owner = episodes.get(edit.target)
-            target = f"{edit.kind} {edit.target[:19]}…" + (f" (episode '{owner}')" if owner else "")
-        elif edit.kind == "applied":  # forged, a later apply is refused; removed, a re-run is not
-            target = f"the record of pull request #{edit.target}'s applied approval"
-        else:
-            target = f"{edit.kind} '{edit.target}'"
-        if edit.what in ("added", "removed"):
-            change = f"{edit.what}" + (
-                f": {edit.after or edit.before}" if edit.after or edit.before else ""
-            )
-        else:
-            change = f"{edit.what} {edit.before!r} → {edit.after!r}"
-        lines.append(f"{EDITED}: {target} {change}")
-    return lines
+    return [
+        Warning(
+            WarningCode.LOCK_EDITED,
+            params={
+                "kind": edit.kind,
+                "target": edit.target,
+                "what": edit.what,
+                "before": edit.before,
+                "after": edit.after,
+                "owner": episodes.get(edit.target)
+                if edit.kind in ("audio", "unconfirmed")
+                else None,
+            },
+        )
+        for edit in edits
+    ]

@@ -28,7 +28,7 @@ from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
 from podsync.manifest import load_project
 from podsync.model import AUDIO_SUCCEEDED, Desired, Live, LiveShow
 from podsync.plan import Plan
-from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
+from podsync.planner import plan, to_read
 from podsync.render.phrases import guard_text
 
 
@@ -73,16 +73,20 @@ def reread_lock(inputs: Inputs) -> Inputs:
 async def read_and_plan(
     inputs: Inputs, client: ZenMicClient, *, concurrency: int = 8, no_delete: bool = False
 ) -> Planned:
-    def wanted(shows: list[LiveShow]) -> set[str]:
-        return live_show_ids_to_read(inputs.desired, inputs.lock, shows)
+    """Read what the plan needs (phase one, podsync.planner.reads: the show listing, the
+    episodes of the shows it names, the status of the cached jobs it names), then plan once."""
+    desired, lock = inputs.desired, inputs.lock
+
+    def wanted(shows: list[LiveShow]) -> frozenset[str]:
+        return to_read(desired, lock, Live(tuple(shows))).shows
 
     names = request_targets(inputs)
     live = await read_live(client, wanted, concurrency=concurrency, name=names.show)
-    mic_ids = audio_to_verify(inputs.desired, inputs.lock, live, no_delete=no_delete)
+    mic_ids = to_read(desired, lock, live).audio
     if mic_ids:
         jobs = await read_audio_jobs(client, mic_ids, concurrency=concurrency, name=names.audio)
         live = replace(live, audio={m: job.status for m, job in jobs.items()}, jobs=jobs)
-    return Planned(inputs, live, plan(inputs.desired, inputs.lock, live, no_delete=no_delete))
+    return Planned(inputs, live, plan(desired, lock, live, no_delete=no_delete))
 
 
 def plan_offline(inputs: Inputs, *, no_delete: bool = False) -> Planned:
@@ -123,6 +127,10 @@ def request_targets(inputs: Inputs) -> Targets:
         for digest, audio in inputs.lock.audio.items()
         if digest in by_digest
     }
+    for show in inputs.desired.shows:  # `source: {audio: mic_id}` names its job outright
+        for e in show.episodes:
+            if e.source.mic_id:
+                episodes.setdefault(e.source.mic_id, f"{show.key}/{e.key}")
     return Targets(shows, episodes)
 
 

@@ -31,6 +31,7 @@ import jinja2
 
 from podsync.model import Desired, Episode, Source
 from podsync.plan import (
+    FREE_AUDIO,
     AudioJob,
     CreateShow,
     EpisodeChange,
@@ -481,6 +482,8 @@ class _Context:
             return f"new job{length}{default}"
         if job.action == "resume":
             return f"submitted earlier, no new cost (job {job.mic_id})"
+        if job.action == "existing":
+            return f"existing audio, published as it is, no cost (job {job.mic_id})"
         return f"generated earlier, no cost (job {job.mic_id})"
 
     def new_audio(self, change: EpisodeChange) -> AudioJob | None:
@@ -495,7 +498,7 @@ class _Context:
         return [
             j
             for j in self.jobs_by_show.get(key, [])
-            if j.digest not in digests and j.action != "reuse"
+            if j.digest not in digests and j.action not in FREE_AUDIO
         ]
 
     def source_entry(self, job: AudioJob, show: str, episode: str) -> dict[str, Any]:
@@ -602,6 +605,8 @@ def _describe(source: Source) -> str:
     elif source.kind == "document":
         if source.topic:
             parts.append(f"focus {quote(shorten(source.topic, 200))}")
+    elif source.kind == "audio":
+        parts.append(f"existing audio {source.mic_id}")
     else:
         speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
         parts.append(
@@ -631,11 +636,17 @@ def _document(source: Source, old: Source | None) -> dict[str, str] | None:
     }
 
 
+def _kind(source: Source) -> str:
+    return "existing audio" if source.kind == "audio" else f"a {source.kind}"
+
+
 def _source_edits(old: Source, new: Source) -> list[str]:
     """How a source changed since the base, in words: 'topic edited', 'dialogue edited'."""
     if old.kind != new.kind:
-        return [f"now a {new.kind} (was a {old.kind})"]
+        return [f"now {_kind(new)} (was {_kind(old)})"]
     edits = []
+    if old.mic_id != new.mic_id:
+        edits.append(f"audio {old.mic_id} → {new.mic_id}")
     if old.topic != new.topic:
         edits.append("focus edited" if new.kind == "document" else "topic edited")
     if old.duration_minutes != new.duration_minutes:

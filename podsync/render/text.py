@@ -56,6 +56,7 @@ STYLES: dict[str, tuple[str, str | None]] = {
     "remove": ("-", "red"),
     "adopt": ("=", "cyan"),
     "reuse": ("=", "cyan"),
+    "existing": ("=", "cyan"),
     "resume": (">", "cyan"),
     "generate": ("$", "magenta"),
 }
@@ -132,6 +133,8 @@ def describe_source(source: Source) -> str:
     elif source.kind == "document" and source.document is not None:
         doc = source.document
         text = f"document {doc.display} ({human_size(doc.size)}, {short_digest(doc.sha256)})"
+    elif source.kind == "audio":
+        text = "audio already in the account"
     elif source.kind == "dialogue":
         speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
         lines = counted(len(source.dialogue), "line")
