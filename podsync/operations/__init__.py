@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podsync import lock_rebuild
+from podsync import listen, lock_rebuild
 from podsync.apply_mutex import hold_project
 from podsync.client import ZenMicClient
 from podsync.endpoint import Endpoint, api_endpoint
@@ -136,6 +136,7 @@ class ApplyResult:
     planned: Planned
     applied: Applied | None = None
     approved: bool = True
+    listen: listen.Listen = field(default_factory=listen.Listen)  # feeds and what was published
 
     @property
     def outcome(self) -> Outcome:
@@ -151,6 +152,7 @@ class PreviewResult:
     lock: Lock
     ran: bool = False
     outcome: Outcome = field(default_factory=Outcome)
+    listen: listen.Listen = field(default_factory=listen.Listen)  # where to hear each preview
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,9 @@ def apply(project: Path, inputs: Inputs, settings: Settings, hooks: Hooks) -> Ap
                 )
         finally:
             hooks.applied(planned, applied)
-        return ApplyResult(planned, applied)
+        after = read_lock(planned.inputs.lock_path)
+        heard = listen.after_apply(project, endpoint, planned.plan, planned.live, after)
+        return ApplyResult(planned, applied, listen=heard)
 
 
 def preview(
@@ -239,7 +243,9 @@ def preview(
                 report=hooks.report,
                 observe=hooks.progress,
             )
-        return PreviewResult(planned, read_lock(planned.inputs.lock_path), True, outcome)
+        after = read_lock(planned.inputs.lock_path)
+        heard = listen.after_preview(project, planned.plan, after)
+        return PreviewResult(planned, after, True, outcome, heard)
 
 
 def rebuild_lock(project: Path, settings: Settings, hooks: Hooks, *, force: bool) -> RebuildResult:
