@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from podsync import manifest
+from podsync import manifest, yamlload
 from podsync.cli import main
 from podsync.config import ProjectConfig, read_config
 from podsync.errors import ManifestError, Problem
@@ -163,8 +163,20 @@ def test_document_digest_depends_on_bytes_not_file_name(tmp_path: Path) -> None:
     assert changed.digest != original.digest
 
 
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a file is composed (yamlload): each must give the same problems."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(yamlload, "C_LOADER", None)
+    else:
+        assert yamlload.C_LOADER is not None, "PyYAML was installed without libyaml"
+    return str(request.param)
+
+
 @pytest.mark.parametrize("name", INVALID_CASES)
-def test_invalid_project_reports_exact_problems(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_project_reports_exact_problems(
+    name: str, yaml_loader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     case = FIXTURES / "invalid" / name
     expected = (case / "expected.txt").read_text().splitlines()
     monkeypatch.chdir(case)
