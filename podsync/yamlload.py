@@ -161,6 +161,11 @@ def _parse(text: str, shown: str) -> tuple[Node | None, object, _Builder]:
             # one level less than the pure-Python composer allows, so that a file it would
             # refuse for its depth is refused by the C path too, and then read again below
             return _build(C_LOADER(text), text, shown, MAX_DEPTH - 1)
+        except _ExpansionError:
+            # the pure-Python path would say the same, unless its composer stops first: let it
+            # compose (cheap: a bomb is short), and not build the bomb a second time
+            _PositionLoader(text).get_single_node()
+            raise
         except (yaml.YAMLError, ValueError, RecursionError):
             pass  # said again, and said well, by the pure-Python path
     return _build(_PositionLoader(text), text, shown, MAX_DEPTH)
@@ -223,6 +228,11 @@ class _LimitError(MarkedYAMLError):
         super().__init__(problem=problem, problem_mark=mark)
 
 
+class _ExpansionError(_LimitError):
+    """Too many values once aliases are expanded, or an alias inside itself: found while
+    building, where both paths walk the same nodes in the same order."""
+
+
 class _Builder:
     """Turns the composed node graph into plain data, recording positions as it goes."""
 
@@ -239,12 +249,12 @@ class _Builder:
     def build(self, node: Node, path: JsonPath, active: frozenset[int]) -> object:
         self._count += 1
         if self._count > MAX_NODES:
-            raise _LimitError(
+            raise _ExpansionError(
                 f"more than {MAX_NODES:,} values once aliases are expanded (a YAML bomb?)",
                 node.start_mark,
             )
         if id(node) in active:
-            raise _LimitError("recursive alias: an anchor contains itself", node.start_mark)
+            raise _ExpansionError("recursive alias: an anchor contains itself", node.start_mark)
         if len(path) > self.max_depth:
             raise _LimitError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
         self.values[path] = _position(node.start_mark)
