@@ -39,7 +39,7 @@ class Document:
     """A document source, identified by its bytes (sha256) rather than its name."""
 
     path: str  # absolute path on disk, for upload
-    display: str  # the path as the user wrote it, relative to the project, for messages
+    display: str  # the path as written in the manifest (relative to it), for plans and messages
     sha256: str
     size: int
     content_type: str

@@ -70,7 +70,7 @@ def test_valid_project_loads_to_the_expected_desired(monkeypatch: pytest.MonkeyP
     def document(name: str) -> Document:
         path = VALID / "docs" / name
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        return Document(str(path), f"docs/{name}", sha, len(privacy), "text/plain")
+        return Document(str(path), f"../docs/{name}", sha, len(privacy), "text/plain")
 
     focus = "Focus on the privacy implications"
     expected = Desired(
@@ -220,7 +220,7 @@ def test_symlinks_inside_the_project_are_followed(tmp_path: Path) -> None:
     (project / "docs" / "privacy.txt").rename(project / "docs" / "real.txt")
     target.symlink_to(project / "docs" / "real.txt")
     source = load_project(project).show("tech-weekly").episodes[1].source  # type: ignore[union-attr]
-    assert source.document.display == "docs/privacy.txt"  # type: ignore[union-attr]
+    assert source.document.display == "../docs/privacy.txt"  # type: ignore[union-attr]
     assert source.document.path == str((project / "docs" / "real.txt").resolve())  # type: ignore[union-attr]
 
 
