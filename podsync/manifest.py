@@ -23,6 +23,7 @@ from podsync.doctype import SNIFF_BYTES, head_problem
 from podsync.documents import head_and_digest
 from podsync.errors import ManifestError, Problem
 from podsync.limits import MAX_DIALOGUE_LINES, MAX_TEXT_CHARS, MAX_TITLE_CHARS
+from podsync.manifest_check import matches_manifest_schema
 from podsync.model import Desired, Document, Episode, Location, Show, Source
 from podsync.path_hints import not_found
 from podsync.schema import SchemaResult, validate, validator
@@ -50,6 +51,7 @@ DOCUMENT_TYPES: Mapping[str, str] = {
 }
 
 Dialogue = tuple[tuple[str, str], ...]
+_CLEAN = SchemaResult((), frozenset())
 
 
 def load_project(project_dir: Path) -> Desired:
@@ -120,7 +122,9 @@ def _load_show_file(
         return None
     before = len(problems)
     problems.extend(doc.problems)
-    result = validate(doc, validator("manifest.schema.json"))
+    # jsonschema walks only a file the fast check refuses, to say what is wrong, where
+    valid = matches_manifest_schema(doc.data)
+    result = _CLEAN if valid else validate(doc, validator("manifest.schema.json"))
     problems.extend(result.problems)
     if not isinstance(doc.data, dict):
         return None

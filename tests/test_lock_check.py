@@ -3,14 +3,10 @@ lock the schema refuses, and must say yes to every lock podsync writes."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import itertools
 import json
 import random
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -30,6 +26,7 @@ from podsync.lock import (
     write_lock,
 )
 from podsync.lock_check import SCHEMA_SHA256, matches_schema
+from tests.edits import paths, single_edits
 
 DIGEST = "sha256:" + "a" * 64
 ODD = ["", "x", "e1\n", "sha256:" + "A" * 64, DIGEST + "\n", "1", "01", "abc1234", 0, 1, 1.0,
@@ -54,50 +51,6 @@ def schema_valid(data: object) -> bool:
     return not any(True for _ in lock_module._validator().iter_errors(data))
 
 
-def paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found += paths(value, (*prefix, key))
-    return found
-
-
-Edit = Callable[[], dict[str, Any]]
-
-
-def single_edits(data: dict[str, Any]) -> list[Edit]:
-    """Every lock one edit away from `data`, made on demand: each part deleted, replaced by
-    each odd value or renamed to each odd name; each mapping given each odd extra field."""
-
-    def edit(path: tuple[Any, ...], change: Callable[[dict[str, Any], Any], object]) -> Edit:
-        def make() -> dict[str, Any]:
-            copied = copy.deepcopy(data)
-            change(lookup(copied, path[:-1]), path[-1])
-            return copied
-
-        return make
-
-    def replace(odd: object) -> Callable[[dict[str, Any], Any], object]:
-        return lambda parent, key: parent.__setitem__(key, odd)
-
-    def rename(odd: object) -> Callable[[dict[str, Any], Any], object]:
-        return lambda parent, key: parent.__setitem__(str(odd), parent.pop(key))
-
-    edits: list[Edit] = []
-    for path in paths(data)[1:]:
-        edits.append(edit(path, lambda parent, key: parent.pop(key)))
-        edits += [edit(path, change(odd)) for odd in ODD for change in (replace, rename)]
-    for path in [p for p in paths(data) if isinstance(lookup(data, p), dict)]:
-        edits += [edit((*path, name), replace(odd)) for name, odd in itertools.product(EXTRA, ODD)]
-    return edits
-
-
-def lookup(data: Any, path: tuple[Any, ...]) -> Any:
-    for step in path:
-        data = data[step]
-    return data
-
-
 def test_the_schema_is_the_one_lock_check_mirrors() -> None:
     digest = hashlib.sha256(SCHEMA_PATH.read_bytes()).hexdigest()
     assert digest == SCHEMA_SHA256, "lock.schema.json changed: bring lock_check.py in line"
@@ -111,7 +64,7 @@ def test_every_lock_podsync_writes_passes_the_fast_check() -> None:
 
 def test_the_fast_check_agrees_with_the_schema_on_every_single_edit() -> None:
     verdicts = []
-    for make in single_edits(json.loads(lock_module.serialize(full_lock()))):
+    for make in single_edits(json.loads(lock_module.serialize(full_lock())), ODD, EXTRA):
         data = make()
         verdicts.append(full := schema_valid(data))
         assert matches_schema(data) == full, json.dumps(data)
@@ -122,8 +75,8 @@ def test_the_fast_check_agrees_with_the_schema_on_every_single_edit() -> None:
 @given(st.integers(min_value=0, max_value=2**32))
 def test_the_fast_check_agrees_with_the_schema_on_locks_edited_twice(seed: int) -> None:
     rnd = random.Random(seed)
-    once = rnd.choice(single_edits(json.loads(lock_module.serialize(full_lock()))))()
-    twice = rnd.choice(single_edits(once))() if paths(once)[1:] else once
+    once = rnd.choice(single_edits(json.loads(lock_module.serialize(full_lock())), ODD, EXTRA))()
+    twice = rnd.choice(single_edits(once, ODD, EXTRA))() if paths(once)[1:] else once
     assert matches_schema(twice) == schema_valid(twice), json.dumps(twice)
 
 
