@@ -5,6 +5,7 @@ Everything here is frozen: the planner compares these values and never mutates t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -71,7 +72,7 @@ class Source:
             "style_prompt": self.style_prompt,
         }
 
-    @property
+    @functools.cached_property  # asked several times per episode per plan; a frozen value
     def digest(self) -> str:
         canonical = json.dumps(self.fingerprint(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
