@@ -21,6 +21,7 @@ _TEMPLATE_VALUE = re.compile(
     r"^(?P<lead>[ ]*(?:-[ ]+)*(?:(?P<key>[^\s#'\"{\[\-][^#]*?):[ ]+)?)(?P<value>\{[{%].*?)\s*$"
 )
 _KEY = re.compile(r"^(?P<indent>[ ]*(?:-[ ]+)*)(?P<key>[^\s#'\"{\[\-][^#:]*?):(?:[ ]|$)")
+_COMMENT = re.compile(r"\s+#.*$")  # a comment after a value: not part of it
 _ITEM = re.compile(r"^(?P<indent>[ ]*)-(?:[ ]|$)")
 
 
@@ -60,7 +61,7 @@ def _template(lines: list[str], line: int, col: int, problem: str) -> Hint | Non
     found = _TEMPLATE_VALUE.match(lines[line])
     if found is None or col < len(found["lead"]):
         return None
-    value = found["value"]
+    value = _COMMENT.sub("", found["value"])
     quoted = f'"{value}"' if '"' not in value else f"'{value}'"
     example = f"{found['key']}: {quoted}" if found["key"] else quoted
     message = f"quote the template: a value that starts with {value[:2]} must be quoted: {example}"
@@ -118,7 +119,7 @@ def _colon_in_value(text: str, line: int, col: int) -> Hint | None:
         return None
     start = len(key.group(0))
     start += len(text[start:]) - len(text[start:].lstrip(" "))
-    value = text[start:].rstrip()
+    value = _COMMENT.sub("", text[start:]).rstrip()
     quoted = f'"{value}"' if '"' not in value else f"'{value}'"
     message = f"quote this value: text with ': ' in it must be quoted: {key['key']}: {quoted}"
     return Hint(line + 1, start + 1, message)
