@@ -27,7 +27,10 @@ def not_found(what: str, raw: str, manifest: Path, root: Path, lexical: Path) ->
         f"{what} {raw!r} not found: paths are relative to the manifest's folder "
         f"({folder}), so it names {_shown(lexical, root)} in the project"
     )
-    suggestion = suggest(raw, manifest.parent, root, lexical)
+    try:
+        suggestion = suggest(raw, manifest.parent, root, lexical)
+    except (OSError, RuntimeError, ValueError):  # a name too long, a symlink loop: no hint
+        suggestion = None
     return message if suggestion is None else f"{message}; did you mean {suggestion!r}?"
 
 
