@@ -71,7 +71,7 @@ def test_the_fast_check_agrees_with_the_schema_on_every_single_edit() -> None:
     assert set(verdicts) == {True, False}  # both kinds were tried
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(min_value=0, max_value=2**32))
 def test_the_fast_check_agrees_with_the_schema_on_locks_edited_twice(seed: int) -> None:
     rnd = random.Random(seed)
