@@ -8,12 +8,14 @@ under the apply mutex. Tests drive a single step with their own client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podsync.client import ZenMicClient
 from podsync.endpoint import Endpoint
-from podsync.errors import ConfigError, PlanError, PodsyncError, UnsafePlan
+from podsync.errors import ConfigError, LockError, PlanError, PodsyncError, UnsafePlan
 from podsync.executor import (
     Executor,
     Outcome,
@@ -167,7 +169,7 @@ async def execute(
         outcome=outcome,
         live=planned.live,
     )
-    return await executor.run()
+    return await _closing(store, executor.run())
 
 
 def prune_lock(planned: Planned) -> None:
@@ -177,6 +179,7 @@ def prune_lock(planned: Planned) -> None:
     forget_stale(store, planned.plan)
     forget_retired(store, planned.live)
     record_protection(store, planned.plan)
+    store.close()
 
 
 async def generate_audio(
@@ -207,7 +210,21 @@ async def generate_audio(
         report=report,
         outcome=outcome,
     )
-    return await executor.run_audio()
+    return await _closing(store, executor.run_audio())
+
+
+async def _closing(store: LockStore, run: Awaitable[Outcome]) -> Outcome:
+    """Run, then compact the lock: a run that ends, even by an error or Ctrl-C, leaves the
+    whole lock and no journal. If the lock cannot be written then, the journal stays and the
+    next run replays it; the error that stopped the run is the one raised."""
+    try:
+        outcome = await run
+    except BaseException:
+        with contextlib.suppress(LockError):
+            store.close()
+        raise
+    store.close()
+    return outcome
 
 
 def audio_pages(plan: Plan, live: Live) -> dict[str, str]:
