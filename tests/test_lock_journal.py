@@ -64,9 +64,9 @@ def test_a_torn_last_record_is_ignored_and_a_stale_journal_too(tmp_path: Path) -
     with journal_path(path).open("ab") as journal:
         journal.write(b'[["set",["audio","sha256:')  # killed half-way through an append
     assert read_lock(path) == saved
-    journal = journal_path(path).read_bytes()
+    left = journal_path(path).read_bytes()
     write_lock(path, saved)  # compacted, then killed before the journal was removed
-    journal_path(path).write_bytes(journal)
+    journal_path(path).write_bytes(left)
     assert read_lock(path) == saved
     # the next store compacts what it finds
     assert LockStore(path, read_lock(path)).lock == saved
