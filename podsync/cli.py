@@ -206,7 +206,7 @@ def main() -> None:
 @reports_errors
 def validate(project: Path) -> None:
     """Check the manifests in PROJECT (default: the current folder); no API call."""
-    from podsync.operations import load_inputs
+    from podsync.inputs import load_inputs
     from podsync.plan import counted
 
     inputs = load_inputs(project)

@@ -36,3 +36,9 @@ def test_help_imports_no_http_client_event_loop_schema_checker_or_templates() ->
 def test_schema_command_imports_no_http_client_or_event_loop() -> None:
     loaded = imported_by("schema", "manifest")
     assert not loaded & {"httpx", "asyncio", "starlette", "uvicorn", "jinja2"}
+
+
+def test_validate_reads_the_project_without_the_http_client_or_event_loop() -> None:
+    loaded = imported_by("validate", "examples")
+    assert "yaml" in loaded  # it did read the manifests
+    assert not loaded & {"httpx", "asyncio", "starlette", "uvicorn"}
