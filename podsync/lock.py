@@ -406,7 +406,7 @@ class LockStore:
     The first save writes the whole lock; later ones append only what changed to its journal
     (podsync.lock_journal), and the lock is written whole again when the journal outgrows it
     and at `close()`, so that a run costs in proportion to what it changed, not to the lock's
-    size times its steps. A journal left by a killed run is compacted when the store opens."""
+    size times its steps. A journal left by a killed run is compacted by the first write."""
 
     def __init__(self, path: Path, lock: Lock):
         self.path = path
@@ -414,8 +414,6 @@ class LockStore:
         remove_stale_temp_files(path.parent)
         self._journal: lock_journal.JournalFile | None = None
         self._lock_raw: bytes | None = None  # the lock file as this store last wrote it
-        if lock_journal.journal_path(path).exists():
-            self._save(lock, whole=True)
 
     def save(self, lock: Lock) -> None:
         """Write `lock`; a disk that refuses (full, read-only) stops the run with LockError,
@@ -441,8 +439,9 @@ class LockStore:
         self._sync()
 
     def close(self) -> None:
-        """Compact: the whole lock written and the journal removed, as users commit it."""
-        if self._journal is not None:
+        """Compact: the whole lock written and the journal removed, as users commit it; a
+        journal a killed run left is compacted here too, or by the first save (always whole)."""
+        if self._journal is not None or lock_journal.journal_path(self.path).exists():
             self._save(self.lock, whole=True)
 
     def _sync(self) -> None:
