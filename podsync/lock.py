@@ -430,7 +430,7 @@ class LockStore:
         sequential, so a durable record means every earlier one is too."""
         if lock == self.lock:
             return
-        self._save(lock, whole=False, sync=False)
+        self._save(lock, whole=False)
         if self._journal is None or not self._journal.unsynced:
             return
         import asyncio  # here: reading a lock needs no event loop
@@ -457,9 +457,10 @@ class LockStore:
             "changes in the account without a record of it"
         )
 
-    def _save(self, lock: Lock, *, whole: bool, sync: bool = True) -> None:
+    def _save(self, lock: Lock, *, whole: bool) -> None:
         """Write `lock` whole (durable), or append what changed to the journal (durable only
-        once synced)."""
+        once synced). After a failed append the next write is whole, so that nothing is
+        appended after a torn record (which a reader ignores only at the end)."""
         try:
             if whole or self._lock_raw is None:
                 self._write_whole(lock)
@@ -476,6 +477,10 @@ class LockStore:
                         self._journal = journal
                     journal.append(data)
         except OSError as exc:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
+            self._lock_raw = None
             raise self._error(exc) from None
         self.lock = lock
 
