@@ -57,10 +57,11 @@ def served(server: EmulatorServer) -> int:
     return int(stats["requests"])
 
 
-async def apply_all(project: Path, url: str) -> int:
+async def apply_all(project: Path, url: str, concurrency: int = 8) -> int:
     async with ZenMicClient(url, KEY) as client:
         planned = await read_and_plan(load_inputs(project), client)
-        outcome = await execute(planned, client, poll=PollPolicy(first=0.01))
+        poll = PollPolicy(first=0.01)
+        outcome = await execute(planned, client, poll=poll, concurrency=concurrency)
         if not outcome.ok:
             raise SystemExit(f"apply failed: {outcome.failed[:3]}")
         return len(outcome.done)

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from podsync import __version__, operations, safe_text
+from podsync import __version__, safe_text
 from podsync.endpoint import emulator_state_dir
 from podsync.errors import (
     ApiError,
@@ -34,31 +34,20 @@ from podsync.errors import (
     PodsyncError,
     ReviewMismatch,
     SetupError,
+    StalePlan,
     StateError,
     UnsafePlan,
     UnverifiedAudio,
 )
-from podsync.executor import Outcome, publishing_new_audio
-from podsync.git_history import load_base
-from podsync.listen import Listen
-from podsync.lock_rebuild import summary
-from podsync.model import Desired
-from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
-from podsync.operations.importing import import_shows, import_summary
-from podsync.plan import counted
-from podsync.plan_file import plan_checksum
-from podsync.render import FORMATS, render
-from podsync.render.json import render_apply_json
-from podsync.render.progress import progress_display
-from podsync.saved_plan import (
-    StalePlan,
-    check_applicable,
-    check_fresh,
-    check_plan_target,
-    read_saved_plan,
-    write_saved_plan,
-)
-from podsync.schema import SCHEMA_DIR
+from podsync.render import FORMATS
+
+# Each command imports what it needs when it runs: `podsync --help` must not pay for the HTTP
+# client, the event loop, the schema checker and the templates.
+if TYPE_CHECKING:
+    from podsync.executor import Outcome
+    from podsync.listen import Listen
+    from podsync.model import Desired
+    from podsync.operations import Hooks, Inputs, Planned, Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -237,6 +226,9 @@ def main() -> None:
 @reports_errors
 def validate(project: Path) -> None:
     """Check the manifests in PROJECT (default: the current folder); no API call."""
+    from podsync.inputs import load_inputs
+    from podsync.plan import counted
+
     inputs = load_inputs(project)
     shows = len(inputs.desired.shows)
     episodes = sum(len(s.episodes) for s in inputs.desired.shows)
@@ -310,6 +302,12 @@ def plan(
     verbose: bool,
 ) -> None:
     """Show what apply would change in the ZenMic account for PROJECT (default: .)."""
+    from podsync import operations
+    from podsync.operations import load_inputs
+    from podsync.plan_file import plan_checksum
+    from podsync.render import render
+    from podsync.saved_plan import check_plan_target, write_saved_plan
+
     inputs = load_inputs(project)
     if out is not None:
         check_plan_target(out, project, inputs.desired, force=force)
@@ -338,6 +336,8 @@ def plan(
 
 def _base(project: Path, ref: str) -> Desired | None:
     """The manifests at `ref`, or None with a note: a missing base only costs the diffs."""
+    from podsync.git_history import load_base
+
     base = load_base(project, ref)
     if base is None:
         click.echo(
@@ -428,6 +428,13 @@ def apply(
     again (it was reviewed when saved); if the manifests, podsync.lock or the live account
     changed since, refuse it as stale.
     """
+    from podsync import operations
+    from podsync.operations import Hooks, Settings, load_inputs
+    from podsync.render import render
+    from podsync.render.json import render_apply_json
+    from podsync.render.progress import progress_display
+    from podsync.saved_plan import check_applicable, check_fresh, read_saved_plan
+
     saved = read_saved_plan(target) if target.is_file() else None
     if saved is None and project_dir is not None:
         raise click.UsageError("--project goes with a saved plan file, not a project folder")
@@ -516,6 +523,9 @@ def _preview(
 ) -> None:
     """apply --preview: make the audio of the episodes the plan publishes with new audio,
     after asking (new jobs are paid for) unless approved, then list where to listen."""
+    from podsync import operations
+    from podsync.executor import publishing_new_audio
+    from podsync.plan import counted
 
     def approve(planned: Planned) -> bool:
         episodes = publishing_new_audio(planned.plan)
@@ -546,6 +556,8 @@ def _report_outcome(
     outcome: Outcome, what: str = "Apply", again: str = "podsync apply", to_stderr: bool = False
 ) -> None:
     """The closing table: the counts, then (after a failure or Ctrl-C) where to pick up."""
+    from podsync.operations import outcome_report
+
     headline, details = outcome_report(outcome, what, again)
     click.echo("", err=to_stderr)
     _say(headline, err=to_stderr)
@@ -668,6 +680,10 @@ def lock_rebuild(project: Path, force: bool, concurrency: int, lock_timeout: flo
 
     The old file is kept beside it as podsync.lock.corrupt-<time>.
     """
+    from podsync import operations
+    from podsync.lock_rebuild import summary
+    from podsync.operations import Hooks, Settings
+
     settings = Settings(concurrency=concurrency, lock_timeout=lock_timeout)
     result = operations.rebuild_lock(project, settings, Hooks(on_wait=_to_stderr), force=force)
     for line in summary(result.rebuilt, result.path, result.kept):
@@ -716,6 +732,8 @@ def import_command(
     Exits 1 when a show's manifest could not be written; an episode whose audio is unknown
     is reported and left out (it stays live, unmanaged).
     """
+    from podsync.operations.importing import import_shows, import_summary
+
     result = import_shows(
         project,
         show_ids,
@@ -743,6 +761,8 @@ def schema(name: str) -> None:
     and in each show file:
       # yaml-language-server: $schema=../manifest.schema.json
     """
+    from podsync.schema import SCHEMA_DIR
+
     click.echo((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"), nl=False)
 
 

@@ -205,3 +205,7 @@ class ApiError(PodsyncError):
             outcome_unknown=self.outcome_unknown,
             unanswered=self.unanswered,
         )
+
+
+class StalePlan(PodsyncError):
+    """The saved plan no longer describes what apply would do."""

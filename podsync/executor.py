@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TypeVar
@@ -49,6 +49,7 @@ from podsync.render.phrases import show_reason
 
 Report = Callable[[str], None]
 T = TypeVar("T")
+C = TypeVar("C")
 CREATE_ATTEMPTS = 3
 
 
@@ -217,6 +218,7 @@ class Executor:
             for item in (show.show_id, *(e.id for e in show.episodes or ()))
         }
         self._jobs = asyncio.Semaphore(concurrency)
+        self._lanes = asyncio.Semaphore(concurrency)  # shows whose changes run at once
         self._audio: dict[str, asyncio.Task[CachedAudio]] = {}
         self._audio_reported: set[str] = set()  # digests whose failure an episode reported
         self._unrecorded: list[str] = []  # jobs submitted whose id the lock could not take
@@ -261,9 +263,16 @@ class Executor:
         forget_stale(self.store, self.plan)
         forget_retired(self.store, self._live)
         record_protection(self.store, self.plan)
-        for change in self.plan.shows:
-            if change.action != "delete":
+        for change in self.plan.shows:  # no request: before the shows that send one
+            if change.action == "adopt":
                 await self._apply_show(change)
+        await self._in_lanes(
+            _lanes(
+                (c for c in self.plan.shows if c.action in ("create", "update")),
+                lambda c: f"title {c.title}" if c.action == "create" else c.key,
+            ),
+            self._apply_show,
+        )
         self._adopt_episodes()
         self._start_audio()
         shows = sorted({c.show for c in self.plan.episodes if c.action in ("add", "replace")})
@@ -271,12 +280,32 @@ class Executor:
         await asyncio.gather(*self._audio.values(), return_exceptions=True)
         self._report_unclaimed_audio_failures()
         record_protection(self.store, self.plan)
-        for episode in self.plan.episodes:
-            if episode.action == "remove":
-                await self._remove(episode)
+        removals = (c for c in self.plan.episodes if isinstance(c, RemoveEpisode))
+        await self._in_lanes(_lanes(removals, lambda c: c.show), self._remove)
         for show in self.plan.shows:
             if show.action == "delete":
                 await self._delete_show(show)
+
+    async def _in_lanes(self, lanes: list[list[C]], step: Callable[[C], Awaitable[None]]) -> None:
+        """Each lane's changes in order, lanes side by side, at most `concurrency` at once
+        (shows are independent; within one, order matters). When one lane raises (the lock
+        cannot be written), the others finish the step they are in and start no other."""
+
+        async def run(lane: list[C]) -> None:
+            async with self._lanes:
+                for change in lane:
+                    if self._stopping:
+                        return
+                    try:
+                        await step(change)
+                    except Exception:
+                        self._stopping = True
+                        raise
+
+        results = await asyncio.gather(*(run(lane) for lane in lanes), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _audio_only(self) -> None:
         self._start_audio()
@@ -292,7 +321,7 @@ class Executor:
             if change.action == "create":
                 live = await self._create_show(change.title, change.description)
                 failpoints.reached("show-created")
-                lock = lock.with_show(
+                lock = self.store.lock.with_show(  # as it is now: other shows run meanwhile
                     change.key, LockedShow(live.show_id, live.title, live.description)
                 )
                 self.report(f"+ created {label} ({live.show_id})")
@@ -303,6 +332,7 @@ class Executor:
                 live = await self.client.update_show(
                     change.show_id, change.title, change.description
                 )
+                lock = self.store.lock
                 recorded = lock.shows[change.key]
                 lock = lock.with_show(
                     change.key, replace(recorded, title=live.title, description=live.description)
@@ -312,7 +342,7 @@ class Executor:
             self._fail(label, exc.for_target(label))
             self._broken_shows[change.key] = label
             return
-        self.store.save(lock)
+        await self.store.commit(lock)
         self._show_ids[change.key] = lock.shows[change.key].show_id
         self.outcome.done.append(f"{change.action} {label}")
 
@@ -401,7 +431,7 @@ class Executor:
             if exc.status != 404:  # already deleted by hand since the plan: nothing left to do
                 self._fail(label, exc.for_target(label))
                 return
-        self.store.save(self.store.lock.without_show(change.key))
+        await self.store.commit(self.store.lock.without_show(change.key))
         self.outcome.done.append(f"delete {label}")
         self.report(f"- deleted {label} ({change.show_id})")
 
@@ -451,7 +481,7 @@ class Executor:
                     status = await self._submit(job)
                     failpoints.reached("audio-submitted")
                     try:
-                        self._record(job.digest, status)
+                        await self._record(job.digest, status)
                     except LockError:
                         self._unrecorded.append(f"job {status.id} for {job.show}/{job.episode}")
                         raise
@@ -483,19 +513,19 @@ class Executor:
         written down leaves a warning for the next plan. The job's record replaces it."""
         at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         sent = UnconfirmedJob(at, "POST /audios: podsync stopped before its answer was recorded")
-        self.store.save(self.store.lock.with_unconfirmed(job.digest, sent))
+        await self.store.commit(self.store.lock.with_unconfirmed(job.digest, sent))
         failpoints.reached("audio-sending")
         try:
             return await self.client.submit_audio(job.source, job.title)
         except DocumentChanged as exc:  # found before anything was sent
-            self.store.save(self.store.lock.without_unconfirmed(job.digest))
+            await self.store.commit(self.store.lock.without_unconfirmed(job.digest))
             raise AudioFailed(f"{exc}; nothing was uploaded or paid for") from None
         except ApiError as exc:
             refused = exc.status is not None and 400 <= exc.status < 500
             if refused and not exc.outcome_unknown:  # no job was made
-                self.store.save(self.store.lock.without_unconfirmed(job.digest))
+                await self.store.commit(self.store.lock.without_unconfirmed(job.digest))
             else:
-                self._record_unconfirmed(job.digest, exc)
+                await self._record_unconfirmed(job.digest, exc)
             raise
 
     async def _wait(self, job: AudioJob, mic_id: str, submitted: AudioStatus | None) -> AudioStatus:
@@ -532,16 +562,16 @@ class Executor:
     async def _poll(self, digest: str, mic_id: str) -> AudioStatus:
         status = await self.client.get_audio(mic_id)
         failpoints.reached("audio-polled")
-        self._record(digest, status)
+        await self._record(digest, status)
         self.observe(JobPolled(mic_id, status.status, status.progress))
         return status
 
-    def _record_unconfirmed(self, digest: str, exc: ApiError) -> None:
+    async def _record_unconfirmed(self, digest: str, exc: ApiError) -> None:
         at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         what = f"{exc.method} {exc.path}" + (f" -> {exc.status}" if exc.status else "")
-        self.store.save(self.store.lock.with_unconfirmed(digest, UnconfirmedJob(at, what)))
+        await self.store.commit(self.store.lock.with_unconfirmed(digest, UnconfirmedJob(at, what)))
 
-    def _record(self, digest: str, status: AudioStatus) -> None:
+    async def _record(self, digest: str, status: AudioStatus) -> None:
         cached = CachedAudio(
             mic_id=status.id,
             status=status.status,
@@ -550,7 +580,7 @@ class Executor:
             error=status.error,
         )
         if self.store.lock.audio.get(digest) != cached:
-            self.store.save(self.store.lock.with_audio(digest, cached))
+            await self.store.commit(self.store.lock.with_audio(digest, cached))
 
     # episodes
 
@@ -617,7 +647,7 @@ class Executor:
         old = change.episode_id if isinstance(change, ReplaceEpisode) else None
         if old:
             lock = lock.with_retired(change.show, old, change.key)
-        self.store.save(lock)
+        await self.store.commit(lock)
         verb = "re-published" if change.action == "replace" else "published"
         self.outcome.done.append(f"{change.action} episode {label}")
         self.report(f"{'~' if change.action == 'replace' else '+'} {verb} episode {label}")
@@ -637,7 +667,7 @@ class Executor:
             )
             return
         failpoints.reached("episode-removed")
-        self.store.save(self.store.lock.without_retired(change.show, old))
+        await self.store.commit(self.store.lock.without_retired(change.show, old))
         self.outcome.done.append(f"remove {label}")
         self.report(f"- removed the {label}")
 
@@ -686,7 +716,7 @@ class Executor:
         if recorded is not None and recorded.episode_id == change.episode_id:
             lock = lock.without_episode(change.show, change.key)
         # the old version of a re-publish: the key's record is the new version, which stays
-        self.store.save(lock.without_retired(change.show, change.episode_id))
+        await self.store.commit(lock.without_retired(change.show, change.episode_id))
         self.outcome.done.append(f"remove {label}")
         self.report(f"- removed {label}")
 
@@ -711,6 +741,14 @@ class Executor:
     def _fail(self, label: str, exc: Exception | str) -> None:
         self.outcome.failed.append((label, str(exc)))
         self.report(f"! failed {label}: {exc}")
+
+
+def _lanes(changes: Iterable[C], lane: Callable[[C], str]) -> list[list[C]]:
+    """`changes` grouped by `lane(change)`, in order within each group and between groups."""
+    grouped: dict[str, list[C]] = {}
+    for change in changes:
+        grouped.setdefault(lane(change), []).append(change)
+    return list(grouped.values())
 
 
 def _took(seconds: float) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 
 import podsync
-from podsync import failpoints
+from podsync import failpoints, lock_journal
 from podsync.errors import CorruptLock, LockError
 from podsync.lock_check import matches_schema
 from podsync.model import AUDIO_SUCCEEDED, AUDIO_UNSUCCESSFUL
@@ -169,20 +169,8 @@ class Lock:
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": LOCK_VERSION,
-            "shows": {
-                key: _drop_none(
-                    {
-                        "show_id": s.show_id,
-                        "title": s.title,
-                        "description": s.description,
-                        "episodes": {k: _drop_none(vars(e)) for k, e in s.episodes.items()},
-                        "protected": s.protected,
-                        **({"retired": dict(s.retired)} if s.retired else {}),
-                    }
-                )
-                for key, s in self.shows.items()
-            },
-            "audio": {digest: _drop_none(vars(a)) for digest, a in self.audio.items()},
+            "shows": {key: show_entry(s) for key, s in self.shows.items()},
+            "audio": {digest: entry(a) for digest, a in self.audio.items()},
             **(
                 {"unconfirmed": {d: vars(u) for d, u in self.unconfirmed.items()}}
                 if self.unconfirmed
@@ -210,6 +198,25 @@ class Lock:
         }
         applied = {n: AppliedApproval(**a) for n, a in data.get("applied", {}).items()}
         return cls(shows=shows, audio=audio, unconfirmed=unconfirmed, applied=applied)
+
+
+def show_entry(show: LockedShow) -> dict[str, Any]:
+    """A show as the lock file holds it."""
+    return _drop_none(
+        {
+            "show_id": show.show_id,
+            "title": show.title,
+            "description": show.description,
+            "episodes": {k: entry(e) for k, e in show.episodes.items()},
+            "protected": show.protected,
+            **({"retired": dict(show.retired)} if show.retired else {}),
+        }
+    )
+
+
+def entry(record: LockedEpisode | CachedAudio | UnconfirmedJob | AppliedApproval) -> dict[str, Any]:
+    """An episode, audio job, unconfirmed submission or approval as the lock file holds it."""
+    return _drop_none(vars(record))
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -257,6 +264,8 @@ def read_lock(path: Path) -> Lock:
         raise _corrupt(f"{path}", "the lock is not valid JSON (nested too deeply)") from None
     except ValueError as exc:
         raise _corrupt(f"{path}", f"the lock is not valid JSON ({exc})") from None
+    if isinstance(data, dict):
+        lock_journal.replay(path, raw, data)  # the changes of a run that was killed
     version = data.get("version") if isinstance(data, dict) else None
     if isinstance(version, int) and version > LOCK_VERSION:
         raise LockError(
@@ -397,27 +406,98 @@ def _fsync_dir(directory: Path) -> None:
 
 
 class LockStore:
-    """The executor's handle on the lock: every change is written to disk before it returns,
-    so a run killed at any point leaves a lock that describes what really happened."""
+    """The executor's handle on the lock: every change is durable on disk before it returns,
+    so a run killed at any point leaves a lock that describes what really happened.
+
+    The first save writes the whole lock; later ones append only what changed to its journal
+    (podsync.lock_journal), and the lock is written whole again when the journal outgrows it
+    and at `close()`, so that a run costs in proportion to what it changed, not to the lock's
+    size times its steps. A journal left by a killed run is compacted by the first write."""
 
     def __init__(self, path: Path, lock: Lock):
         self.path = path
         self.lock = lock
         remove_stale_temp_files(path.parent)
+        self._journal: lock_journal.JournalFile | None = None
+        self._lock_raw: bytes | None = None  # the lock file as this store last wrote it
 
     def save(self, lock: Lock) -> None:
         """Write `lock`; a disk that refuses (full, read-only) stops the run with LockError,
         since going on would change the account without a record of it."""
         if lock == self.lock:
             return
+        self._save(lock, whole=False)
+        self._sync()
+
+    async def commit(self, lock: Lock) -> None:
+        """`save` for concurrent tasks: durable when it returns, but the commits of the tasks
+        that are ready at the same moment share one fsync (group commit). Each task still
+        waits for its own record to be durable before its next request, and the journal is
+        sequential, so a durable record means every earlier one is too."""
+        if lock == self.lock:
+            return
+        self._save(lock, whole=False)
+        if self._journal is None or not self._journal.unsynced:
+            return
+        import asyncio  # here: reading a lock needs no event loop
+
+        await asyncio.sleep(0)  # the other tasks ready now append theirs
+        self._sync()
+
+    def close(self) -> None:
+        """Compact: the whole lock written and the journal removed, as users commit it; a
+        journal a killed run left is compacted here too, or by the first save (always whole)."""
+        if self._journal is not None or lock_journal.journal_path(self.path).exists():
+            self._save(self.lock, whole=True)
+
+    def _sync(self) -> None:
+        if self._journal is not None and self._journal.unsynced:
+            try:
+                self._journal.sync()
+            except OSError as exc:
+                raise self._error(exc) from None
+
+    def _error(self, exc: OSError) -> LockError:
+        return LockError(
+            f"cannot write {self.path}: {exc.strerror or exc}; apply stopped so that nothing "
+            "changes in the account without a record of it"
+        )
+
+    def _save(self, lock: Lock, *, whole: bool) -> None:
+        """Write `lock` whole (durable), or append what changed to the journal (durable only
+        once synced). After a failed append the next write is whole, so that nothing is
+        appended after a torn record (which a reader ignores only at the end)."""
         try:
-            write_lock(self.path, lock)
+            if whole or self._lock_raw is None:
+                self._write_whole(lock)
+            else:
+                data = lock_journal.record(lock_journal.changes(self.lock, lock))
+                journal = self._journal
+                size = journal.size if journal is not None else len(lock_journal.header(b""))
+                if size + len(data) > len(self._lock_raw):
+                    self._write_whole(lock)  # a journal larger than the lock: compact it
+                else:
+                    if journal is None:
+                        mode = _file_mode(self.path)
+                        journal = lock_journal.JournalFile(self.path, self._lock_raw, mode)
+                        self._journal = journal
+                    journal.append(data)
         except OSError as exc:
-            raise LockError(
-                f"cannot write {self.path}: {exc.strerror or exc}; apply stopped so that nothing "
-                "changes in the account without a record of it"
-            ) from None
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
+            self._lock_raw = None
+            raise self._error(exc) from None
         self.lock = lock
+
+    def _write_whole(self, lock: Lock) -> None:
+        write_lock(self.path, lock)
+        self._lock_raw = self.path.read_bytes()
+        if self._journal is not None:
+            self._journal.remove()
+            self._journal = None
+        else:
+            lock_journal.remove(self.path)  # one a killed run left, now part of the lock
 
 
 _VALIDATOR: jsonschema.Draft202012Validator | None = None

@@ -23,7 +23,7 @@ from typing import Any
 
 from podsync import __version__
 from podsync.config import CONFIG_NAME
-from podsync.errors import PodsyncError
+from podsync.errors import PodsyncError, StalePlan
 from podsync.lock import LOCK_NAME, serialize
 from podsync.manifest import SHOW_SUFFIXES, SHOWS_DIR
 from podsync.model import AUDIO_UNSUCCESSFUL, Desired, Live
@@ -37,10 +37,6 @@ SAVED_FORMAT = "podsync-saved-plan"
 # protect values; version 1 files are refused
 SAVED_VERSION = 2
 MAX_SAVED_PLAN_BYTES = 256_000_000  # beyond this a file is not taken for a saved plan
-
-
-class StalePlan(PodsyncError):
-    """The saved plan no longer describes what apply would do."""
 
 
 @dataclass(frozen=True)

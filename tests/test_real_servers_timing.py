@@ -299,6 +299,18 @@ def test_a_job_just_submitted_is_first_given_a_pause(
     assert len(polls) == 1 and polls[0] >= 0.3
 
 
+def test_the_first_poll_waits_the_retry_after_of_the_submission_within_the_ceiling(
+    tmp_path: Path, start_emulator: StartEmulator
+) -> None:
+    project = one_show(tmp_path / "project", episodes=1)
+    poll = PollPolicy(first=0.05, floor=0.05, ceiling=0.4)
+    quirks = Quirks(submit_retry_after=3600)  # asks for an hour: the ceiling bounds it
+    with start_emulator("state", job_seconds=0.1, quirks=quirks) as server:
+        outcome, polls, _ = apply_polling(server.url, project, poll, [])
+    assert outcome.ok, outcome.failed
+    assert len(polls) == 1 and 0.4 <= polls[0] < 3
+
+
 # --- point 6: a server that accepts and never answers -----------------------------------------
 
 

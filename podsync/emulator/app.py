@@ -330,7 +330,8 @@ class _Api:
             "poll_url": f"{API_PREFIX}/audios/{job.id}",
             "audio_page_url": self._page_url(job.id),
         }
-        return _ok(data, status=202)
+        wait = self.quirks.submit_retry_after
+        return _ok(data, status=202, headers={"Retry-After": str(wait)} if wait >= 0 else None)
 
     async def get_audio(self, request: Request) -> Response:
         job = self.store.get_audio(request.path_params["audio_id"])

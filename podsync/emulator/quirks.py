@@ -40,6 +40,8 @@ class Quirks:
     # Every GET /audios/{id} answer carries `Retry-After: N` (0 and 86400 included; -1: the
     # emulator's own estimate, sent while the job runs).
     poll_retry_after: int = -1
+    # POST /audios answers with `Retry-After: N` (-1: without one): when to look at the job.
+    submit_retry_after: int = -1
     # Titles longer than this many characters are refused with a 400 when a show is created or
     # an episode added (0: the usual limit, 255).
     max_title_chars: int = 0

@@ -8,12 +8,13 @@ under the apply mutex. Tests drive a single step with their own client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from podsync.client import ZenMicClient
 from podsync.endpoint import Endpoint
-from podsync.errors import ConfigError, PlanError, PodsyncError, UnsafePlan
+from podsync.errors import LockError, PlanError, PodsyncError, UnsafePlan
 from podsync.executor import (
     Executor,
     Outcome,
@@ -23,10 +24,15 @@ from podsync.executor import (
     forget_stale,
     record_protection,
 )
+
+# re-exported: where callers have always found them
+from podsync.inputs import Inputs as Inputs
+from podsync.inputs import load_desired as load_desired
+from podsync.inputs import load_inputs as load_inputs
+from podsync.inputs import reread_lock as reread_lock
 from podsync.live import live_from_lock, read_audio_jobs, read_live
-from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
-from podsync.manifest import load_project
-from podsync.model import AUDIO_SUCCEEDED, Desired, Live, LiveShow
+from podsync.lock import LockStore
+from podsync.model import AUDIO_SUCCEEDED, Live, LiveShow
 from podsync.plan import GuardCode, Plan
 from podsync.planner import plan, to_read
 from podsync.progress import Observer
@@ -34,41 +40,10 @@ from podsync.render.phrases import guard_text
 
 
 @dataclass(frozen=True)
-class Inputs:
-    desired: Desired
-    lock: Lock
-    lock_path: Path
-
-
-@dataclass(frozen=True)
 class Planned:
     inputs: Inputs
     live: Live
     plan: Plan
-
-
-def load_inputs(project_dir: Path) -> Inputs:
-    """Everything local: manifests validated and the lock read, before any request is sent."""
-    desired = load_desired(project_dir)
-    lock_path = project_dir / LOCK_NAME
-    return Inputs(desired, read_lock(lock_path), lock_path)
-
-
-def load_desired(project_dir: Path) -> Desired:
-    """The manifests alone, validated; `lock rebuild` needs them when the lock is unreadable."""
-    markers = ("shows", "podsync.yaml", LOCK_NAME)
-    if not any((project_dir / name).exists() for name in markers):
-        raise ConfigError(
-            f"{project_dir} is not a podsync project: it has no shows/ folder, podsync.yaml "
-            "or podsync.lock (run podsync in your project folder, or name it: podsync plan DIR)"
-        )
-    return load_project(project_dir)
-
-
-def reread_lock(inputs: Inputs) -> Inputs:
-    """The same manifests with the lock as it is now: read again once the apply mutex is held,
-    so that what another apply recorded while this one waited counts."""
-    return replace(inputs, lock=read_lock(inputs.lock_path))
 
 
 async def read_and_plan(
@@ -178,7 +153,7 @@ async def execute(
         live=planned.live,
         observe=observe,
     )
-    return await executor.run()
+    return await _closing(store, executor.run())
 
 
 def prune_lock(planned: Planned) -> None:
@@ -188,6 +163,7 @@ def prune_lock(planned: Planned) -> None:
     forget_stale(store, planned.plan)
     forget_retired(store, planned.live)
     record_protection(store, planned.plan)
+    store.close()
 
 
 async def generate_audio(
@@ -223,7 +199,21 @@ async def generate_audio(
         outcome=outcome,
         observe=observe,
     )
-    return await executor.run_audio()
+    return await _closing(store, executor.run_audio())
+
+
+async def _closing(store: LockStore, run: Awaitable[Outcome]) -> Outcome:
+    """Run, then compact the lock: a run that ends, even by an error or Ctrl-C, leaves the
+    whole lock and no journal. If the lock cannot be written then, the journal stays and the
+    next run replays it; the error that stopped the run is the one raised."""
+    try:
+        outcome = await run
+    except BaseException:
+        with contextlib.suppress(LockError):
+            store.close()
+        raise
+    store.close()
+    return outcome
 
 
 def audio_pages(plan: Plan, live: Live) -> dict[str, str]:

@@ -14,9 +14,6 @@ from collections.abc import Mapping
 from podsync.model import Desired
 from podsync.plan import Plan
 from podsync.plan_file import plan_to_dict
-from podsync.render.json import render_json
-from podsync.render.markdown import render_markdown
-from podsync.render.text import render_text
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 
@@ -36,10 +33,17 @@ def render(
     `base` (the manifests at a pull request's base) adds dialogue diffs to text and Markdown;
     `audio_pages` enrich Markdown only; `verbose` shows text every warning (JSON always holds
     them all)."""
+    # imported here: a command that renders no plan (or only text) loads no template engine
     if fmt == "text":
+        from podsync.render.text import render_text
+
         return render_text(plan, color=color, verbose=verbose, base=base)
     if fmt == "json":
+        from podsync.render.json import render_json
+
         return render_json(plan)
     if fmt == "markdown":
+        from podsync.render.markdown import render_markdown
+
         return render_markdown(plan, base=base, audio_pages=audio_pages)
     raise ValueError(f"unknown plan format {fmt!r}; expected one of {', '.join(FORMATS)}")
