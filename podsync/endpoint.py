@@ -144,3 +144,11 @@ def _quirks() -> Quirks:
         return Quirks.parse(os.environ.get(QUIRKS_ENV, ""))
     except PodsyncError as exc:
         raise ConfigError(f"{QUIRKS_ENV}: {exc}") from None
+
+
+def local_feed(project: Path, show_id: str) -> str | None:
+    """In local mode, the feed file the embedded emulator wrote for the show (its URL leads
+    nowhere once the command ends); None otherwise."""
+    if not local_mode():
+        return None
+    return str(emulator_state_dir(project) / "feeds" / f"{show_id}.xml")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podsync.client import ZenMicClient
-from podsync.endpoint import Endpoint, emulator_state_dir, local_mode
+from podsync.endpoint import Endpoint, emulator_state_dir, local_feed, local_mode
 from podsync.errors import PodsyncError
 from podsync.executor import publishing, publishing_new_audio
 from podsync.lock import Lock
@@ -58,10 +58,9 @@ def after_apply(project: Path, endpoint: Endpoint, plan: Plan, live: Live, lock:
         feeds.update(_listed_feeds(endpoint))
     shows = []
     for key, show in lock.shows.items():
-        feed = feeds.get(show.show_id, "")
-        if files is not None:
-            feed = str(files / "feeds" / f"{show.show_id}.xml")
-        shows.append(FeedLink(key, feed))
+        shows.append(
+            FeedLink(key, local_feed(project, show.show_id) or feeds.get(show.show_id, ""))
+        )
     trusted = {j.digest for j in plan.audio if j.action != "reuse"}
     episodes = []
     for change in publishing(plan):

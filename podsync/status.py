@@ -9,12 +9,12 @@ whose manifests do not validate yet can still ask where it stands).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from podsync.client import ZenMicClient
-from podsync.endpoint import api_endpoint
+from podsync.endpoint import api_endpoint, local_feed
 from podsync.errors import ConfigError
 from podsync.live import read_live
 from podsync.lock import LOCK_NAME, Lock, read_lock
@@ -69,7 +69,10 @@ def project_status(project: Path, *, concurrency: int = 8) -> Status:
                 return await read_live(client, managed_ids, concurrency=concurrency)
 
         live = asyncio.run(run())
-    return build_status(lock, live, _written(lock_path))
+    shows = tuple(
+        replace(s, feed_url=local_feed(project, s.show_id) or s.feed_url) for s in live.shows
+    )
+    return build_status(lock, replace(live, shows=shows), _written(lock_path))
 
 
 def build_status(lock: Lock, live: Live, last_apply: datetime | None) -> Status:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import Cli, Emulator
+from tests.helpers import run_podsync
 
 
 @pytest.fixture
@@ -102,3 +103,18 @@ def test_status_says_when_a_managed_show_is_gone_and_nothing_was_applied(
         f'  tech-weekly [{show_id}] "Acme Tech Weekly": gone from the account '
         "(the next apply creates it again)\n"
     ) in gone.output
+
+
+def test_in_local_mode_status_names_the_feed_file_that_outlives_the_command(
+    project: Path,
+) -> None:
+    """The embedded emulator stops with the command, so the URL it served leads nowhere; the
+    feed file it wrote under .podsync/emulator/ is what a user can open."""
+    env = {"ZENMIC_API_URL": "local", "ZENMIC_API_KEY": "", "ZENMIC_EMULATOR_JOB_SECONDS": "0"}
+    assert run_podsync("apply", str(project), "--auto-approve", env=env).returncode == 0
+    shown = run_podsync("status", str(project), "--format", "json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    (managed,) = json.loads(shown.stdout)["managed"]
+    feed = Path(managed["feed_url"])
+    assert feed == project / ".podsync" / "emulator" / "feeds" / f"{managed['show_id']}.xml"
+    assert feed.read_text().startswith("<?xml")
