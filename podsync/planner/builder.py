@@ -41,6 +41,7 @@ class _Builder:
     guards: list[Guard] = field(default_factory=list)
     protect: list[tuple[str, str | None, bool]] = field(default_factory=list)
     held_back: list[dict[str, object]] = field(default_factory=list)
+    regenerate: frozenset[str] = frozenset()  # "show/episode": a new take asked for
 
     def guard(
         self, code: GuardCode, show: str, episode: str | None = None, **params: object
@@ -76,9 +77,14 @@ class _Builder:
         if episode.source.digest in self.audio:
             return
         job = _audio_job(self.lock.audio, self.live_audio, show, episode, published)
+        if self.regenerating(show, episode):
+            job = GenerateAudio(job.digest, job.show, job.episode, job.title, job.source)
         if isinstance(job, GenerateAudio):
             self.warn_unconfirmed(show, episode)
         self.add_job(job)
+
+    def regenerating(self, show: Show, episode: Episode) -> bool:
+        return f"{show.key}/{episode.key}" in self.regenerate
 
     def warn_unconfirmed(self, show: Show, episode: Episode) -> None:
         unconfirmed = self.lock.unconfirmed.get(episode.source.digest)

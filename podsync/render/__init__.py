@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from podsync.field_diff import with_base
 from podsync.model import Desired
 from podsync.plan import Plan
 from podsync.plan_file import plan_to_dict
@@ -34,7 +35,10 @@ def render(
 ) -> str:
     """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only;
     `base` (the manifests at a pull request's base) and `audio_pages` enrich Markdown only;
-    `verbose` shows text every warning (JSON always holds them all)."""
+    `verbose` shows text every warning (JSON always holds them all). With `base`, every
+    format shows the source fields a replace changes since it (podsync.field_diff)."""
+    if base is not None:
+        plan = with_base(plan, base)
     if fmt == "text":
         return render_text(plan, color=color, verbose=verbose)
     if fmt == "json":
