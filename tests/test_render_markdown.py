@@ -6,6 +6,7 @@ file, which is the comment a reviewer reads for a realistic pull request.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -598,8 +599,9 @@ def test_plan_base_ref_in_the_cli(cli: Cli, repo: Path) -> None:
     known = cli("plan", str(project), "--format", "markdown", "--base-ref", "main")
     assert known.exit_code == 0 and known.stderr == ""
     assert "-male: Three big themes" in known.stdout and "+male: Four big themes" in known.stdout
-    text = cli("plan", str(project), "--base-ref", "nope")
-    assert text.exit_code == 0 and text.stderr == ""  # only Markdown reads the base
+    machine = cli("plan", str(project), "--format", "json", "--base-ref", "main")
+    assert machine.exit_code == 0 and machine.stderr == ""  # JSON reads the base too
+    assert json.loads(machine.stdout)["changes"][-1]["fields"] == []  # an add: nothing before
 
 
 # --- golden ---------------------------------------------------------------------------------
