@@ -14,7 +14,13 @@ from podsync.safe_text import one_line
 
 CONTEXT_WORDS = 4  # unchanged words kept on each side of a changed region
 WIDTH = 80  # a string this long or shorter is shown whole
+TITLE_WIDTH = 255  # the longest title the API takes
 GAP = "..."
+
+
+def width_for(path: str) -> int:
+    """A title is shown whole up to the API's limit; a longer string is word-diffed."""
+    return TITLE_WIDTH if path == "title" else WIDTH
 
 
 def field_line(change: FieldChange, width: int = WIDTH) -> str:

@@ -43,7 +43,7 @@ from podsync.plan import (
     counted,
 )
 from podsync.plan_file import plan_checksum
-from podsync.render.field_lines import field_values, is_dialogue
+from podsync.render.field_lines import field_values, is_dialogue, width_for
 from podsync.render.phrases import (
     EDITED_FIELDS,
     plain_episode_reason,
@@ -410,7 +410,7 @@ class _Context:
                 if isinstance(e, ReplaceEpisode)
                 for c in e.changes
                 if not is_dialogue(c)
-                for old, new in (field_values(c, min(self.budget.width, CELL_CHARS)),)
+                for old, new in (field_values(c, min(self.budget.width, width_for(c.path))),)
             ],
             "sources": [self.source_entry(job, key, episode) for job, episode in shown_sources],
             "sources_cut": _cut(sources_cut, "source", "sources", bool(shown_sources)),
@@ -421,7 +421,6 @@ class _Context:
     def show_change(self, change: ShowChange) -> dict[str, Any]:
         updated = change.changes if isinstance(change, UpdateShow) else ()
         fields = sorted(updated, key=lambda c: c.path)
-        width = min(self.budget.width, CELL_CHARS)
         reason = plain_show_reason(change.reason, getattr(change, "renamed_from", None))
         return {
             "action": change.action,
@@ -431,7 +430,7 @@ class _Context:
             "diffs": [
                 {"field": c.path, "old": self.text(old), "new": self.text(new)}
                 for c in fields
-                for old, new in (field_values(c, width),)
+                for old, new in (field_values(c, min(self.budget.width, width_for(c.path))),)
             ],
         }
 

@@ -23,7 +23,7 @@ from podsync.plan import (
     Unmanaged,
     counted,
 )
-from podsync.render.field_lines import WIDTH, field_line, is_dialogue
+from podsync.render.field_lines import field_line, is_dialogue, width_for
 from podsync.render.phrases import (
     AUDIO_WORDS,
     episode_reason,
@@ -219,7 +219,7 @@ def _show_lines(change: ShowChange, paint: Paint) -> list[str]:
     if change.action == "update":
         lines = [f"{_action('update', 'update show', paint)} {reason}"]
         fields = sorted(change.changes, key=lambda c: c.path)
-        return lines + [f"      {field_line(c, _width(c.path))}" for c in fields]
+        return lines + [f"      {field_line(c, width_for(c.path))}" for c in fields]
     if change.action == "delete":
         title = shorten(change.title, LIVE_TITLE_WIDTH)
         return [f'{_action("delete", "delete show", paint)} "{title}" {reason}']
@@ -247,14 +247,8 @@ def _episode_line(change: EpisodeChange, paint: Paint) -> str:
     if change.action == "replace":
         line += f": {republish_note(change)}"
         fields = [c for c in change.changes if not is_dialogue(c)]
-        line += "".join(f"\n      {field_line(c, _width(c.path))}" for c in fields)
+        line += "".join(f"\n      {field_line(c, width_for(c.path))}" for c in fields)
     return line
-
-
-def _width(path: str) -> int:
-    """A title is shown whole up to the width of a live title; other strings are diffed
-    sooner."""
-    return LIVE_TITLE_WIDTH if path == "title" else WIDTH
 
 
 def _unmanaged_line(item: Unmanaged) -> str:
