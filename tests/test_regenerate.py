@@ -83,3 +83,20 @@ def test_a_saved_plan_carries_the_regenerate_request(
     result = cli("apply", str(saved))
     assert result.exit_code == 0, result.output
     assert emulator.account()["audios"] == audios + 1
+
+
+def test_a_previewed_regenerate_is_published_without_paying_again(
+    cli: Cli, emulator: Emulator, applied: Path
+) -> None:
+    audios = emulator.account()["audios"]
+    preview = cli("apply", str(applied), "--preview", "--auto-approve", "--regenerate", EPISODE)
+    assert preview.exit_code == 0, preview.output
+    assert emulator.account()["audios"] == audios + 1
+    digest = lock(applied)["shows"]["tech-weekly"]["episodes"]["ai-health"]["digest"]
+    take = lock(applied)["audio"][digest]["mic_id"]
+    plan = cli("plan", str(applied), "--regenerate", EPISODE)
+    assert f"  = reuse audio for ai-health [{take}]" in plan.stdout
+    result = cli("apply", str(applied), "--auto-approve", "--regenerate", EPISODE)
+    assert result.exit_code == 0, result.output
+    assert emulator.account()["audios"] == audios + 1
+    assert lock(applied)["shows"]["tech-weekly"]["episodes"]["ai-health"]["mic_id"] == take

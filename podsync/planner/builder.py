@@ -71,13 +71,19 @@ class _Builder:
             self.protect.append((show, episode, wanted))
 
     def need_audio(
-        self, show: Show, episode: Episode, published: LockedEpisode | None = None
+        self,
+        show: Show,
+        episode: Episode,
+        published: LockedEpisode | None = None,
+        live_mic: str | None = None,
     ) -> None:
-        """The audio for this source (see _audio_job), once per source."""
+        """The audio for this source (see _audio_job), once per source. A regenerate asked
+        for gets a new job, unless the cache holds a take other than the live one (`live_mic`),
+        made since by `apply --preview --regenerate`: that one is published."""
         if episode.source.digest in self.audio:
             return
         job = _audio_job(self.lock.audio, self.live_audio, show, episode, published)
-        if self.regenerating(show, episode):
+        if self.regenerating(show, episode) and getattr(job, "mic_id", live_mic) == live_mic:
             job = GenerateAudio(job.digest, job.show, job.episode, job.title, job.source)
         if isinstance(job, GenerateAudio):
             self.warn_unconfirmed(show, episode)

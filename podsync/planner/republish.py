@@ -131,7 +131,7 @@ def _plan_published(
         return False
     new_audio = source_changed or regenerate
     if new_audio:
-        b.need_audio(show, episode)
+        b.need_audio(show, episode, live_mic=current.mic_id)
     protected_by = "manifest" if episode.protect else "lock" if recorded.protected else None
     _republish(
         b, show, episode, position, current, reason, not new_audio, protected_by, recorded.digest
