@@ -27,6 +27,7 @@ from podsync.errors import (
     GitHubError,
     LockError,
     ManifestError,
+    ManifestNotEdited,
     NotReviewed,
     PlanError,
     PodsyncError,
@@ -41,6 +42,7 @@ from podsync.git_history import load_base
 from podsync.lock_rebuild import summary
 from podsync.model import Desired
 from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
+from podsync.operations.importing import import_shows, import_summary
 from podsync.plan import counted
 from podsync.plan_file import plan_checksum
 from podsync.regenerate import regenerate_names
@@ -69,6 +71,7 @@ EXIT_CODES: dict[type[PodsyncError], int] = {
     LockError: EXIT_ERROR,
     ApiError: EXIT_ERROR,
     DocumentChanged: EXIT_ERROR,
+    ManifestNotEdited: EXIT_ERROR,
     PlanError: EXIT_ERROR,
     StalePlan: EXIT_ERROR,
     UnsafePlan: EXIT_ERROR,
@@ -285,8 +288,9 @@ def validate(project: Path) -> None:
     "--base-ref",
     metavar="REF",
     default=None,
-    help="Markdown: compare with the manifests at this git commit or ref (a pull request's "
-    "base) to show the changed dialogue lines and what a title was.",
+    help="Compare with the manifests at this git commit or ref (a pull request's base, or "
+    "HEAD) to show the changed dialogue lines (text and Markdown) and what a title was "
+    "(Markdown).",
 )
 @click.option(
     "--verbose",
@@ -545,6 +549,35 @@ def _to_stderr(text: str) -> None:
     _say(text, err=True)
 
 
+@main.command(short_help="Write and pin the scripts of topic and document episodes.")
+@click.argument("targets", nargs=-1, metavar="[DIR] [SHOW[/EPISODE]]...")
+@click.option("--force", is_flag=True, help="Write fresh scripts again too (one new request each).")
+@click.option(
+    "--accept",
+    is_flag=True,
+    help="Keep the named stale scripts as they are: record the manifest's topic, document "
+    "and length as what they were written from, without a request.",
+)
+@reports_errors
+def script(targets: tuple[str, ...], force: bool, accept: bool) -> None:
+    """Write the words of topic and document episodes (POST /scripts, free) into
+    scripts/SHOW/EPISODE.yaml and pin them with `script:` in the manifest: apply then makes
+    the audio from that dialogue, which you may edit and a reviewer reads. Without names, every
+    topic and document episode whose script is missing or stale; a fresh one is kept."""
+    from podsync.operations.scripts import project_and_names, write_scripts
+    from podsync.render.scripts import cost_line, event_line
+
+    if accept and force:
+        raise click.UsageError("--accept keeps scripts as they are; --force writes them again")
+    project, names = project_and_names(targets)
+    if accept and not names:
+        raise click.UsageError("--accept needs the episodes to accept: SHOW/EPISODE")
+    result = write_scripts(
+        project, names, force=force, accept=accept, report=lambda e: _say(event_line(e))
+    )
+    click.echo(cost_line(result))
+
+
 @main.command(short_help="List the managed shows and the account's others; read-only.")
 @project_argument
 @click.option(
@@ -609,9 +642,47 @@ def init(directory: Path, show: str | None, github: bool) -> None:
         click.echo(line)
 
 
+@main.command("import", short_help="Write manifests for live shows podsync does not manage.")
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--show",
+    "show_ids",
+    multiple=True,
+    metavar="SHOW_ID",
+    help="Import this live show (repeatable); default: every live show not managed yet.",
+)
+@concurrency_option
+@lock_timeout_option
+@reports_errors
+def import_command(
+    project: Path, show_ids: tuple[str, ...], concurrency: int, lock_timeout: float
+) -> None:
+    """Bring live shows (made in ZenMic's web page, say) under podsync in PROJECT (default: .):
+    one new manifest per show in shows/, each episode publishing the audio it already has
+    (source: {audio: <mic_id>}), and all of it recorded in podsync.lock, so the next plan
+    says No changes. Never overwrites a file: a taken name gets a -2 suffix.
+
+    Exits 1 when a show's manifest could not be written; an episode whose audio is unknown
+    is reported and left out (it stays live, unmanaged).
+    """
+    result = import_shows(
+        project,
+        show_ids,
+        concurrency=concurrency,
+        lock_timeout=lock_timeout,
+        on_wait=_to_stderr,
+    )
+    for line in import_summary(result):
+        _say(line)
+    if result.not_written:
+        sys.exit(EXIT_ERROR)
+
+
 @main.command(short_help="Print one of podsync's JSON Schemas.")
 @click.argument(
-    "name", type=click.Choice(["manifest", "project", "lock", "plan"]), default="manifest"
+    "name",
+    type=click.Choice(["manifest", "project", "lock", "plan", "script"]),
+    default="manifest",
 )
 def schema(name: str) -> None:
     """Print the JSON Schema NAME (default: manifest). For editor completion:

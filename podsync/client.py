@@ -83,6 +83,15 @@ class AudioStatus:
         return self.status in AUDIO_FINISHED
 
 
+@dataclass(frozen=True)
+class WrittenScript:
+    """What POST /scripts answers: the dialogue, and the title and style ZenMic gave it."""
+
+    title: str | None
+    style_prompt: str | None
+    dialogue: tuple[tuple[str, str], ...]
+
+
 class _Secret:
     """Holds the API key so that no repr, log line or traceback local can show it."""
 
@@ -208,11 +217,16 @@ class ZenMicClient:
     async def delete_show(self, show_id: str) -> None:
         await self._call("DELETE", _path("podcasts", show_id), _check_deleted)
 
-    async def list_episodes(self, show_id: str, expected: int | None = None) -> list[LiveEpisode]:
+    async def list_episodes(
+        self, show_id: str, expected: int | None = None, *, without_mic_id: bool = False
+    ) -> list[LiveEpisode]:
         """Every episode of a show; ``expected`` is the show listing's ``episode_count``, and a
-        listing of another length is refused, since one of the two reads is incomplete."""
+        listing of another length is refused, since one of the two reads is incomplete.
+        ``without_mic_id``: an episode listed without a mic_id comes back with mic_id "" rather
+        than refusing the listing (`podsync import` reports such an episode and leaves it out)."""
         path = _path("podcasts", show_id, "episodes")
-        episodes = await self._list(path, _parse_episode, lambda episode: episode.id)
+        parse = _parse_episode_without_mic_id if without_mic_id else _parse_episode
+        episodes = await self._list(path, parse, lambda episode: episode.id)
         if expected is not None and expected != len(episodes):
             raise ApiError(
                 "GET",
@@ -260,6 +274,14 @@ class ZenMicClient:
             raise ValueError("a dialogue source is already a script")
         body = _source_body(source, title, dialogue=False)
         return await self._call("POST", "/scripts", _parse_dialogue, body)
+
+    async def write_script(self, source: Source, title: str) -> WrittenScript:
+        """generate_script with the title and style prompt of the answer too, for a script
+        `podsync script` pins; a script without a line is refused (nothing to pin)."""
+        if source.kind == "dialogue":
+            raise ValueError("a dialogue source is already a script")
+        body = _source_body(source, title, dialogue=False)
+        return await self._call("POST", "/scripts", _parse_script, body)
 
     async def _call(
         self, method: str, path: str, parse: Callable[[Any], T], body: _Body | None = None
@@ -648,14 +670,18 @@ def _parse_show(item: Any) -> LiveShow:
     )
 
 
-def _parse_episode(item: Any) -> LiveEpisode:
+def _parse_episode_without_mic_id(item: Any) -> LiveEpisode:
+    return _parse_episode(item, need_mic_id=False)
+
+
+def _parse_episode(item: Any, *, need_mic_id: bool = True) -> LiveEpisode:
     if not isinstance(item, dict):
         raise _Malformed(f"expected an episode object, got {_kind(item)}")
     episode_id = _first_present(item, "id", "episode_id")
     if episode_id is None:
         raise _Malformed("an episode has no id")
     mic_id = _text(item.get("mic_id"))
-    if not mic_id:
+    if not mic_id and need_mic_id:
         # Which audio is live decides re-publishes and adoptions: read as "" it would look
         # swapped for other audio on every episode, and each apply would re-publish them all.
         raise _Malformed(f"episode {_str(episode_id)!r} has no mic_id: its audio is unknown")
@@ -711,6 +737,15 @@ def _parse_dialogue(data: Any) -> tuple[tuple[str, str], ...]:
         else:
             raise _Malformed(f"unreadable dialogue line: {line!r}"[:SNIPPET_CHARS])
     return tuple(parsed)
+
+
+def _parse_script(data: Any) -> WrittenScript:
+    dialogue = _parse_dialogue(data)
+    if not dialogue:
+        raise _Malformed("the script has no dialogue lines")
+    return WrittenScript(
+        _optional_text(data.get("title")), _optional_text(data.get("style_prompt")), dialogue
+    )
 
 
 def _check_deleted(data: Any) -> None:

@@ -17,6 +17,7 @@
     ├── GitHubError               a GitHub request failed (podsync.github.api)
     ├── EditedByOther             someone else edited the action's plan comment
     ├── DocumentChanged           a document is no longer the one checked; nothing uploaded
+    ├── ManifestNotEdited         `podsync script` could not add one line without changing more
     ├── PlanError                 the plan cannot be made (e.g. ambiguous adoption)
     ├── StalePlan                 a saved plan no longer describes what apply would do
     │                             (podsync.saved_plan)
@@ -159,6 +160,11 @@ class UnsafePlan(PodsyncError):
 class DocumentChanged(PodsyncError):
     """A document's bytes at upload are not the ones validated and hashed: it was edited, or
     swapped (for a symlink out of the project, say), after the plan was made."""
+
+
+class ManifestNotEdited(PodsyncError):
+    """A user's YAML file could not be edited without changing more than the line podsync
+    adds (podsync.manifest_edit); it is left as it was, and the message says what to add."""
 
 
 class ApiError(PodsyncError):

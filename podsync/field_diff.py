@@ -96,13 +96,14 @@ def with_base(plan: Plan, base: Desired) -> Plan:
 
 
 # the source fields in the order a plan lists them
-_ORDER = ("kind", "topic", "duration_minutes", "document", "style_prompt")
+_ORDER = ("kind", "mic_id", "topic", "duration_minutes", "document", "style_prompt")
 
 
 def _fields(source: Source) -> dict[str, Any]:
     document = source.document
     return {
         "kind": source.kind,
+        "mic_id": source.mic_id,
         "topic": source.topic,
         "duration_minutes": source.duration_minutes,
         "document": (

@@ -23,8 +23,9 @@ from podsync.doctype import SNIFF_BYTES, head_problem
 from podsync.documents import head_and_digest
 from podsync.errors import ManifestError, Problem
 from podsync.limits import MAX_DIALOGUE_LINES, MAX_TEXT_CHARS, MAX_TITLE_CHARS
-from podsync.model import Desired, Document, Episode, Location, Show, Source
+from podsync.model import Desired, Document, Episode, Location, PinnedScript, Show, Source
 from podsync.schema import SchemaResult, validate, validator
+from podsync.script_pins import script_validator, stale_fields
 from podsync.templates import TemplateProblem, render_template, shared_fuel
 from podsync.yamlload import JsonPath, YamlDocument, display_path, load_yaml
 
@@ -220,6 +221,12 @@ class _ShowChecker:
         source = data.get("source")
         source_path = (*path, "source")
         clean = isinstance(source, dict) and self.result.clean(source_path)
+        built = self.source(source_path, source) if clean and isinstance(source, dict) else None
+        pinned = (
+            self.pinned_script((*source_path, "script"), str(source["script"]), built)
+            if built is not None and isinstance(source, dict) and "script" in source
+            else None
+        )
         return Episode(
             key=str(key),
             title=self.text(
@@ -228,11 +235,10 @@ class _ShowChecker:
             description=self.text(
                 self.doc, (*path, "description"), data.get("description", ""), limit=MAX_TEXT_CHARS
             ),
-            source=self.source(source_path, source)
-            if clean and isinstance(source, dict)
-            else Source("topic"),
+            source=pinned[0] if pinned else built or Source("topic"),
             location=self.location((*path, "key")),
             protect=data.get("protect") is True,
+            script=pinned[1] if pinned else None,
         )
 
     def source(self, path: JsonPath, data: dict[str, object]) -> Source:
@@ -241,6 +247,8 @@ class _ShowChecker:
                 return None
             return self.text(self.doc, (*path, key), data[key], required=True, limit=MAX_TEXT_CHARS)
 
+        if "audio" in data:
+            return Source("audio", mic_id=str(data["audio"]))
         if "dialogue" in data or "dialogue_file" in data:
             if "dialogue" in data:
                 lines = self.dialogue(self.doc, (*path, "dialogue"), data["dialogue"])
@@ -282,6 +290,40 @@ class _ShowChecker:
         result = validate(script, validator("manifest.schema.json", "/$defs/dialogue"))
         self.problems.extend(result.problems)
         return self.dialogue(script, (), script.data) if not result.problems else ()
+
+    def pinned_script(
+        self, path: JsonPath, raw: str, inputs: Source
+    ) -> tuple[Source, PinnedScript] | None:
+        """The dialogue of the script `script:` pins (script_pins.py), and the pin: the
+        topic or document it stands for, and what in them changed since it was written."""
+        found = self.resolve(path, raw, "script")
+        if found is None or self.regular_file(path, raw, found[0], "script") is None:
+            return None
+        try:
+            script = load_yaml(found[0], display=display_path(found[1]))
+        except ManifestError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        self.problems.extend(script.problems)
+        result = validate(script, script_validator())
+        self.problems.extend(result.problems)
+        if result.problems or not isinstance(script.data, dict):
+            return None
+        data = script.data
+        lines = self.dialogue(script, ("dialogue",), data["dialogue"])
+        style = data.get("style_prompt")
+        style_prompt = (
+            None
+            if style is None
+            else self.text(script, ("style_prompt",), style, required=True, limit=MAX_TEXT_CHARS)
+        )
+        pin = PinnedScript(
+            found[1].relative_to(self.root).as_posix(),
+            str(found[0]),
+            inputs,
+            stale_fields(data["generated_from"], inputs),
+        )
+        return Source("dialogue", dialogue=lines, style_prompt=style_prompt), pin
 
     def document(self, path: JsonPath, raw: str) -> Document | None:
         found = self.resolve(path, raw, "document")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-SourceKind = Literal["topic", "document", "dialogue"]
+SourceKind = Literal["topic", "document", "dialogue", "audio"]
 
 AUDIO_SUCCEEDED = "succeeded"
 AUDIO_MISSING = "missing"  # podsync's own word: the account answered 404 for the job
@@ -50,7 +50,8 @@ class Source:
     """Everything that determines an episode's audio; its digest keys the audio cache.
 
     A `dialogue_file` in a manifest becomes `kind="dialogue"` with the file's lines, so moving
-    a dialogue between inline and file form does not pay for new audio.
+    a dialogue between inline and file form does not pay for new audio. `kind="audio"` is an
+    existing ZenMic audio job (`mic_id`), published as it is: nothing is generated.
     """
 
     kind: SourceKind
@@ -59,9 +60,14 @@ class Source:
     document: Document | None = None
     dialogue: tuple[tuple[str, str], ...] = ()
     style_prompt: str | None = None
+    mic_id: str | None = None  # kind "audio" only
 
     def fingerprint(self) -> dict[str, object]:
-        """The canonical, file-name-free description that the digest is computed over."""
+        """The canonical, file-name-free description that the digest is computed over. An
+        existing job is described by its id alone, in a shape of its own, so the digests of
+        the other kinds stay as they were and no generated source can share one with it."""
+        if self.kind == "audio":
+            return {"kind": self.kind, "mic_id": self.mic_id}
         return {
             "kind": self.kind,
             "topic": self.topic,
@@ -78,6 +84,20 @@ class Source:
 
 
 @dataclass(frozen=True)
+class PinnedScript:
+    """The script `podsync script` wrote for a topic or document episode, pinned by `script:`
+    in its source (podsync/script_pins.py): the audio is made from its dialogue, which a
+    reviewer read, not from words generated unseen at apply. `inputs` is the topic or document
+    source the manifest gives (what `podsync script` asks POST /scripts about); `stale` names
+    what in it changed since the script was written (empty: the pin is fresh)."""
+
+    file: str  # relative to the project, for messages
+    path: str  # absolute, for `podsync script` to rewrite
+    inputs: Source
+    stale: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Episode:
     key: str
     title: str
@@ -85,6 +105,7 @@ class Episode:
     source: Source
     location: Location | None = field(default=None, compare=False)
     protect: bool = False  # podsync refuses to remove or replace it (recorded in the lock too)
+    script: PinnedScript | None = None  # `source` is then its dialogue
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from podsync.model import Source
 
-AudioAction = Literal["generate", "resume", "reuse"]
+AudioAction = Literal["generate", "resume", "reuse", "existing"]
 
 
 class Reason(str, Enum):
@@ -41,6 +41,7 @@ class Reason(str, Enum):
     AUDIO_NOT_CACHED = "audio_not_cached"  # generate: a new paid job
     AUDIO_SUBMITTED = "audio_submitted"  # resume: an earlier run submitted it
     AUDIO_CACHED = "audio_cached"  # reuse: finished audio in the cache
+    AUDIO_EXISTING = "audio_existing"  # existing: a `source: {audio: mic_id}` job, as it is
     REGENERATE_ASKED = "regenerate_asked"  # --regenerate: a new take of an unchanged source
 
 
@@ -48,6 +49,7 @@ AUDIO_REASONS: dict[AudioAction, Reason] = {
     "generate": Reason.AUDIO_NOT_CACHED,
     "resume": Reason.AUDIO_SUBMITTED,
     "reuse": Reason.AUDIO_CACHED,
+    "existing": Reason.AUDIO_EXISTING,
 }
 
 
@@ -107,6 +109,7 @@ class GuardCode(str, Enum):
     PROTECTED_EPISODES = "protected_episodes"  # deleting a show removes protected episodes
     PROTECTED_REMOVED = "protected_removed"  # a protected episode left the manifest
     PROTECTED_REPUBLISH = "protected_republish"  # a protected episode would be re-published
+    STALE_SCRIPT = "stale_script"  # a pinned script was written for another topic/document/length
 
 
 GUARD_FLAGS: dict[GuardCode, str] = {
@@ -214,7 +217,17 @@ class ReuseAudio(_Audio):
     mic_id: str
 
 
-AudioJob = GenerateAudio | ResumeAudio | ReuseAudio
+@dataclass(frozen=True)
+class ExistingAudio(_Audio):
+    """A job that was in the account before podsync (`source: {audio: mic_id}`), published as
+    it is: never generated or paid for by podsync; the plan checked it succeeded."""
+
+    action: ClassVar[Literal["existing"]] = "existing"
+    mic_id: str
+
+
+AudioJob = GenerateAudio | ResumeAudio | ReuseAudio | ExistingAudio
+FREE_AUDIO: tuple[AudioAction, ...] = ("reuse", "existing")  # nothing to pay or wait for
 
 
 @dataclass(frozen=True)
@@ -361,7 +374,7 @@ class Plan:
 
     @property
     def needs_jobs(self) -> bool:
-        return any(a.action != "reuse" for a in self.audio)
+        return any(a.action not in FREE_AUDIO for a in self.audio)
 
     @property
     def has_deletes(self) -> bool:
@@ -385,7 +398,9 @@ class Plan:
             "episodes": {a: count(self.episodes, a) for a in ("add", "replace", "remove")},
             "audio": {
                 "generate": count(self.audio, "generate"),
-                "reuse": count(self.audio, "reuse") + count(self.audio, "resume"),
+                "reuse": count(self.audio, "reuse")
+                + count(self.audio, "resume")
+                + count(self.audio, "existing"),
             },
         }
 

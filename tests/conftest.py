@@ -39,9 +39,10 @@ class Emulator:
         return stats
 
     def account(self) -> dict[str, int]:
-        """How many shows, episodes and audio jobs the account holds (requests and injected
-        faults left out)."""
-        return {k: v for k, v in self.stats().items() if k not in ("requests", "faults")}
+        """How many shows, episodes and audio jobs the account holds (requests, scripts
+        written and injected faults left out)."""
+        skip = ("requests", "writes", "scripts", "faults")
+        return {k: v for k, v in self.stats().items() if k not in skip}
 
     def api(self) -> httpx.Client:
         """A raw HTTP client, for editing the account 'by hand' the way a user in the UI would."""

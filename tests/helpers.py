@@ -29,6 +29,13 @@ def episode(data: dict[str, Any], key: str) -> dict[str, Any]:
     return next(e for e in data["episodes"] if e["key"] == key)
 
 
+def new_topic(item: dict[str, Any], topic: str) -> None:
+    """Give an episode a new topic whose words are generated at apply: a script pinned for the
+    old topic (the example pins ai-health's) is dropped, as a user would drop it."""
+    item["source"].pop("script", None)
+    item["source"]["topic"] = topic
+
+
 def default_sigint() -> None:
     """Give a child process the default Ctrl-C. pytest run as a background job inherits SIGINT
     ignored, and so would every process it starts: Python then never raises KeyboardInterrupt,

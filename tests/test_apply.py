@@ -10,7 +10,7 @@ import jsonschema
 
 from podsync.lock import read_lock
 from tests.conftest import Cli, Emulator, StartEmulator
-from tests.helpers import SHOW, edit, episode
+from tests.helpers import SHOW, edit, episode, new_topic
 
 
 def test_plan_apply_plan_converges(cli: Cli, emulator: Emulator, project: Path) -> None:
@@ -55,7 +55,7 @@ def test_one_topic_edit_pays_for_exactly_one_job(
     cli: Cli, emulator: Emulator, project: Path
 ) -> None:
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
-    edit(project, lambda d: episode(d, "ai-health")["source"].update(topic="AI in hospitals"))
+    edit(project, lambda d: new_topic(episode(d, "ai-health"), "AI in hospitals"))
     planned = json.loads(cli("plan", str(project), "--format", "json").stdout)
     assert planned["summary"]["audio"] == {"generate": 1, "reuse": 0}
     assert planned["summary"]["episodes"] == {"add": 0, "replace": 1, "remove": 0}

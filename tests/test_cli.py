@@ -123,7 +123,7 @@ def test_markdown_plan(cli: Cli, project: Path) -> None:
     result = cli("plan", str(project), "--format", "markdown")
     assert result.exit_code == 0
     assert (
-        "| add | `ai-health` | Episode 1 - AI in Medicine | New episode | new job, ≈ 5 min |"
+        "| add | `ai-health` | Episode 1 - AI in Medicine | New episode | new job, ≈ 1 min |"
     ) in result.stdout
 
 

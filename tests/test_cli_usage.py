@@ -37,7 +37,7 @@ def test_help_and_version_exit_0(tmp_path: Path) -> None:
 
 def test_schema_command_prints_the_shipped_schemas(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent / "schemas"
-    for name in ("manifest", "project", "lock", "plan"):
+    for name in ("manifest", "project", "lock", "plan", "script"):
         printed = run_podsync("schema", name, cwd=tmp_path)
         assert printed.returncode == 0
         assert printed.stdout == (root / f"{name}.schema.json").read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ import pytest
 from podsync.emulator.quirks import Quirks
 from podsync.lock import read_lock
 from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
-from tests.helpers import edit, episode, run_podsync, start_podsync
+from tests.helpers import edit, episode, new_topic, run_podsync, start_podsync
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def edit_after_first_apply(project: Path) -> None:
 
     def change(data: dict) -> None:  # type: ignore[type-arg]
         data["episodes"] = [e for e in data["episodes"] if e["key"] != "roadmap"]
-        episode(data, "ai-health")["source"]["topic"] = "AI in healthcare, revisited"
+        new_topic(episode(data, "ai-health"), "AI in healthcare, revisited")
         data["episodes"].append(
             {"key": "late", "title": "Episode 5 - Late", "source": {"topic": "Lateness"}}
         )

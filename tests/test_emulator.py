@@ -185,6 +185,52 @@ def test_script_from_a_document_with_a_topic_focus(api: httpx.Client) -> None:
     assert "encryption protects messages" in spoken.lower() or "metadata" in spoken.lower()
 
 
+def test_scripts_written_are_counted_in_the_stats_and_reset(
+    server: EmulatorServer, api: httpx.Client
+) -> None:
+    def scripts() -> int:
+        count: int = httpx.get(f"{root(server)}/_emulator/stats").json()["scripts"]
+        return count
+
+    assert scripts() == 0
+    ok(api.post("/scripts", json={"topic": "Soil health"}))
+    ok(
+        api.post(
+            "/scripts",
+            data={"source": "document"},
+            files={"document": ("notes.txt", b"Compost feeds the soil.", "text/plain")},
+        )
+    )
+    error(api.post("/scripts", json={"title": "no topic"}), 400)
+    ok(api.post("/audios", json={"topic": "Soil health"}), 202)
+    assert scripts() == 2, "a refused request or an audio job is not a script written"
+    httpx.post(f"{root(server)}/_emulator/reset")
+    assert scripts() == 0
+
+
+def test_a_document_script_follows_its_text_and_length_with_both_speakers(
+    api: httpx.Client,
+) -> None:
+    text = b"Tomatoes need sun. Basil grows well beside them. Water in the morning.\n"
+
+    def script(document: bytes, minutes: str) -> Any:
+        return ok(
+            api.post(
+                "/scripts",
+                data={"source": "document", "title": "Garden", "duration_minutes": minutes},
+                files={"document": ("garden.txt", document, "text/plain")},
+            )
+        )
+
+    short, long = script(text, "2"), script(text, "6")
+    assert (len(short["dialogue"]), len(long["dialogue"])) == (6, 14)
+    assert {speaker for speaker, _ in short["dialogue"]} == {"male", "female"}
+    spoken = " ".join(line for _, line in long["dialogue"]).lower()
+    assert "basil grows well beside them" in spoken
+    assert script(text, "2") == short, "same input, same script"
+    assert script(text.replace(b"Basil", b"Mint"), "2")["dialogue"] != short["dialogue"]
+
+
 # --- audio jobs ------------------------------------------------------------------------------
 
 
@@ -536,6 +582,8 @@ def test_requests_are_counted_and_reset_clears_state(
     faults = dict.fromkeys(SHARES, 0)
     assert stats == {
         "requests": before + 3,
+        "writes": 1,
+        "scripts": 0,
         "audios": 0,
         "shows": 1,
         "episodes": 0,

@@ -47,11 +47,13 @@ def save(project: Path, data: dict[str, Any]) -> None:
 
 @pytest.fixture
 def applied(cli: Cli, tmp_path: Path) -> Path:
-    """The example project with a long show description, applied and committed (lock too)."""
+    """The example project with a long show description and ai-health's script unpinned,
+    applied and committed (lock too)."""
     project = tmp_path / "repo"
     shutil.copytree(EXAMPLES, project, ignore=shutil.ignore_patterns(".podsync", "podsync.lock"))
     data = manifest(project)
     data["description"] = LONG
+    del episode(data, "ai-health")["source"]["script"]  # a topic made into audio at apply
     save(project, data)
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
     git(project, "init", "-q", "-b", "main")
@@ -65,10 +67,7 @@ def edit_every_field(project: Path) -> None:
     data["description"] = LONGER
     ai = episode(data, "ai-health")
     ai["title"] = "Episode 1 - AI in Hospitals"
-    ai["source"] = {
-        "topic": "The future of AI in hospitals and clinics",
-        "duration_minutes": 8,
-    }
+    ai["source"] = {"topic": "The future of AI in hospitals and clinics", "duration_minutes": 8}
     handmade = episode(data, "handmade")
     handmade["source"]["style_prompt"] = "Calm and precise"
     handmade["source"]["dialogue"][1][1] = "Today we show you how this show is made."

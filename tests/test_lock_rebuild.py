@@ -13,7 +13,7 @@ from podsync.errors import CorruptLock, LockError
 from podsync.lock import read_lock
 from podsync.lock_rebuild import salvage_show_ids
 from tests.conftest import TEST_KEY, Cli, Emulator, StartEmulator
-from tests.helpers import edit, episode, run_podsync
+from tests.helpers import edit, episode, new_topic, run_podsync
 
 RECOVER = (
     "To recover, run `podsync lock rebuild` to rebuild it from the live account (the unreadable "
@@ -325,7 +325,7 @@ def test_force_keeps_what_a_readable_lock_knew_and_a_pending_source_edit_stays_p
 ) -> None:
     path = project / "podsync.lock"
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
-    edit(project, lambda data: episode(data, "ai-health")["source"].update(topic="Other"))
+    edit(project, lambda data: new_topic(episode(data, "ai-health"), "Other"))
     old = read_lock(path)
 
     result = cli("lock", "rebuild", str(project), "--force")
@@ -345,7 +345,7 @@ def test_force_keeps_a_running_job_and_the_next_apply_resumes_it(
 ) -> None:
     with start_emulator("account") as fast:
         assert Cli(fast)("apply", str(project), "--auto-approve").exit_code == 0
-    edit(project, lambda data: episode(data, "ai-health")["source"].update(topic="Other"))
+    edit(project, lambda data: new_topic(episode(data, "ai-health"), "Other"))
     with start_emulator("account", job_seconds=3.0) as emulator:
         env = {
             "ZENMIC_API_URL": emulator.url,

@@ -26,7 +26,7 @@ from podsync.render import render
 from podsync.render.phrases import warning_text
 from podsync.render.text import OFFLINE_HEADER
 from tests.conftest import Cli, Emulator
-from tests.helpers import edit, episode
+from tests.helpers import edit, episode, new_topic
 from tests.test_planner import episode as ep
 from tests.test_planner import published, show, the, topic
 
@@ -203,7 +203,7 @@ def test_an_edited_manifest_shows_exactly_the_edit_with_the_checksum_of_a_real_p
     assert cli("apply", str(project), "--auto-approve").exit_code == 0
     unchanged = keyless(emulator, "plan", str(project), "--offline", "--detailed-exitcode")
     assert unchanged.exit_code == 0, unchanged.output
-    edit(project, lambda d: episode(d, "ai-health")["source"].update(topic="AI in hospitals"))
+    edit(project, lambda d: new_topic(episode(d, "ai-health"), "AI in hospitals"))
     edit(project, lambda d: episode(d, "privacy").update(title="Episode 2 - Your Privacy"))
     requests = emulator.stats()["requests"]
 

@@ -26,7 +26,7 @@ from podsync.operations import (
     read_and_plan,
 )
 from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.helpers import edit, episode
+from tests.helpers import edit, episode, new_topic
 
 PAGE = re.compile(r"^  tech-weekly/([a-z-]+) \"[^\"]+\": (http\S+/audio/\S+)$", re.MULTILINE)
 
@@ -62,7 +62,7 @@ def test_preview_pays_once_publishes_nothing_and_apply_reuses_every_job(
     assert emulator.account() == {"audios": 4, "shows": 1, "episodes": 4}
 
     # a later change to one source: its preview makes only that job and leaves the feed alone
-    edit(project, lambda d: episode(d, "ai-health")["source"].update(topic="AI in hospitals"))
+    edit(project, lambda d: new_topic(episode(d, "ai-health"), "AI in hospitals"))
     edit(project, lambda d: episode(d, "privacy").update(title="Episode 2 - Your Privacy"))
     show_id = read_lock(project / "podsync.lock").shows["tech-weekly"].show_id
     with emulator.api() as api:
@@ -102,7 +102,7 @@ def test_preview_resumes_a_job_an_earlier_run_left_unfinished(
 def test_a_failed_preview_job_is_named_and_the_next_plan_generates_it_again(
     cli: Cli, emulator: Emulator, project: Path
 ) -> None:
-    edit(project, lambda d: episode(d, "ai-health")["source"].update(topic="x [emulator:fail]"))
+    edit(project, lambda d: new_topic(episode(d, "ai-health"), "x [emulator:fail]"))
     result = cli("apply", str(project), "--preview", "--auto-approve")
     assert result.exit_code == 1
     failed = '  tech-weekly/ai-health "Episode 1 - AI in Medicine": (audio job failed: see above)'

@@ -36,7 +36,7 @@ def test_regenerate_pays_one_job_and_keeps_the_old_one(
 
     plan = cli("plan", str(applied), "--regenerate", EPISODE)
     assert plan.exit_code == 0, plan.output
-    assert "  $ generate audio for ai-health: topic" in plan.stdout
+    assert "  $ generate audio for ai-health: dialogue" in plan.stdout
     assert '~ replace episode ai-health "Episode 1 - AI in Medicine" [1] (regenerate (asked))' in (
         plan.stdout
     )

@@ -599,6 +599,9 @@ def test_plan_base_ref_in_the_cli(cli: Cli, repo: Path) -> None:
     known = cli("plan", str(project), "--format", "markdown", "--base-ref", "main")
     assert known.exit_code == 0 and known.stderr == ""
     assert "-male: Three big themes" in known.stdout and "+male: Four big themes" in known.stdout
+    text = cli("plan", str(project), "--base-ref", "main")
+    assert text.exit_code == 0 and text.stderr == ""
+    assert "      -male: Three big themes" in text.stdout  # text shows the lines too
     machine = cli("plan", str(project), "--format", "json", "--base-ref", "main")
     assert machine.exit_code == 0 and machine.stderr == ""  # JSON reads the base too
     assert json.loads(machine.stdout)["changes"][-1]["fields"] == []  # an add: nothing before

@@ -276,6 +276,7 @@ def test_no_command_prints_or_writes_the_api_key(
         for fmt in ("text", "json"):
             runs("status", str(project), f"--format={fmt}", code=0, says="tech-weekly")
         runs("lock", "rebuild", str(project), "--force", code=0)
+        runs("import", str(project), code=0, says="Nothing to import")
 
     def failing_job() -> None:
         failing = copy_examples(tmp_path / "failing")

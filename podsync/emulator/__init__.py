@@ -9,8 +9,9 @@ Audio jobs take ``job_seconds`` of wall-clock time: ``queued``, then ``running``
 (``FAIL_MARKER``) in a job's topic, title or any dialogue line: that job ends ``failed`` with an
 ``error`` message instead.
 
-Extras outside ``/api/v2`` (no auth): ``GET /_emulator/stats`` -> ``{"requests": n, ...}`` and
-``POST /_emulator/reset`` (forget all state, zero the counters).
+Extras outside ``/api/v2`` (no auth): ``GET /_emulator/stats`` -> ``{"requests": n, "writes": n,
+...}`` (writes: the requests that are not GET or HEAD) and ``POST /_emulator/reset`` (forget all
+state, zero the counters).
 
 ``Faults`` (faults.py) injects throttling, outages, ambiguous 500s, dropped connections, latency
 and failed jobs, deterministically under a seed, so podsync's recovery can be tested for real.

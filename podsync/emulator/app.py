@@ -108,9 +108,14 @@ class ApiFailure(Exception):
 
 @dataclass
 class Stats:
-    """Requests served under /api/v2 since start (or the last reset), and faults injected."""
+    """Requests served under /api/v2 since start (or the last reset), scripts written (free
+    POST /scripts answers, which a test of `podsync script` counts), and faults injected."""
 
     requests: int = 0
+    # of those, the ones that may change the account (not GET or HEAD): what a test that
+    # promises "nothing sent that changes anything" counts
+    writes: int = 0
+    scripts: int = 0
     faults: FaultLog = field(default_factory=FaultLog)
 
 
@@ -171,6 +176,7 @@ def create_app(
     api.audio = AudioMaker(store.state_dir / "audio", audio_limits)
     api.write_files = write_files
     stats = Stats()
+    api.stats = stats
     p = API_PREFIX
     routes = [
         _route(f"{p}/scripts", POST=api.create_script),
@@ -246,6 +252,8 @@ class _ApiGate:
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             self.settings.stats.requests += 1
+            if scope.get("method") not in ("GET", "HEAD"):
+                self.settings.stats.writes += 1
             problem = self._auth_problem(Request(scope).headers.get("authorization", ""))
             if problem:
                 response = _error(401, problem, {"WWW-Authenticate": 'Bearer realm="zenmic"'})
@@ -268,6 +276,7 @@ class _Api:
     """The /api/v2 handlers plus the public CDN-like paths, bound to one store."""
 
     audio: AudioMaker  # the jobs' MP3s (speech.py)
+    stats: Stats
     write_files: bool  # also write each show's feed under state_dir/feeds/
 
     def __init__(
@@ -290,6 +299,7 @@ class _Api:
             "style_prompt": script.style_prompt,
             "dialogue": [list(line) for line in script.dialogue],
         }
+        self.stats.scripts += 1
         return _ok(data)
 
     async def create_audio(self, request: Request) -> Response:
@@ -774,7 +784,13 @@ async def _not_found_response(request: Request, exc: Exception) -> Response:
 
 def _stats_endpoint(store: Store, stats: Stats) -> Any:
     async def endpoint(request: Request) -> Response:
-        counts = {"requests": stats.requests, **store.counts(), "faults": stats.faults.counts()}
+        counts = {
+            "requests": stats.requests,
+            "writes": stats.writes,
+            "scripts": stats.scripts,
+            **store.counts(),
+            "faults": stats.faults.counts(),
+        }
         return JSONResponse(counts)
 
     return endpoint
@@ -785,6 +801,8 @@ def _reset_endpoint(store: Store, stats: Stats, audio: AudioMaker) -> Any:
         store.reset()
         audio.clear()
         stats.requests = 0
+        stats.writes = 0
+        stats.scripts = 0
         stats.faults.reset()
         return _ok({"reset": True})
 

@@ -27,7 +27,7 @@ from podsync.live import live_from_lock, read_audio_jobs, read_live
 from podsync.lock import LOCK_NAME, Lock, LockStore, read_lock
 from podsync.manifest import load_project
 from podsync.model import AUDIO_SUCCEEDED, Desired, Live, LiveShow
-from podsync.plan import Plan
+from podsync.plan import GuardCode, Plan
 from podsync.planner import plan, to_read
 from podsync.render.phrases import guard_text
 
@@ -139,6 +139,10 @@ def request_targets(inputs: Inputs) -> Targets:
         for digest, audio in inputs.lock.audio.items()
         if digest in by_digest
     }
+    for show in inputs.desired.shows:  # `source: {audio: mic_id}` names its job outright
+        for e in show.episodes:
+            if e.source.mic_id:
+                episodes.setdefault(e.source.mic_id, f"{show.key}/{e.key}")
     return Targets(shows, episodes)
 
 
@@ -213,6 +217,9 @@ async def generate_audio(
             "an offline plan cannot be previewed: it did not read the account, so the audio it "
             "would reuse is unconfirmed; plan with an API key"
         )
+    stale = [g for g in planned.plan.guards if g.code is GuardCode.STALE_SCRIPT]
+    if stale:  # a preview pays for audio too
+        raise UnsafePlan([guard_text(g) for g in stale])
     store = LockStore(planned.inputs.lock_path, planned.inputs.lock)
     executor = Executor(
         client,

@@ -18,6 +18,7 @@ it may rely on. Phase two, `plan`, runs once on what was read.
     reasons    why a title or description changes
     guards     what apply refuses without a flag, and the settings that decided it
     warnings   what the plan says it leaves alone or cannot do
+    existing   audio that was in the account before podsync (`source: {audio: mic_id}`)
     builder    the accumulator the parts above write one plan into
 
 Names with a leading underscore are private to this package; only the names below are its API.

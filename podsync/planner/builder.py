@@ -21,6 +21,7 @@ from podsync.plan import (
     WarningCode,
 )
 from podsync.planner.audio import _audio_job
+from podsync.planner.existing import existing_audio
 
 
 @dataclass
@@ -81,6 +82,9 @@ class _Builder:
         for gets a new job, unless the cache holds a take other than the live one (`live_mic`),
         made since by `apply --preview --regenerate`: that one is published."""
         if episode.source.digest in self.audio:
+            return
+        if episode.source.kind == "audio":
+            self.add_job(existing_audio(show, episode, self.live_audio))
             return
         job = _audio_job(self.lock.audio, self.live_audio, show, episode, published)
         if self.regenerating(show, episode) and getattr(job, "mic_id", live_mic) == live_mic:

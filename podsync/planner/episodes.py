@@ -206,7 +206,20 @@ def _adoptable(
     record for this very source (an add, or the add of a re-publish, whose answer was lost), or
     the whole show is unknown to the lock (adopted, or the lock was lost) and the title
     matches. In a show podsync manages, a same-titled episode it did not create is someone
-    else's and is left alone. A cached job the account does not have counts for nothing."""
+    else's and is left alone. A cached job the account does not have counts for nothing.
+    An existing-audio source names its job outright: the live episode with that very audio and
+    title is it, in any show, and no other is."""
+    if episode.source.kind == "audio":
+        return next(
+            (
+                e
+                for e in live_eps.values()
+                if e.id not in claimed
+                and e.title == episode.title
+                and e.mic_id == episode.source.mic_id
+            ),
+            None,
+        )
     cached = b.lock.audio.get(episode.source.digest)
     if cached is not None and b.live_audio.get(cached.mic_id) in AUDIO_UNSUCCESSFUL:
         cached = None

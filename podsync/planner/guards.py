@@ -1,9 +1,10 @@
-"""The guards apply checks before removing anything, and the settings they were decided by."""
+"""The guards apply checks before removing anything or paying for a stale script, and the
+settings they were decided by."""
 
 from __future__ import annotations
 
 from podsync.lock import Lock
-from podsync.model import Desired, Safety
+from podsync.model import Desired, Safety, Show
 from podsync.plan import GuardCode, GuardSettings, RemoveEpisode, ReplaceEpisode, WarningCode
 from podsync.planner.builder import _Builder
 
@@ -64,3 +65,20 @@ def _over_limit(removed: int, live_count: int, safety: Safety) -> bool:
     if live_count == 0 or live_count < safety.min_episodes:
         return False
     return removed / live_count > safety.max_removal_share
+
+
+def _guard_stale_scripts(b: _Builder, show: Show) -> None:
+    """Refuse, whatever the flags, while a pinned script was written for another topic,
+    document or length than the manifest's: its words may no longer be what the episode is
+    about, and podsync never pays for audio from them without being told (write it again with
+    `podsync script`, or accept it with `podsync script --accept`)."""
+    for episode in show.episodes:
+        pin = episode.script
+        if pin is not None and pin.stale:
+            b.guard(
+                GuardCode.STALE_SCRIPT,
+                show.key,
+                episode.key,
+                file=pin.file,
+                changed=list(pin.stale),
+            )

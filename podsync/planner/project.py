@@ -7,7 +7,7 @@ from podsync.model import Desired, Live, LiveShow, Show
 from podsync.plan import Plan, WarningCode
 from podsync.planner.builder import _Builder
 from podsync.planner.episodes import _plan_episodes
-from podsync.planner.guards import guard_settings
+from podsync.planner.guards import _guard_stale_scripts, guard_settings
 from podsync.planner.renames import _renames, _source_entry
 from podsync.planner.shows import _plan_show, _plan_show_deletion
 from podsync.planner.warnings import (
@@ -50,6 +50,7 @@ def plan(
             managed.append((show, live_show))
         b.record_protect(show.key, None, show.protect, locked.protected if locked else False)
         _plan_episodes(b, show, locked, live_show, desired.safety)
+        _guard_stale_scripts(b, show)
     for key, locked_show in sorted(lock.shows.items()):
         if key not in desired_keys and key not in renames.values():
             _plan_show_deletion(b, key, locked_show, live)

@@ -85,6 +85,8 @@ def _episode_audio(
     """The audio whose status can matter to this episode's plan."""
     recorded = locked_eps.get(episode.key)
     current = live_eps.get(recorded.episode_id) if recorded is not None else None
+    if episode.source.kind == "audio":
+        return _existing_audio(episode, current)
     if recorded is not None and current is not None:
         return _live_episode_audio(episode, recorded, current, cache)
     found = _takeover_audio(episode, locked_eps, live_eps)
@@ -109,6 +111,18 @@ def _live_episode_audio(
         return set() if same else {current.mic_id}
     cached = cache.get(episode.source.digest)
     return _usable(cached) if cached is not None else set()
+
+
+def _existing_audio(episode: Episode, current: LiveEpisode | None) -> set[str]:
+    """A job the manifest names outright is asked about whenever the plan may publish it:
+    unless the episode is live with that very audio, title and description."""
+    mic_id = episode.source.mic_id or ""
+    live_as_is = current is not None and (current.mic_id, current.title, current.description) == (
+        mic_id,
+        episode.title,
+        episode.description,
+    )
+    return set() if live_as_is else {mic_id}
 
 
 def _takeover_audio(

@@ -117,7 +117,9 @@ def _plan_published(
     replace it (True)."""
     digest = episode.source.digest
     regenerate = b.regenerating(show, episode)
-    source_changed = recorded.digest != digest or current.mic_id != recorded.mic_id
+    # an audio source naming the very job the episode was published with: the same audio
+    pinned = episode.source.kind == "audio" and episode.source.mic_id == recorded.mic_id
+    source_changed = (recorded.digest != digest and not pinned) or current.mic_id != recorded.mic_id
     before = _differing(current, episode)
     if not source_changed and not before and not regenerate:
         return False

@@ -34,13 +34,14 @@ def render(
     verbose: bool = False,
 ) -> str:
     """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only;
-    `base` (the manifests at a pull request's base) and `audio_pages` enrich Markdown only;
-    `verbose` shows text every warning (JSON always holds them all). With `base`, every
-    format shows the source fields a replace changes since it (podsync.field_diff)."""
+    `base` (the manifests at a pull request's base) adds dialogue diffs to text and Markdown,
+    and to every format the source fields a replace changes since it (podsync.field_diff);
+    `audio_pages` enrich Markdown only; `verbose` shows text every warning (JSON always holds
+    them all)."""
     if base is not None:
         plan = with_base(plan, base)
     if fmt == "text":
-        return render_text(plan, color=color, verbose=verbose)
+        return render_text(plan, color=color, verbose=verbose, base=base)
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":

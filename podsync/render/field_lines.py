@@ -38,10 +38,16 @@ def field_values(change: FieldChange, width: int = WIDTH) -> tuple[str, str]:
     return _value(change.path, before), _value(change.path, after)
 
 
-def is_dialogue(change: FieldChange) -> bool:
-    """A dialogue line: shown by the dialogue diff (render/dialogue_diff.py) in text and
-    Markdown, as lines in context rather than one path each."""
-    return change.path.startswith("source.dialogue")
+def shown(changes: tuple[FieldChange, ...]) -> list[FieldChange]:
+    """The fields text and Markdown list (JSON has them all): dialogue lines are shown by the
+    dialogue diff (render/dialogue_diff.py) as lines in context, and the source's digest only
+    when no source field says more (a plan without --base-ref)."""
+    compared = any(c.path.startswith("source.") for c in changes)
+    return [
+        c
+        for c in changes
+        if not c.path.startswith("source.dialogue") and not (compared and c.path == "digest")
+    ]
 
 
 def word_diff(before: str, after: str, width: int = WIDTH) -> tuple[str, str]:

@@ -18,8 +18,6 @@ out and where to see everything.
 
 from __future__ import annotations
 
-import difflib
-import functools
 import html
 import re
 import urllib.parse
@@ -31,6 +29,7 @@ import jinja2
 
 from podsync.model import Desired, Episode, Source
 from podsync.plan import (
+    FREE_AUDIO,
     AudioJob,
     CreateShow,
     EpisodeChange,
@@ -43,7 +42,8 @@ from podsync.plan import (
     counted,
 )
 from podsync.plan_file import plan_checksum
-from podsync.render.field_lines import field_values, is_dialogue, width_for
+from podsync.render.dialogue_diff import diff_lines as _diff_lines
+from podsync.render.field_lines import field_values, shown, width_for
 from podsync.render.phrases import (
     EDITED_FIELDS,
     plain_episode_reason,
@@ -408,8 +408,7 @@ class _Context:
                 {"episode": e.key, "field": c.path, "old": self.text(old), "new": self.text(new)}
                 for e in shown_episodes
                 if isinstance(e, ReplaceEpisode)
-                for c in e.changes
-                if not is_dialogue(c)
+                for c in shown(e.changes)
                 for old, new in (field_values(c, min(self.budget.width, width_for(c.path))),)
             ],
             "sources": [self.source_entry(job, key, episode) for job, episode in shown_sources],
@@ -488,6 +487,8 @@ class _Context:
             return f"new job{length}{default}"
         if job.action == "resume":
             return f"submitted earlier, no new cost (job {job.mic_id})"
+        if job.action == "existing":
+            return f"existing audio, published as it is, no cost (job {job.mic_id})"
         return f"generated earlier, no cost (job {job.mic_id})"
 
     def new_audio(self, change: EpisodeChange) -> AudioJob | None:
@@ -502,7 +503,7 @@ class _Context:
         return [
             j
             for j in self.jobs_by_show.get(key, [])
-            if j.digest not in digests and j.action != "reuse"
+            if j.digest not in digests and j.action not in FREE_AUDIO
         ]
 
     def source_entry(self, job: AudioJob, show: str, episode: str) -> dict[str, Any]:
@@ -609,6 +610,8 @@ def _describe(source: Source) -> str:
     elif source.kind == "document":
         if source.topic:
             parts.append(f"focus {quote(shorten(source.topic, 200))}")
+    elif source.kind == "audio":
+        parts.append(f"existing audio {source.mic_id}")
     else:
         speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
         parts.append(
@@ -638,11 +641,17 @@ def _document(source: Source, old: Source | None) -> dict[str, str] | None:
     }
 
 
+def _kind(source: Source) -> str:
+    return "existing audio" if source.kind == "audio" else f"a {source.kind}"
+
+
 def _source_edits(old: Source, new: Source) -> list[str]:
     """How a source changed since the base, in words: 'topic edited', 'dialogue edited'."""
     if old.kind != new.kind:
-        return [f"now a {new.kind} (was a {old.kind})"]
+        return [f"now {_kind(new)} (was {_kind(old)})"]
     edits = []
+    if old.mic_id != new.mic_id:
+        edits.append(f"audio {old.mic_id} → {new.mic_id}")
     if old.topic != new.topic:
         edits.append("focus edited" if new.kind == "document" else "topic edited")
     if old.duration_minutes != new.duration_minutes:
@@ -662,33 +671,9 @@ def _length(source: Source) -> str:
     return f"{source.duration_minutes} min"
 
 
-@functools.lru_cache(maxsize=256)
-def _diff_lines(old: Dialogue, new: Dialogue) -> tuple[str, ...]:
-    """A unified diff of two dialogues as `speaker: text` lines, one line of context, without
-    the file headers; cached because a long plan is rendered once per budget."""
-    before = [_dialogue_line(s, t) for s, t in old]
-    after = [_dialogue_line(s, t) for s, t in new]
-    return tuple(
-        _hunk(line) if line.startswith("@@") else line
-        for line in list(difflib.unified_diff(before, after, lineterm="", n=1))[2:]
-        if before or not line.startswith("@@")
-    )
-
-
-def _dialogue_line(speaker: str, text: str) -> str:
-    return f"{_clean(speaker)}: {_clean(text)}"
-
-
 def _clean(text: str) -> str:
     """text.clean() with a fast path: printable text has nothing to clean."""
     return text if text.isprintable() else clean(text)
-
-
-def _hunk(header: str) -> str:
-    """`@@ -3,4 +3,5 @@` as `@@ line 3 @@`: dialogue reviewers count lines, not ranges."""
-    match = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)", header)
-    start = int(match.group(1)) if match else 0
-    return f"@@ line {max(start, 1)} @@"
 
 
 def listen_url(url: str) -> str:

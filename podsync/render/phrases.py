@@ -45,6 +45,7 @@ EPISODE_REASONS: dict[Reason, str] = {
     Reason.AUDIO_NOT_CACHED: "new paid audio job",
     Reason.AUDIO_SUBMITTED: "submitted by an earlier run; not paid again",
     Reason.AUDIO_CACHED: "finished audio in the cache",
+    Reason.AUDIO_EXISTING: "published as it is; not paid",
     Reason.REGENERATE_ASKED: "regenerate (asked)",
 }
 SHOW_REASONS: dict[Reason, str] = {
@@ -101,6 +102,16 @@ AUDIO_WORDS: dict[AudioAction, str] = {
     "generate": EPISODE_REASONS[Reason.AUDIO_NOT_CACHED],
     "resume": EPISODE_REASONS[Reason.AUDIO_SUBMITTED],
     "reuse": EPISODE_REASONS[Reason.AUDIO_CACHED],
+    "existing": EPISODE_REASONS[Reason.AUDIO_EXISTING],
+}
+
+# What a stale pinned script names as changed (script_pins.INPUT_FIELDS).
+STALE_FIELDS: dict[str, str] = {
+    "source": "the kind of source",
+    "topic": "the topic",
+    "document": "the document",
+    "duration_minutes": "the length",
+    "generated_from": "its generated_from record",
 }
 
 WARNED_TITLE_CHARS = 200  # of a live title quoted in a warning
@@ -395,6 +406,15 @@ def guard_text(guard: Guard) -> str:
             f"{target} is protected (protect: true, recorded in podsync.lock) but was removed "
             "from the manifest: apply refuses to remove it; to remove it, put it back with "
             "`protect: false`, apply, then remove it"
+        )
+    if code is GuardCode.STALE_SCRIPT:
+        name = f"{show}/{guard.episode}"
+        changed = " and ".join(STALE_FIELDS.get(f, f) for f in p["changed"])
+        return (
+            f"{target} pins a stale script ({p['file']}): {changed} changed since it was "
+            "written, so apply refuses to pay for audio from it; write it again with "
+            f"`podsync script {name}`, keep it as it is with `podsync script --accept {name}`, "
+            "or delete its `script:` line to generate the audio at apply"
         )
     where = "the manifest" if p["protected_in"] == "manifest" else "podsync.lock"
     first = (

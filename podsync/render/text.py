@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from podsync.model import Source
+from podsync.model import Desired, Source
 from podsync.plan import (
     AudioJob,
     CreateShow,
@@ -23,7 +23,8 @@ from podsync.plan import (
     Unmanaged,
     counted,
 )
-from podsync.render.field_lines import field_line, is_dialogue, width_for
+from podsync.render.dialogue_diff import diff_lines
+from podsync.render.field_lines import field_line, shown, width_for
 from podsync.render.phrases import (
     AUDIO_WORDS,
     episode_reason,
@@ -46,6 +47,7 @@ REPUBLISH_NOTE = "re-published: moves to the top of the feed"
 LIVE_TITLE_WIDTH = 200
 LIVE_ID_WIDTH = 60
 LOCK_ONLY = "Recorded in podsync.lock only (no API request):"
+DIFF_LINES = 40  # of one dialogue's diff in a terminal; the rest is counted
 
 # action -> (symbol, colour)
 STYLES: dict[str, tuple[str, str | None]] = {
@@ -57,20 +59,24 @@ STYLES: dict[str, tuple[str, str | None]] = {
     "remove": ("-", "red"),
     "adopt": ("=", "cyan"),
     "reuse": ("=", "cyan"),
+    "existing": ("=", "cyan"),
     "resume": (">", "cyan"),
     "generate": ("$", "magenta"),
 }
 
 
-def render_text(plan: Plan, *, color: bool = False, verbose: bool = False) -> str:
+def render_text(
+    plan: Plan, *, color: bool = False, verbose: bool = False, base: Desired | None = None
+) -> str:
     """The whole plan as terminal text ending in one newline; ANSI codes only if `color`;
-    `verbose` adds the warnings a plan leaves out by default (see phrases.plan_warnings)."""
+    `verbose` adds the warnings a plan leaves out by default (see phrases.plan_warnings);
+    `base` (the manifests at a git commit) adds the changed lines of each dialogue."""
     paint = _painter(color)
     blocks: list[list[str]] = []
     if not plan.live_read:
         blocks.append([paint(OFFLINE_HEADER, "yellow", bold=True), f"  {OFFLINE_MEANING}"])
     if plan.has_changes:
-        blocks.extend(_show_block(plan, key, paint) for key in show_keys(plan))
+        blocks.extend(_show_block(plan, key, paint, base) for key in show_keys(plan))
     if plan.protect:
         blocks.append([LOCK_ONLY] + [f"  * {line}" for line in protect_lines(plan)])
     warnings = plan_warnings(plan, verbose=verbose)  # the offline note leads the text already
@@ -133,6 +139,8 @@ def describe_source(source: Source) -> str:
     elif source.kind == "document" and source.document is not None:
         doc = source.document
         text = f"document {doc.display} ({human_size(doc.size)}, {short_digest(doc.sha256)})"
+    elif source.kind == "audio":
+        text = "audio already in the account"
     elif source.kind == "dialogue":
         speakers = ", ".join(dict.fromkeys(speaker for speaker, _ in source.dialogue))
         lines = counted(len(source.dialogue), "line")
@@ -196,14 +204,17 @@ def show_keys(plan: Plan) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _show_block(plan: Plan, key: str, paint: Paint) -> list[str]:
+def _show_block(plan: Plan, key: str, paint: Paint, base: Desired | None = None) -> list[str]:
     show_changes = [c for c in plan.shows if c.key == key]
     show_id = next((c.show_id for c in show_changes if not isinstance(c, CreateShow)), None)
     label = f"({shorten(show_id, LIVE_ID_WIDTH)})" if show_id else "(new)" if show_changes else ""
     lines = [paint(f"show {key}", bold=True) + (f" {label}" if label else "")]
     for change in show_changes:
         lines.extend(_show_lines(change, paint))
-    lines.extend(_audio_line(j, paint) for j in plan.audio if j.show == key)
+    for job in (j for j in plan.audio if j.show == key):
+        lines.append(_audio_line(job, paint))
+        if base is not None:
+            lines.extend(_dialogue_diff(job, base, paint))
     lines.extend(_episode_line(e, paint) for e in plan.episodes if e.show == key)
     return lines
 
@@ -238,6 +249,23 @@ def _audio_line(job: AudioJob, paint: Paint) -> str:
     )
 
 
+def _dialogue_diff(job: AudioJob, base: Desired, paint: Paint) -> list[str]:
+    """The lines of a dialogue edited since `base`, under the job that pays for them; for an
+    episode that was no dialogue there (a script pinned since), only how many lines are new."""
+    show = base.show(job.show)
+    was = next((e for e in show.episodes if e.key == job.episode), None) if show else None
+    if was is None or job.source.kind != "dialogue":
+        return []
+    if was.source.kind != "dialogue":
+        return [f"      {counted(len(job.source.dialogue), 'line')}, all new"]
+    lines = diff_lines(was.source.dialogue, job.source.dialogue)
+    colours = {"+": "green", "-": "red", "@": "cyan"}
+    shown = [f"      {paint(line, colours.get(line[:1]))}" for line in lines[:DIFF_LINES]]
+    if len(lines) > DIFF_LINES:
+        shown.append(f"      ...and {counted(len(lines) - DIFF_LINES, 'more diff line')}")
+    return shown
+
+
 def _episode_line(change: EpisodeChange, paint: Paint) -> str:
     head = _action(change.action, f"{change.action} episode", paint)
     episode_id = getattr(change, "episode_id", None)
@@ -246,7 +274,7 @@ def _episode_line(change: EpisodeChange, paint: Paint) -> str:
     line = f"{head} {change.key} {quote(change.title)}{live_ref} ({why})"
     if change.action == "replace":
         line += f": {republish_note(change)}"
-        fields = [c for c in change.changes if not is_dialogue(c)]
+        fields = shown(change.changes)
         line += "".join(f"\n      {field_line(c, width_for(c.path))}" for c in fields)
     return line
 
