@@ -14,10 +14,21 @@ from podsync.model import Desired
 
 
 def regenerate_names(desired: Desired, names: Iterable[str]) -> frozenset[str]:
-    """The names as "show/episode", each an episode of the manifests; otherwise an error
-    naming the first one that is not."""
-    known = {f"{show.key}/{episode.key}" for show in desired.shows for episode in show.episodes}
+    """The names as "show/episode", each an episode of the manifests that podsync generates
+    audio for; otherwise an error naming the first one that is not. An `audio:` source is an
+    existing job: there is nothing to make a new take from."""
+    kinds = {
+        f"{show.key}/{episode.key}": episode.source.kind
+        for show in desired.shows
+        for episode in show.episodes
+    }
+    known = set(kinds)
     for name in names:
+        if kinds.get(name) == "audio":
+            raise ConfigError(
+                f"--regenerate {name}: its source is an existing audio job (audio:), which "
+                "podsync publishes as it is; give it a topic, document or dialogue to regenerate"
+            )
         if name not in known:
             example = min(known) if known else "SHOW/EPISODE"
             raise ConfigError(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli, Emulator
+from tests.helpers import edit, episode
 
 EPISODE = "tech-weekly/ai-health"
 
@@ -100,3 +101,26 @@ def test_a_previewed_regenerate_is_published_without_paying_again(
     assert result.exit_code == 0, result.output
     assert emulator.account()["audios"] == audios + 1
     assert lock(applied)["shows"]["tech-weekly"]["episodes"]["ai-health"]["mic_id"] == take
+
+
+def test_a_regenerate_is_undone_by_naming_the_old_job(
+    cli: Cli, emulator: Emulator, applied: Path
+) -> None:
+    """The old take stays in the lock's history; `source: {audio: <mic_id>}` publishes it
+    again at no cost, and an existing job cannot itself be regenerated."""
+    record = lock(applied)["shows"]["tech-weekly"]["episodes"]["ai-health"]
+    assert cli("apply", str(applied), "--auto-approve", "--regenerate", EPISODE).exit_code == 0
+    old = lock(applied)["history"][record["digest"]][0]["mic_id"]
+    assert old == record["mic_id"]
+    audios = emulator.account()["audios"]
+
+    def back_to_the_old_take(data: dict[str, Any]) -> None:
+        episode(data, "ai-health")["source"] = {"audio": old}
+
+    edit(applied, back_to_the_old_take)
+    result = cli("apply", str(applied), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert emulator.account()["audios"] == audios
+    assert lock(applied)["shows"]["tech-weekly"]["episodes"]["ai-health"]["mic_id"] == old
+    refused = cli("plan", str(applied), "--regenerate", EPISODE)
+    assert refused.exit_code == 1 and "an existing audio job (audio:)" in refused.output
