@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,6 +48,8 @@ from podsync.plan import counted
 from podsync.plan_file import plan_checksum
 from podsync.regenerate import regenerate_names
 from podsync.render import FORMATS, render
+from podsync.render.json import render_apply_json
+from podsync.render.progress import progress_display
 from podsync.render.text import quote
 from podsync.saved_plan import (
     StalePlan,
@@ -397,6 +400,21 @@ def _base(project: Path, ref: str) -> Desired | None:
 @concurrency_option
 @lock_timeout_option
 @click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only the closing table: no plan (unless apply asks first), no progress.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: stdout is one JSON document, the plan and how the apply ended; progress and "
+    "the closing table go to stderr. Needs --auto-approve or a saved plan.",
+)
 @color_option
 @reports_errors
 def apply(
@@ -411,6 +429,8 @@ def apply(
     concurrency: int,
     lock_timeout: float,
     poll_interval: float,
+    quiet: bool,
+    fmt: str,
     color: str,
 ) -> None:
     """Make the ZenMic account match the manifests in PROJECT (default: the current folder).
@@ -424,6 +444,10 @@ def apply(
         raise click.UsageError("--project goes with a saved plan file, not a project folder")
     if saved is not None and preview:
         raise click.UsageError("--preview goes with a project folder, not a saved plan file")
+    if fmt == "json" and preview:
+        raise click.UsageError("--format json goes with apply, not --preview")
+    if fmt == "json" and not auto_approve and saved is None:
+        raise click.UsageError("--format json needs --auto-approve (or a saved plan): no prompt")
     if saved is not None:
         check_applicable(saved, target)
     project = project_dir or (saved.project_dir(target) if saved is not None else target)
@@ -453,47 +477,53 @@ def apply(
         allow_mass_removal=allow_mass_removal,
     )
 
+    # --quiet and --format json keep stdout for the closing table or the JSON document
+    brief = (quiet or fmt == "json") and approved
+
     def shown(planned: Planned) -> None:
         if saved is not None:  # refused before printing: a stale plan must not look approved
             check_fresh(saved, planned)
-        click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
+        if not brief:
+            click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
 
-    if preview:
-        _preview(project, inputs, settings, shown, approved)
-        return
-    result = operations.apply(
-        project,
-        inputs,
-        settings,
-        Hooks(on_wait=_to_stderr, report=_say, shown=shown, approve=_confirm(approved)),
+    display = progress_display(quiet=quiet, write=_to_stderr, color=color)
+    hooks = Hooks(
+        on_wait=_to_stderr,
+        report=display.report,
+        shown=shown,
+        approve=_confirm(approved, blank=not brief),
+        progress=display,
     )
+    if preview:
+        _preview(project, inputs, settings, hooks, approved)
+        return
+    result = operations.apply(project, inputs, settings, hooks)
     if not result.approved:
         click.echo("Apply cancelled; nothing was changed.")
         sys.exit(EXIT_ERROR)
+    if fmt == "json":
+        click.echo(render_apply_json(result.planned.plan, result.outcome), nl=False)
     if result.applied is None:
         return
-    _report_outcome(result.applied.outcome)
+    _report_outcome(result.applied.outcome, to_stderr=fmt == "json")
     result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write), after the table
     if not result.applied.outcome.ok:
         sys.exit(EXIT_ERROR)
 
 
-def _confirm(approved: bool) -> Callable[[Planned], bool]:
+def _confirm(approved: bool, blank: bool = True) -> Callable[[Planned], bool]:
     def approve(planned: Planned) -> bool:
         if not approved and not click.confirm("\nApply these changes?", default=False):
             return False
-        click.echo("")
+        if blank:
+            click.echo("")
         return True
 
     return approve
 
 
 def _preview(
-    project: Path,
-    inputs: Inputs,
-    settings: Settings,
-    shown: Callable[[Planned], None],
-    approved: bool,
+    project: Path, inputs: Inputs, settings: Settings, hooks: Hooks, approved: bool
 ) -> None:
     """apply --preview: make the audio of the episodes the plan publishes with new audio,
     after asking (new jobs are paid for) unless approved, then list where to listen."""
@@ -515,12 +545,7 @@ def _preview(
         click.echo("")
         return True
 
-    result = operations.preview(
-        project,
-        inputs,
-        settings,
-        Hooks(on_wait=_to_stderr, report=_say, shown=shown, approve=approve),
-    )
+    result = operations.preview(project, inputs, settings, replace(hooks, approve=approve))
     if result.ran:
         click.echo("\nListen before publishing:")
         for change in publishing_new_audio(result.planned.plan):
@@ -536,11 +561,13 @@ def _preview(
         sys.exit(EXIT_ERROR)
 
 
-def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync apply") -> None:
+def _report_outcome(
+    outcome: Outcome, what: str = "Apply", again: str = "podsync apply", to_stderr: bool = False
+) -> None:
     """The closing table: the counts, then (after a failure or Ctrl-C) where to pick up."""
     headline, details = outcome_report(outcome, what, again)
-    click.echo("")
-    _say(headline)
+    click.echo("", err=to_stderr)
+    _say(headline, err=to_stderr)
     for line in details:
         _say(line, err=True)
 

@@ -344,6 +344,9 @@ class _Api:
         data["audio_page_url"] = self._page_url(job.id)
         if state.status == "failed":
             data["error"] = job.failure
+        if self.quirks.job_progress and state.status in ("queued", "running"):
+            done = (self.store.now() - job.created_at) / job.seconds if job.seconds > 0 else 1
+            data["progress"] = min(99, max(0, int(done * 100)))
         headers = {"Retry-After": str(state.retry_after)} if state.retry_after else None
         if self.quirks.poll_retry_after >= 0:
             headers = {"Retry-After": str(self.quirks.poll_retry_after)}

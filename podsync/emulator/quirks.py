@@ -70,6 +70,9 @@ class Quirks:
     # The episode listing leaves out each episode's mic_id (the API page shows the listing's
     # shape nowhere), for the test that podsync refuses it rather than re-publish everything.
     listing_without_mic_id: bool = False
+    # A job's status carries `progress`, its percent done (0-100), while it is queued or
+    # running: the API page shows no such field, but a server may add one (issue 13, point 5).
+    job_progress: bool = False
 
     def __post_init__(self) -> None:
         if self.pagination not in PAGINATION_STYLES:

@@ -87,6 +87,7 @@ from podsync.plan import Warning, WarningCode, counted
 from podsync.plan_file import plan_to_dict
 from podsync.render import render
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
+from podsync.render.progress import plain_progress
 from podsync.saved_plan import change_labels, write_saved_plan
 
 Say = Callable[[str], None]
@@ -274,14 +275,16 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
             if options.commit_lock:
                 _commit_lock(runner, options, say, result, start.auth)
 
+    progress = plain_progress(say)  # a runner's log has no terminal: a line every 30 s
     hooks = Hooks(
         on_wait=say,
-        report=say,
+        report=progress.report,
         seed=seed,
         shown=shown,
         check=check,
         refused=refused,
         applied=after_apply,
+        progress=progress,
     )
     ended = operations.apply(project, inputs, _settings(options), hooks)
     if ended.applied is not None:  # apply --auto-approve: approved when the pull request merged
@@ -461,7 +464,14 @@ def _plan_with_preview(
             say(f"Reusing {counted(added, 'audio job')} from earlier previews.")
         return replace(inputs, lock=seeded)
 
-    hooks = Hooks(on_wait=say, report=say, seed=seed, approve=lambda p: p.plan.needs_jobs)
+    progress = plain_progress(say)
+    hooks = Hooks(
+        on_wait=say,
+        report=progress.report,
+        seed=seed,
+        approve=lambda p: p.plan.needs_jobs,
+        progress=progress,
+    )
     previewed = operations.preview(project, inputs, _settings(options), hooks, holder="preview")
     planned = previewed.planned
     if previewed.ran:

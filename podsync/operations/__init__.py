@@ -47,6 +47,7 @@ from podsync.operations.steps import (
     request_targets,
     reread_lock,
 )
+from podsync.progress import Progress
 
 __all__ = [
     "Applied",
@@ -123,6 +124,9 @@ class Hooks:
     refused: Callable[[Planned, PodsyncError], None] = _not_refused  # check or guard said no
     approve: Callable[[Planned], bool] = _yes  # the guards passed: go on?
     applied: Callable[[Planned, Applied | None], None] = _ended  # the executor ended, or raised
+    # shows the audio jobs while the executor runs (podsync.render.progress); `report` should
+    # be its .report, so the step lines take their place in the same display
+    progress: Progress = field(default_factory=Progress)
 
 
 @dataclass(frozen=True)
@@ -202,14 +206,16 @@ def apply(project: Path, inputs: Inputs, settings: Settings, hooks: Hooks) -> Ap
             return ApplyResult(planned, approved=False)
         applied = None
         try:
-            applied = execute_plan(
-                endpoint,
-                planned,
-                concurrency=settings.concurrency,
-                allow_destroy=settings.allow_destroy,
-                poll=PollPolicy(first=settings.poll_interval),
-                report=hooks.report,
-            )
+            with hooks.progress:
+                applied = execute_plan(
+                    endpoint,
+                    planned,
+                    concurrency=settings.concurrency,
+                    allow_destroy=settings.allow_destroy,
+                    poll=PollPolicy(first=settings.poll_interval),
+                    report=hooks.report,
+                    observe=hooks.progress,
+                )
         finally:
             hooks.applied(planned, applied)
         return ApplyResult(planned, applied)
@@ -229,13 +235,15 @@ def preview(
         hooks.shown(planned)
         if not hooks.approve(planned):
             return PreviewResult(planned, planned.inputs.lock)
-        outcome = generate_preview_audio(
-            endpoint,
-            planned,
-            concurrency=settings.concurrency,
-            poll=PollPolicy(first=settings.poll_interval),
-            report=hooks.report,
-        )
+        with hooks.progress:
+            outcome = generate_preview_audio(
+                endpoint,
+                planned,
+                concurrency=settings.concurrency,
+                poll=PollPolicy(first=settings.poll_interval),
+                report=hooks.report,
+                observe=hooks.progress,
+            )
         return PreviewResult(planned, read_lock(planned.inputs.lock_path), True, outcome)
 
 
