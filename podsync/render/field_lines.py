@@ -14,12 +14,13 @@ from podsync.safe_text import one_line
 
 CONTEXT_WORDS = 4  # unchanged words kept on each side of a changed region
 WIDTH = 80  # a string this long or shorter is shown whole
-TITLE_WIDTH = 255  # the longest title the API takes
+TITLE_WIDTH = 200  # a title is shown whole up to this, as a live title is in a plan line
+LONGEST = 240  # a side never shows more: a 10,000-character word from the server is cut
 GAP = "..."
 
 
 def width_for(path: str) -> int:
-    """A title is shown whole up to the API's limit; a longer string is word-diffed."""
+    """A title is shown whole up to TITLE_WIDTH; a longer string is word-diffed."""
     return TITLE_WIDTH if path == "title" else WIDTH
 
 
@@ -34,7 +35,7 @@ def field_values(change: FieldChange, width: int = WIDTH) -> tuple[str, str]:
     before, after = change.before, change.after
     if isinstance(before, str) and isinstance(after, str) and not _is_digest(change.path):
         old, new = word_diff(one_line(before), one_line(after), width)
-        return f'"{old}"', f'"{new}"'
+        return f'"{_cut(old)}"', f'"{_cut(new)}"'
     return _value(change.path, before), _value(change.path, after)
 
 
@@ -64,6 +65,10 @@ def word_diff(before: str, after: str, width: int = WIDTH) -> tuple[str, str]:
             keep_old.update(range(i1 - CONTEXT_WORDS, i2 + CONTEXT_WORDS))
             keep_new.update(range(j1 - CONTEXT_WORDS, j2 + CONTEXT_WORDS))
     return _elide(old, keep_old), _elide(new, keep_new)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= LONGEST else text[: LONGEST - len(GAP)] + GAP
 
 
 def _elide(words: list[str], keep: set[int]) -> str:
