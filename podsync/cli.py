@@ -174,6 +174,15 @@ no_delete_option = click.option(
     "(a replace removes the old version of the live episode) and show deletions.",
 )
 
+regenerate_option = click.option(
+    "--regenerate",
+    "regenerate",
+    multiple=True,
+    metavar="SHOW/EPISODE",
+    help="Pay for a new audio job for this episode although its source did not change, and "
+    "re-publish it with it (repeatable). The old job stays in podsync.lock's history.",
+)
+
 color_option = click.option(
     "--color",
     type=click.Choice(["auto", "always", "never"]),
@@ -286,6 +295,7 @@ def validate(project: Path) -> None:
 )
 @concurrency_option
 @no_delete_option
+@regenerate_option
 @color_option
 @reports_errors
 def plan(
@@ -298,6 +308,7 @@ def plan(
     base_ref: str | None,
     concurrency: int,
     no_delete: bool,
+    regenerate: tuple[str, ...],
     color: str,
     verbose: bool,
 ) -> None:
@@ -305,22 +316,27 @@ def plan(
     from podsync import operations
     from podsync.operations import load_inputs
     from podsync.plan_file import plan_checksum
+    from podsync.regenerate import regenerate_names
     from podsync.render import render
     from podsync.saved_plan import check_plan_target, write_saved_plan
 
     inputs = load_inputs(project)
+    again = regenerate_names(inputs.desired, regenerate)
     if out is not None:
         check_plan_target(out, project, inputs.desired, force=force)
     if offline:
-        planned = operations.plan_offline(inputs, no_delete=no_delete)
+        planned = operations.plan_offline(inputs, no_delete=no_delete, regenerate=again)
     else:
-        planned = operations.plan(project, inputs, concurrency=concurrency, no_delete=no_delete)
+        planned = operations.plan(
+            project, inputs, concurrency=concurrency, no_delete=no_delete, regenerate=again
+        )
     colored = use_color(color)
-    base = _base(project, base_ref) if base_ref and fmt != "json" else None
+    base = _base(project, base_ref) if base_ref else None
     document = render(planned.plan, fmt, color=colored, base=base, verbose=verbose)
     click.echo(document, nl=False, color=colored)
     if out is not None:
-        write_saved_plan(out, planned, project, {"no_delete": no_delete})
+        options = {"no_delete": no_delete, "regenerate": sorted(again)}
+        write_saved_plan(out, planned, project, options)
         checksum = plan_checksum(planned.plan)
         click.echo(
             f"\nSaved the offline plan to {out} (checksum {checksum}). It did not read the "
@@ -373,6 +389,7 @@ def _base(project: Path, ref: str) -> Desired | None:
     "(podsync.yaml safety.max_removal_share, default 30%) in one run.",
 )
 @no_delete_option
+@regenerate_option
 @click.option(
     "--verify",
     "verify_after",
@@ -414,6 +431,7 @@ def apply(
     allow_mass_removal: bool,
     no_delete: bool,
     verify_after: bool,
+    regenerate: tuple[str, ...],
     preview: bool,
     concurrency: int,
     lock_timeout: float,
@@ -430,6 +448,7 @@ def apply(
     """
     from podsync import operations
     from podsync.operations import Hooks, Settings, load_inputs
+    from podsync.regenerate import regenerate_names
     from podsync.render import render
     from podsync.render.json import render_apply_json
     from podsync.render.progress import progress_display
@@ -455,7 +474,14 @@ def apply(
         if no_delete and not saved.options.get("no_delete"):
             raise click.UsageError("this plan was saved without --no-delete; plan again with it")
         no_delete = bool(saved.options.get("no_delete"))
+        asked = tuple(saved.options.get("regenerate", ()))
+        if regenerate and sorted(set(regenerate)) != sorted(asked):
+            raise click.UsageError(
+                "this plan was saved with other --regenerate names; plan again with them"
+            )
+        regenerate = asked
     inputs = load_inputs(project)
+    again = regenerate_names(inputs.desired, regenerate)
     approved = auto_approve or saved is not None
     if not approved and not sys.stdin.isatty():
         raise ConfigError("apply asks for confirmation; without a terminal pass --auto-approve")
@@ -465,6 +491,7 @@ def apply(
         lock_timeout=lock_timeout,
         poll_interval=poll_interval,
         no_delete=no_delete,
+        regenerate=again,
         allow_destroy=allow_destroy,
         allow_mass_removal=allow_mass_removal,
     )

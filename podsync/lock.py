@@ -109,6 +109,9 @@ class Lock:
     audio: dict[str, CachedAudio] = field(default_factory=dict)
     unconfirmed: dict[str, UnconfirmedJob] = field(default_factory=dict)
     applied: dict[str, AppliedApproval] = field(default_factory=dict)
+    # digest -> the finished jobs a newer one replaced (oldest first): `apply --regenerate`
+    # keeps what it paid for before, so a regenerate asked by mistake can be undone
+    history: dict[str, tuple[CachedAudio, ...]] = field(default_factory=dict)
 
     def with_show(self, key: str, show: LockedShow) -> Lock:
         return replace(self, shows={**self.shows, key: show})
@@ -154,7 +157,13 @@ class Lock:
     def with_audio(self, digest: str, audio: CachedAudio) -> Lock:
         """The job for `digest`; a job now on record settles any unconfirmed submission."""
         unconfirmed = {d: u for d, u in self.unconfirmed.items() if d != digest}
-        return replace(self, audio={**self.audio, digest: audio}, unconfirmed=unconfirmed)
+        history = self.history
+        old = self.audio.get(digest)
+        if old is not None and old.succeeded and old.mic_id != audio.mic_id:
+            history = {**history, digest: (*history.get(digest, ()), old)}
+        return replace(
+            self, audio={**self.audio, digest: audio}, unconfirmed=unconfirmed, history=history
+        )
 
     def with_unconfirmed(self, digest: str, job: UnconfirmedJob) -> Lock:
         return replace(self, unconfirmed={**self.unconfirmed, digest: job})
@@ -177,6 +186,11 @@ class Lock:
                 else {}
             ),
             **({"applied": {n: vars(a) for n, a in self.applied.items()}} if self.applied else {}),
+            **(
+                {"history": {d: [_drop_none(vars(a)) for a in h] for d, h in self.history.items()}}
+                if self.history
+                else {}
+            ),
         }
 
     @classmethod
@@ -197,7 +211,13 @@ class Lock:
             digest: UnconfirmedJob(**u) for digest, u in data.get("unconfirmed", {}).items()
         }
         applied = {n: AppliedApproval(**a) for n, a in data.get("applied", {}).items()}
-        return cls(shows=shows, audio=audio, unconfirmed=unconfirmed, applied=applied)
+        history = {
+            digest: tuple(CachedAudio(**a) for a in jobs)
+            for digest, jobs in data.get("history", {}).items()
+        }
+        return cls(
+            shows=shows, audio=audio, unconfirmed=unconfirmed, applied=applied, history=history
+        )
 
 
 def show_entry(show: LockedShow) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-SCHEMA_SHA256 = "0f4fedb150ce3fea1a78e3ea9e69857057c8dfef9e6d04a6049b3fb0c35191ea"
+SCHEMA_SHA256 = "06ea54dc0fab9d36660225f73e4b8e0f88a33533f63ef023033c128c63f64e90"
 
 # the schema's patterns, read as JSON Schema reads them: `$` is the end of the text
 _KEY = re.compile(r"[a-z0-9][a-z0-9._-]*\Z").match
@@ -22,7 +22,7 @@ _DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z").match
 _NUMBER = re.compile(r"[1-9][0-9]*\Z").match
 _COMMIT = re.compile(r"[0-9a-f]{7,64}\Z").match
 
-_TOP = frozenset({"version", "shows", "audio", "unconfirmed", "applied"})
+_TOP = frozenset({"version", "shows", "audio", "history", "unconfirmed", "applied"})
 _SHOW_REQUIRED = frozenset({"show_id", "title", "description", "episodes"})
 _SHOW = _SHOW_REQUIRED | {"protected", "retired"}
 _EPISODE_REQUIRED = frozenset({"episode_id", "mic_id", "digest", "title", "description"})
@@ -40,6 +40,7 @@ def matches_schema(data: object) -> bool:
     return (
         _entries(data["shows"], _KEY, _show)
         and _entries(data["audio"], _DIGEST, _audio)
+        and _entries(data.get("history", {}), _DIGEST, _history)
         and _entries(data.get("unconfirmed", {}), _DIGEST, _unconfirmed)
         and _entries(data.get("applied", {}), _NUMBER, _applied)
     )
@@ -100,6 +101,10 @@ def _audio(audio: object) -> bool:
     if not isinstance(audio, dict) or not _fields(audio, {"mic_id", "status"}, _AUDIO):
         return False
     return _id(audio["mic_id"]) and all(_text(value) for value in audio.values())
+
+
+def _history(jobs: object) -> bool:
+    return isinstance(jobs, list) and all(_audio(job) for job in jobs)
 
 
 def _unconfirmed(job: object) -> bool:

@@ -42,6 +42,7 @@ class Reason(str, Enum):
     AUDIO_SUBMITTED = "audio_submitted"  # resume: an earlier run submitted it
     AUDIO_CACHED = "audio_cached"  # reuse: finished audio in the cache
     AUDIO_EXISTING = "audio_existing"  # existing: a `source: {audio: mic_id}` job, as it is
+    REGENERATE_ASKED = "regenerate_asked"  # --regenerate: a new take of an unchanged source
 
 
 AUDIO_REASONS: dict[AudioAction, Reason] = {
@@ -117,13 +118,19 @@ GUARD_FLAGS: dict[GuardCode, str] = {
 }
 
 
+# A field's plain JSON value; None where the field is absent on that side.
+FieldValue = str | int | float | list[str] | None
+
+
 @dataclass(frozen=True)
 class FieldChange:
-    """One field that differs: the live value and the one the manifest wants."""
+    """One field that differs: the value before (live, recorded, or the base's manifest) and
+    the one the manifest wants. `path` names it as the JSON plan does: "title",
+    "source.topic", "source.document.sha256", "source.dialogue[3][1]"."""
 
-    path: str  # "title" or "description"
-    before: str
-    after: str
+    path: str
+    before: FieldValue
+    after: FieldValue
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,7 @@ class UpdateShow:
 
     @property
     def before(self) -> dict[str, str]:
-        return {c.path: c.before for c in self.changes}
+        return {c.path: str(c.before) for c in self.changes}
 
 
 @dataclass(frozen=True)
@@ -252,6 +259,8 @@ class ReplaceEpisode:
     episode_id: str  # the live episode removed
     mic_id: str
     republish: bool = False
+    # what differs from the live episode, field by field (see podsync/field_diff.py)
+    changes: tuple[FieldChange, ...] = ()
 
 
 @dataclass(frozen=True)

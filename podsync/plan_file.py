@@ -21,16 +21,19 @@ from podsync.plan import (
     AudioJob,
     DeleteShow,
     EpisodeChange,
+    FieldChange,
     Guard,
     GuardSettings,
     Plan,
+    ReplaceEpisode,
     ShowChange,
     Unmanaged,
     UpdateShow,
     Warning,
 )
 
-FORMAT_VERSION = 2
+# 3: show and episode changes carry `fields`, their {path, before, after} diffs
+FORMAT_VERSION = 3
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -78,7 +81,7 @@ def document_checksum(document: Mapping[str, Any], carried: Mapping[str, str] | 
         {**c, "action": "reuse", "reason": AUDIO_REASONS["reuse"].value}
         if c.get("type") == "audio" and c.get("action") == "resume"
         else c
-        for c in document["changes"]
+        for c in _without_fields(document["changes"])
     ]
     decided = {
         "changes": settled,
@@ -89,6 +92,17 @@ def document_checksum(document: Mapping[str, Any], carried: Mapping[str, str] | 
     }
     canonical = json.dumps(decided, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without_fields(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changes without their field diffs: those explain a change to a reviewer and depend
+    on what the plan was compared with (--base-ref); the change itself (its reason, its
+    desired values, its digest) is what apply does, and is covered."""
+    return [{k: v for k, v in c.items() if k != "fields"} for c in changes]
+
+
+def _fields(changes: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
+    return [{"path": c.path, "before": c.before, "after": c.after} for c in changes]
 
 
 def _show(change: ShowChange) -> dict[str, Any]:
@@ -109,6 +123,7 @@ def _show(change: ShowChange) -> dict[str, Any]:
         "description": None if deleted else change.description,
         "before": before,
         "renamed_from": getattr(change, "renamed_from", None),
+        "fields": _fields(change.changes) if isinstance(change, UpdateShow) else [],
     }
 
 
@@ -141,6 +156,7 @@ def _episode(change: EpisodeChange) -> dict[str, Any]:
         "mic_id": getattr(change, "mic_id", None),
         "republish": getattr(change, "republish", False),
         "renamed_from": getattr(change, "renamed_from", None),
+        "fields": _fields(change.changes) if isinstance(change, ReplaceEpisode) else [],
     }
 
 

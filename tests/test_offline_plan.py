@@ -31,8 +31,8 @@ from tests.test_planner import episode as ep
 from tests.test_planner import published, show, the, topic
 
 
-def offline(desired: Desired, lock: Lock, **options: bool) -> Plan:
-    return plan(desired, lock, live_from_lock(lock), **options)
+def offline(desired: Desired, lock: Lock, *, no_delete: bool = False) -> Plan:
+    return plan(desired, lock, live_from_lock(lock), no_delete=no_delete)
 
 
 def changes(p: Plan) -> list[tuple[str, str, str]]:

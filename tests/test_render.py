@@ -163,7 +163,7 @@ def test_schema_is_valid_2020_12_with_id() -> None:
 def test_json_validates_and_counts() -> None:
     document = json.loads(render(full_plan(), "json"))
     validate(document)
-    assert document["format_version"] == 2
+    assert document["format_version"] == 3
     assert document["live_read"] is True
     assert document["summary"] == {
         "shows": {"create": 1, "update": 2, "delete": 1},
@@ -208,6 +208,7 @@ def test_json_change_fields() -> None:
         "description": "Gadgets.",
         "before": {"title": "Tech Talk (old)"},
         "renamed_from": None,
+        "fields": [{"path": "title", "before": "Tech Talk (old)", "after": "Tech | Talk"}],
     }
     resume = changes[6]
     assert resume["action"] == "resume"

@@ -6,6 +6,7 @@ file, which is the comment a reviewer reads for a realistic pull request.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -601,8 +602,9 @@ def test_plan_base_ref_in_the_cli(cli: Cli, repo: Path) -> None:
     text = cli("plan", str(project), "--base-ref", "main")
     assert text.exit_code == 0 and text.stderr == ""
     assert "      -male: Three big themes" in text.stdout  # text shows the lines too
-    machine = cli("plan", str(project), "--format", "json", "--base-ref", "nope")
-    assert machine.exit_code == 0 and machine.stderr == ""  # JSON does not read the base
+    machine = cli("plan", str(project), "--format", "json", "--base-ref", "main")
+    assert machine.exit_code == 0 and machine.stderr == ""  # JSON reads the base too
+    assert json.loads(machine.stdout)["changes"][-1]["fields"] == []  # an add: nothing before
 
 
 # --- golden ---------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ class Settings:
     lock_timeout: float = 0.0  # seconds to wait for another apply on the project
     poll_interval: float = 2.0  # first wait between looks at an audio job
     no_delete: bool = False
+    regenerate: frozenset[str] = frozenset()  # "show/episode": apply --regenerate
     allow_destroy: bool = False
     allow_mass_removal: bool = False
 
@@ -165,13 +166,17 @@ class RebuildResult:
 
 
 def plan(
-    project: Path, inputs: Inputs, *, concurrency: int = 8, no_delete: bool = False
+    project: Path,
+    inputs: Inputs,
+    *,
+    concurrency: int = 8,
+    no_delete: bool = False,
+    regenerate: frozenset[str] = frozenset(),
 ) -> Planned:
     """The plan against the live account, with an API client of its own."""
+    settings = Settings(concurrency=concurrency, no_delete=no_delete, regenerate=regenerate)
     with api_endpoint(project) as endpoint:
-        return _read_and_plan_at(
-            endpoint, inputs, Settings(concurrency=concurrency, no_delete=no_delete)
-        )
+        return _read_and_plan_at(endpoint, inputs, settings)
 
 
 def apply(project: Path, inputs: Inputs, settings: Settings, hooks: Hooks) -> ApplyResult:
@@ -267,7 +272,11 @@ def _read_and_plan_at(endpoint: Endpoint, inputs: Inputs, settings: Settings) ->
     async def run() -> Planned:
         async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
             return await read_and_plan(
-                inputs, client, concurrency=settings.concurrency, no_delete=settings.no_delete
+                inputs,
+                client,
+                concurrency=settings.concurrency,
+                no_delete=settings.no_delete,
+                regenerate=settings.regenerate,
             )
 
     return asyncio.run(run())

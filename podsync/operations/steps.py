@@ -47,7 +47,12 @@ class Planned:
 
 
 async def read_and_plan(
-    inputs: Inputs, client: ZenMicClient, *, concurrency: int = 8, no_delete: bool = False
+    inputs: Inputs,
+    client: ZenMicClient,
+    *,
+    concurrency: int = 8,
+    no_delete: bool = False,
+    regenerate: frozenset[str] = frozenset(),
 ) -> Planned:
     """Read what the plan needs (phase one, podsync.planner.reads: the show listing, the
     episodes of the shows it names, the status of the cached jobs it names), then plan once."""
@@ -62,16 +67,23 @@ async def read_and_plan(
     if mic_ids:
         jobs = await read_audio_jobs(client, mic_ids, concurrency=concurrency, name=names.audio)
         live = replace(live, audio={m: job.status for m, job in jobs.items()}, jobs=jobs)
-    return Planned(inputs, live, plan(desired, lock, live, no_delete=no_delete))
+    return Planned(
+        inputs, live, plan(desired, lock, live, no_delete=no_delete, regenerate=regenerate)
+    )
 
 
-def plan_offline(inputs: Inputs, *, no_delete: bool = False) -> Planned:
+def plan_offline(
+    inputs: Inputs, *, no_delete: bool = False, regenerate: frozenset[str] = frozenset()
+) -> Planned:
     """The plan from the manifests and podsync.lock alone, sending no request: for a pull
     request from a fork, which gets no API key. It shows the manifests' changes against what
     podsync last applied; drift, hand-made episodes and expired audio only a real plan sees,
     so the plan says the account was not read (live_read False) and cannot be applied."""
     live = live_from_lock(inputs.lock)
-    return Planned(inputs, live, plan(inputs.desired, inputs.lock, live, no_delete=no_delete))
+    desired, lock = inputs.desired, inputs.lock
+    return Planned(
+        inputs, live, plan(desired, lock, live, no_delete=no_delete, regenerate=regenerate)
+    )
 
 
 @dataclass(frozen=True)

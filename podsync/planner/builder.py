@@ -42,6 +42,7 @@ class _Builder:
     guards: list[Guard] = field(default_factory=list)
     protect: list[tuple[str, str | None, bool]] = field(default_factory=list)
     held_back: list[dict[str, object]] = field(default_factory=list)
+    regenerate: frozenset[str] = frozenset()  # "show/episode": a new take asked for
 
     def guard(
         self, code: GuardCode, show: str, episode: str | None = None, **params: object
@@ -71,18 +72,29 @@ class _Builder:
             self.protect.append((show, episode, wanted))
 
     def need_audio(
-        self, show: Show, episode: Episode, published: LockedEpisode | None = None
+        self,
+        show: Show,
+        episode: Episode,
+        published: LockedEpisode | None = None,
+        live_mic: str | None = None,
     ) -> None:
-        """The audio for this source (see _audio_job), once per source."""
+        """The audio for this source (see _audio_job), once per source. A regenerate asked
+        for gets a new job, unless the cache holds a take other than the live one (`live_mic`),
+        made since by `apply --preview --regenerate`: that one is published."""
         if episode.source.digest in self.audio:
             return
         if episode.source.kind == "audio":
             self.add_job(existing_audio(show, episode, self.live_audio))
             return
         job = _audio_job(self.lock.audio, self.live_audio, show, episode, published)
+        if self.regenerating(show, episode) and getattr(job, "mic_id", live_mic) == live_mic:
+            job = GenerateAudio(job.digest, job.show, job.episode, job.title, job.source)
         if isinstance(job, GenerateAudio):
             self.warn_unconfirmed(show, episode)
         self.add_job(job)
+
+    def regenerating(self, show: Show, episode: Episode) -> bool:
+        return f"{show.key}/{episode.key}" in self.regenerate
 
     def warn_unconfirmed(self, show: Show, episode: Episode) -> None:
         unconfirmed = self.lock.unconfirmed.get(episode.source.digest)

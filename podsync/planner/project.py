@@ -18,13 +18,21 @@ from podsync.planner.warnings import (
 )
 
 
-def plan(desired: Desired, lock: Lock, live: Live, *, no_delete: bool = False) -> Plan:
+def plan(
+    desired: Desired,
+    lock: Lock,
+    live: Live,
+    *,
+    no_delete: bool = False,
+    regenerate: frozenset[str] = frozenset(),
+) -> Plan:
     """Compare the three inputs and return every change apply must make, in apply's order.
 
     With `no_delete` (apply --no-delete) nothing live is removed: episode removals, show
     deletions and replaces (which remove the live episode) are held back, and a warning
-    names them."""
-    b = _Builder(lock, live.audio, no_delete, live.read)
+    names them. `regenerate` ("show/episode", apply --regenerate) pays for a new audio job
+    for those episodes whatever the cache holds, and re-publishes them with it."""
+    b = _Builder(lock, live.audio, no_delete, live.read, regenerate=regenerate)
     desired_keys = {s.key for s in desired.shows}
     renames = _renames(desired, lock, desired_keys)
     claimed = {s.show_id for s in lock.shows.values()} | {

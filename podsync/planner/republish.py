@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from podsync.field_diff import live_changes
 from podsync.lock import LockedEpisode, LockedShow
 from podsync.model import Episode, LiveEpisode, Show
-from podsync.plan import AddEpisode, AdoptEpisode, GuardCode, Reason, RemoveEpisode, ReplaceEpisode
+from podsync.plan import (
+    AddEpisode,
+    AdoptEpisode,
+    FieldChange,
+    GuardCode,
+    Reason,
+    RemoveEpisode,
+    ReplaceEpisode,
+)
 from podsync.planner.builder import _Builder
 from podsync.planner.reasons import _differing, _why_changed
 
@@ -107,22 +116,28 @@ def _plan_published(
     """An episode podsync published that is still live: keep it (False), or re-publish or
     replace it (True)."""
     digest = episode.source.digest
+    regenerate = b.regenerating(show, episode)
     # an audio source naming the very job the episode was published with: the same audio
     pinned = episode.source.kind == "audio" and episode.source.mic_id == recorded.mic_id
     source_changed = (recorded.digest != digest and not pinned) or current.mic_id != recorded.mic_id
     before = _differing(current, episode)
-    if not source_changed and not before:
+    if not source_changed and not before and not regenerate:
         return False
     if source_changed:
         reason = Reason.SOURCE_CHANGED if recorded.digest != digest else Reason.DRIFT_AUDIO_SWAPPED
+    elif regenerate:
+        reason = Reason.REGENERATE_ASKED
     else:
         reason = _why_changed(before, recorded, episode)
     if b.hold_back("replace_episode", show.key, episode.key, reason=reason.value):
         return False
-    if source_changed:
-        b.need_audio(show, episode)
+    new_audio = source_changed or regenerate
+    if new_audio:
+        b.need_audio(show, episode, live_mic=current.mic_id)
     protected_by = "manifest" if episode.protect else "lock" if recorded.protected else None
-    _republish(b, show, episode, position, current, reason, not source_changed, protected_by)
+    _republish(
+        b, show, episode, position, current, reason, not new_audio, protected_by, recorded.digest
+    )
     return True
 
 
@@ -135,6 +150,7 @@ def _republish(
     reason: Reason,
     same_audio: bool,
     protected_by: str | None = None,
+    recorded_digest: str | None = None,
 ) -> None:
     """A replace: publish the manifest's episode, then remove the live one. `protected_by`
     names where `protect: true` comes from, if anywhere: then apply refuses it."""
@@ -148,7 +164,8 @@ def _republish(
         )
     if same_audio:
         b.reuse_published(show, episode, current.mic_id)
-    b.episodes.append(_publishing(show, episode, position, reason, current, same_audio))
+    changes = live_changes(current, episode, recorded_digest)
+    b.episodes.append(_publishing(show, episode, position, reason, current, same_audio, changes))
 
 
 def _publishing(
@@ -158,9 +175,12 @@ def _publishing(
     reason: Reason,
     replacing: LiveEpisode | None = None,
     republish: bool = False,
+    changes: tuple[FieldChange, ...] = (),
 ) -> AddEpisode | ReplaceEpisode:
     """An add, or with `replacing` a replace, that publishes `episode` as the manifest says."""
     fields = (show.key, episode.key, reason, position, episode.title, episode.description)
     if replacing is None:
         return AddEpisode(*fields, episode.source.digest)
-    return ReplaceEpisode(*fields, episode.source.digest, replacing.id, replacing.mic_id, republish)
+    return ReplaceEpisode(
+        *fields, episode.source.digest, replacing.id, replacing.mic_id, republish, changes
+    )

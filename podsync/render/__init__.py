@@ -30,9 +30,14 @@ def render(
     verbose: bool = False,
 ) -> str:
     """`plan` in format `fmt` (one of FORMATS); `color` adds ANSI codes to text output only;
-    `base` (the manifests at a pull request's base) adds dialogue diffs to text and Markdown;
+    `base` (the manifests at a pull request's base) adds dialogue diffs to text and Markdown,
+    and to every format the source fields a replace changes since it (podsync.field_diff);
     `audio_pages` enrich Markdown only; `verbose` shows text every warning (JSON always holds
     them all)."""
+    if base is not None:
+        from podsync.field_diff import with_base  # deepdiff: only when there is a base
+
+        plan = with_base(plan, base)
     # imported here: a command that renders no plan (or only text) loads no template engine
     if fmt == "text":
         from podsync.render.text import render_text

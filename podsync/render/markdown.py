@@ -36,12 +36,14 @@ from podsync.plan import (
     ForgetEpisode,
     Plan,
     Reason,
+    ReplaceEpisode,
     ShowChange,
     UpdateShow,
     counted,
 )
 from podsync.plan_file import plan_checksum
 from podsync.render.dialogue_diff import diff_lines as _diff_lines
+from podsync.render.field_lines import field_values, shown, width_for
 from podsync.render.phrases import (
     EDITED_FIELDS,
     plain_episode_reason,
@@ -402,6 +404,13 @@ class _Context:
             "fold": len(episodes) > FOLD_ROWS,
             "count": counted(len(episodes), "episode change"),
             "total": len(episodes),
+            "fields": [
+                {"episode": e.key, "field": c.path, "old": self.text(old), "new": self.text(new)}
+                for e in shown_episodes
+                if isinstance(e, ReplaceEpisode)
+                for c in shown(e.changes)
+                for old, new in (field_values(c, min(self.budget.width, width_for(c.path))),)
+            ],
             "sources": [self.source_entry(job, key, episode) for job, episode in shown_sources],
             "sources_cut": _cut(sources_cut, "source", "sources", bool(shown_sources)),
             "sources_total": len(sources),
@@ -409,22 +418,19 @@ class _Context:
         }
 
     def show_change(self, change: ShowChange) -> dict[str, Any]:
-        before = change.before if isinstance(change, UpdateShow) else {}
-        after = {"title": change.title, "description": change.description}
+        updated = change.changes if isinstance(change, UpdateShow) else ()
+        fields = sorted(updated, key=lambda c: c.path)
         reason = plain_show_reason(change.reason, getattr(change, "renamed_from", None))
         return {
             "action": change.action,
             "title": self.cell(change.title),
             "reason": reason,
             "show_id": getattr(change, "show_id", None),
-            "diffs": (
-                [
-                    {"field": f, "old": self.text(before[f]), "new": self.text(after.get(f, ""))}
-                    for f in sorted(before)
-                ]
-                if change.action == "update"
-                else []
-            ),
+            "diffs": [
+                {"field": c.path, "old": self.text(old), "new": self.text(new)}
+                for c in fields
+                for old, new in (field_values(c, min(self.budget.width, width_for(c.path))),)
+            ],
         }
 
     def episode_row(self, change: EpisodeChange) -> dict[str, Any]:

@@ -46,6 +46,7 @@ EPISODE_REASONS: dict[Reason, str] = {
     Reason.AUDIO_SUBMITTED: "submitted by an earlier run; not paid again",
     Reason.AUDIO_CACHED: "finished audio in the cache",
     Reason.AUDIO_EXISTING: "published as it is; not paid",
+    Reason.REGENERATE_ASKED: "regenerate (asked)",
 }
 SHOW_REASONS: dict[Reason, str] = {
     **EPISODE_REASONS,
@@ -73,6 +74,7 @@ PLAIN_EPISODE_REASONS: dict[Reason, str] = {
     Reason.REPUBLISHED_OLD_VERSION: "The old version of an episode podsync re-published",
     Reason.REPUBLISH_UNRECORDED: "Re-published by podsync in a run that stopped before "
     "recording it",
+    Reason.REGENERATE_ASKED: "Regenerate (asked): a new take of the same source, new audio",
 }
 PLAIN_SHOW_REASONS: dict[Reason, str] = {
     Reason.NEW: "a new show",

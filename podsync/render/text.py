@@ -24,6 +24,7 @@ from podsync.plan import (
     counted,
 )
 from podsync.render.dialogue_diff import diff_lines
+from podsync.render.field_lines import field_line, shown, width_for
 from podsync.render.phrases import (
     AUDIO_WORDS,
     episode_reason,
@@ -228,13 +229,8 @@ def _show_lines(change: ShowChange, paint: Paint) -> list[str]:
     reason = f"({clean(show_reason(change.reason, renamed_from))})"
     if change.action == "update":
         lines = [f"{_action('update', 'update show', paint)} {reason}"]
-        before = change.before
-        after = {"title": change.title, "description": change.description}
-        for field in sorted(before):
-            width = 200 if field == "title" else 60
-            old, new = shorten(before[field], width), shorten(after.get(field) or "", width)
-            lines.append(f'      {field}: "{old}" -> "{new}"')
-        return lines
+        fields = sorted(change.changes, key=lambda c: c.path)
+        return lines + [f"      {field_line(c, width_for(c.path))}" for c in fields]
     if change.action == "delete":
         title = shorten(change.title, LIVE_TITLE_WIDTH)
         return [f'{_action("delete", "delete show", paint)} "{title}" {reason}']
@@ -278,6 +274,8 @@ def _episode_line(change: EpisodeChange, paint: Paint) -> str:
     line = f"{head} {change.key} {quote(change.title)}{live_ref} ({why})"
     if change.action == "replace":
         line += f": {republish_note(change)}"
+        fields = shown(change.changes)
+        line += "".join(f"\n      {field_line(c, width_for(c.path))}" for c in fields)
     return line
 
 
