@@ -34,6 +34,7 @@ from podsync.github.state_commit import BOT_EMAIL, BOT_NAME, Git
 from podsync.model import Desired, Episode
 from podsync.operations.scripts import ScriptEvent, write_scripts
 from podsync.operations.steps import load_desired
+from podsync.plan import counted
 from podsync.script_pins import inputs_fingerprint
 
 REMOTE = "origin"
@@ -104,13 +105,13 @@ def pin_scripts(
 ) -> Pinning:
     """Write and push the scripts the pull request needs (see the module docstring); never
     raises for what a reviewer should read in the comment instead."""
+    names = wanted(load_desired(project), load_base(project, pull.base_sha))
+    if not names:  # nothing to say either: a pull request without such episodes
+        return Pinning()
     if pull.from_fork:
         return Pinning(skipped=FORK)
     if not has_key:
         return Pinning(skipped=NO_KEY)
-    names = wanted(load_desired(project), load_base(project, pull.base_sha))
-    if not names:
-        return Pinning()
     branch = pull.head_ref
     try:
         git = _git(project, runner)
@@ -152,7 +153,7 @@ def pin_scripts(
         _restore(git, paths)
         return Pinning(pinning.events, branch=branch, failed=failed, skipped=refused)
     _advance(git, pull.head_sha, commit, paths)
-    say(f"Committed {len(pinning.written)} pinned script(s) to {branch} ({commit[:12]}).")
+    say(f"Committed {counted(len(pinning.written), 'pinned script')} to {branch} ({commit[:12]}).")
     return Pinning(pinning.events, commit=commit, branch=branch, failed=failed)
 
 
