@@ -177,3 +177,27 @@ def test_a_failed_script_request_is_named_in_the_comment_and_the_scripts_before_
     assert tip["files"] == f"{PROJECT_DIR}/{QUANTUM} {SHOW_FILE}", "the script written is kept"
     assert "history.yaml" not in sim.origin_file(SHOW_FILE, "feature")
     assert "| add | `history` |" in body, "its words are written at apply, as without a pin"
+
+
+def test_from_githubs_merge_checkout_the_commit_holds_only_the_scripts_on_the_branch_head(
+    sim: Sim, github: FakeGitHub
+) -> None:
+    sim.open_pull_request()
+    sim.edit_show(add_episode)
+    head = sim.commit("Add a quantum episode")
+    git(sim.work, "checkout", "--quiet", "main")
+    (sim.work / "README.md").write_text("Main moved on.\n")
+    sim.commit("Docs on main")
+    git(sim.work, "push", "--quiet", "origin", "main")
+    git(sim.work, "checkout", "--quiet", "feature")
+    event = sim.pull_request_event(PR, action="opened")
+    # actions/checkout on pull_request: the head merged into the base, detached
+    git(sim.work, "checkout", "--quiet", "--detach", "main")
+    git(sim.work, "merge", "--quiet", "--no-ff", head, "-m", f"Merge {head} into main")
+    run = sim.step("plan", event, env=PIN)
+    assert run.exit_code == 0, run.output
+    tip, parent = sim.origin_log("feature")[:2]
+    assert parent["sha"] == head, "built on the branch's head, not on GitHub's merge commit"
+    assert tip["files"] == f"{PROJECT_DIR}/{QUANTUM} {SHOW_FILE}"
+    assert sim.origin_file("README.md", "feature") == "Our podcasts.", "nothing of main leaks in"
+    assert "**Scripts pinned for review:**" in comment_of(github)
