@@ -67,7 +67,7 @@ from podsync.github.lock_review import (
     unvouched,
     unvouched_jobs,
 )
-from podsync.github.pin_scripts import Pinning, pin_scripts
+from podsync.github.pin_scripts import Pinning, pin_scripts, pinned_files
 from podsync.github.push_gate import check_push
 from podsync.github.review import Review, check_review, find_review, review_checksum, unspent
 from podsync.github.runner import Runner, workflow_command
@@ -84,7 +84,6 @@ from podsync.operations import (
     load_inputs,
     outcome_report,
 )
-from podsync.operations.steps import load_desired
 from podsync.plan import Warning, WarningCode, counted
 from podsync.plan_file import plan_to_dict
 from podsync.render import render
@@ -169,7 +168,7 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         base = load_base(project, pull.base_sha) if pull is not None and pull.base_sha else None
         checksum = review_checksum(planned.plan, previewed)
         pinned = pinning_markdown(pinning)
-        scripts = _pinned_files(options, pinning)
+        scripts = pinned_files(options.project) if pinning is not None else {}
         summary = pinned + _markdown(planned, base, checksum=checksum, scripts=scripts)
         runner.add_summary(summary)
         _write_outputs(runner, planned, options, checksum)
@@ -217,17 +216,6 @@ def _pin_scripts(
     if pinning.failed:  # annotated as an error when the step ends
         result.problems.append(f"a script request failed: {pinning.failed}")
     return pinning
-
-
-def _pinned_files(options: ActionOptions, pinning: Pinning | None) -> dict[tuple[str, str], str]:
-    """(show, episode) -> script file, for the comment to fold the scripts it shows."""
-    if pinning is None:
-        return {}
-    try:
-        desired = load_desired(options.project)
-    except PodsyncError:
-        return {}
-    return {(s.key, e.key): e.script.file for s in desired.shows for e in s.episodes if e.script}
 
 
 def _plan_pull_request(

@@ -84,6 +84,16 @@ def wanted(head: Desired, base: Desired | None) -> list[str]:
     return names
 
 
+def pinned_files(project: Path) -> dict[tuple[str, str], str]:
+    """(show, episode) -> script file of every pinned episode, for the comment to fold the
+    scripts it shows ({} when the manifests do not load: the plan says why)."""
+    try:
+        desired = load_desired(project)
+    except PodsyncError:
+        return {}
+    return {(s.key, e.key): e.script.file for s in desired.shows for e in s.episodes if e.script}
+
+
 def _needs_script(episode: Episode, old: Episode | None) -> bool:
     if episode.script is not None:
         return bool(episode.script.stale)
