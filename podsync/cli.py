@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,6 +40,7 @@ from podsync.errors import (
 )
 from podsync.executor import Outcome, publishing_new_audio
 from podsync.git_history import load_base
+from podsync.listen import Listen
 from podsync.lock_rebuild import summary
 from podsync.model import Desired
 from podsync.operations import Hooks, Inputs, Planned, Settings, load_inputs, outcome_report
@@ -46,7 +48,8 @@ from podsync.operations.importing import import_shows, import_summary
 from podsync.plan import counted
 from podsync.plan_file import plan_checksum
 from podsync.render import FORMATS, render
-from podsync.render.text import quote
+from podsync.render.json import render_apply_json
+from podsync.render.progress import progress_display
 from podsync.saved_plan import (
     StalePlan,
     check_applicable,
@@ -371,6 +374,12 @@ def _base(project: Path, ref: str) -> Desired | None:
 )
 @no_delete_option
 @click.option(
+    "--verify",
+    "verify_after",
+    is_flag=True,
+    help="Then run `podsync verify`: check each show's feed and audio as listeners get them.",
+)
+@click.option(
     "--preview",
     is_flag=True,
     help="Only generate the audio of new and changed episodes, to listen to before "
@@ -380,6 +389,21 @@ def _base(project: Path, ref: str) -> Desired | None:
 @concurrency_option
 @lock_timeout_option
 @click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only the closing table: no plan (unless apply asks first), no progress.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: stdout is one JSON document, the plan and how the apply ended; progress and "
+    "the closing table go to stderr. Needs --auto-approve or a saved plan.",
+)
 @color_option
 @reports_errors
 def apply(
@@ -389,10 +413,13 @@ def apply(
     allow_destroy: bool,
     allow_mass_removal: bool,
     no_delete: bool,
+    verify_after: bool,
     preview: bool,
     concurrency: int,
     lock_timeout: float,
     poll_interval: float,
+    quiet: bool,
+    fmt: str,
     color: str,
 ) -> None:
     """Make the ZenMic account match the manifests in PROJECT (default: the current folder).
@@ -406,6 +433,14 @@ def apply(
         raise click.UsageError("--project goes with a saved plan file, not a project folder")
     if saved is not None and preview:
         raise click.UsageError("--preview goes with a project folder, not a saved plan file")
+    if fmt == "json" and preview:
+        raise click.UsageError("--format json goes with apply, not --preview")
+    if fmt == "json" and not auto_approve and saved is None:
+        raise click.UsageError("--format json needs --auto-approve (or a saved plan): no prompt")
+    if preview and verify_after:
+        raise click.UsageError("--verify goes with an apply that publishes, not --preview")
+    if fmt == "json" and verify_after:
+        raise click.UsageError("--verify goes with text output: run podsync verify --format json")
     if saved is not None:
         check_applicable(saved, target)
     project = project_dir or (saved.project_dir(target) if saved is not None else target)
@@ -427,47 +462,57 @@ def apply(
         allow_mass_removal=allow_mass_removal,
     )
 
+    # --quiet and --format json keep stdout for the closing table or the JSON document
+    brief = (quiet or fmt == "json") and approved
+
     def shown(planned: Planned) -> None:
         if saved is not None:  # refused before printing: a stale plan must not look approved
             check_fresh(saved, planned)
-        click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
+        if not brief:
+            click.echo(render(planned.plan, "text", color=colored), nl=False, color=colored)
 
-    if preview:
-        _preview(project, inputs, settings, shown, approved)
-        return
-    result = operations.apply(
-        project,
-        inputs,
-        settings,
-        Hooks(on_wait=_to_stderr, report=_say, shown=shown, approve=_confirm(approved)),
+    display = progress_display(quiet=quiet, write=_to_stderr, color=color)
+    hooks = Hooks(
+        on_wait=_to_stderr,
+        report=display.report,
+        shown=shown,
+        approve=_confirm(approved, blank=not brief),
+        progress=display,
     )
+    if preview:
+        _preview(project, inputs, settings, hooks, approved)
+        return
+    result = operations.apply(project, inputs, settings, hooks)
     if not result.approved:
         click.echo("Apply cancelled; nothing was changed.")
         sys.exit(EXIT_ERROR)
-    if result.applied is None:
-        return
-    _report_outcome(result.applied.outcome)
-    result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write), after the table
-    if not result.applied.outcome.ok:
-        sys.exit(EXIT_ERROR)
+    if fmt == "json":
+        click.echo(render_apply_json(result.planned.plan, result.outcome), nl=False)
+    if result.applied is not None:
+        if fmt != "json" and not quiet:
+            _say_listen(result.listen)
+        _report_outcome(result.applied.outcome, to_stderr=fmt == "json")
+        result.applied.raise_if_stopped()  # the run stopped (a lock it cannot write)
+        if not result.applied.outcome.ok:
+            sys.exit(EXIT_ERROR)
+    if verify_after:
+        click.echo("")
+        _run_verify(project, audio=True, fmt="text", concurrency=concurrency)
 
 
-def _confirm(approved: bool) -> Callable[[Planned], bool]:
+def _confirm(approved: bool, blank: bool = True) -> Callable[[Planned], bool]:
     def approve(planned: Planned) -> bool:
         if not approved and not click.confirm("\nApply these changes?", default=False):
             return False
-        click.echo("")
+        if blank:
+            click.echo("")
         return True
 
     return approve
 
 
 def _preview(
-    project: Path,
-    inputs: Inputs,
-    settings: Settings,
-    shown: Callable[[Planned], None],
-    approved: bool,
+    project: Path, inputs: Inputs, settings: Settings, hooks: Hooks, approved: bool
 ) -> None:
     """apply --preview: make the audio of the episodes the plan publishes with new audio,
     after asking (new jobs are paid for) unless approved, then list where to listen."""
@@ -489,34 +534,31 @@ def _preview(
         click.echo("")
         return True
 
-    result = operations.preview(
-        project,
-        inputs,
-        settings,
-        Hooks(on_wait=_to_stderr, report=_say, shown=shown, approve=approve),
-    )
+    result = operations.preview(project, inputs, settings, replace(hooks, approve=approve))
     if result.ran:
-        click.echo("\nListen before publishing:")
-        for change in publishing_new_audio(result.planned.plan):
-            cached = result.lock.audio.get(change.digest or "")
-            if cached is not None and cached.succeeded:
-                where = cached.audio_page_url or "(ready; ZenMic gave no audio page)"
-            else:
-                failed = cached and cached.failed
-                where = "(audio job failed: see above)" if failed else "(not ready)"
-            _say(f"  {change.show}/{change.key} {quote(change.title or '')}: {where}")
+        _say_listen(result.listen, preview=True)
     _report_outcome(result.outcome, "Preview", "podsync apply --preview")
     if not result.outcome.ok:
         sys.exit(EXIT_ERROR)
 
 
-def _report_outcome(outcome: Outcome, what: str = "Apply", again: str = "podsync apply") -> None:
+def _report_outcome(
+    outcome: Outcome, what: str = "Apply", again: str = "podsync apply", to_stderr: bool = False
+) -> None:
     """The closing table: the counts, then (after a failure or Ctrl-C) where to pick up."""
     headline, details = outcome_report(outcome, what, again)
-    click.echo("")
-    _say(headline)
+    click.echo("", err=to_stderr)
+    _say(headline, err=to_stderr)
     for line in details:
         _say(line, err=True)
+
+
+def _say_listen(listen: Listen, *, preview: bool = False) -> None:
+    """Where to hear what was published (or previewed): feeds and audio pages, or files."""
+    from podsync.render.listen import listen_lines
+
+    for n, line in enumerate(listen_lines(listen, preview=preview)):
+        _say(("\n" if n == 0 else "") + line)
 
 
 def _to_stderr(text: str) -> None:
@@ -572,6 +614,41 @@ def status(project: Path, fmt: str, concurrency: int) -> None:
     from podsync.status import project_status
 
     _say(render_status(project_status(project, concurrency=concurrency), fmt).rstrip("\n"))
+
+
+@main.command(short_help="Check each show's feed and audio as listeners get them.")
+@project_argument
+@click.option(
+    "--no-audio",
+    is_flag=True,
+    help="Check the feeds and that each audio file answers, without downloading and decoding it.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@concurrency_option
+@reports_errors
+def verify(project: Path, no_audio: bool, fmt: str, concurrency: int) -> None:
+    """Read each managed show's feed in PROJECT (default: the current folder) as a podcast app
+    would and check every episode of the manifests: listed once, with its title, newest first,
+    its audio reachable and (unless --no-audio) a decodable MP3 of about the length asked.
+    Exits 1 on any mismatch, naming the URL that disagreed."""
+    _run_verify(project, audio=not no_audio, fmt=fmt, concurrency=concurrency)
+
+
+def _run_verify(project: Path, *, audio: bool, fmt: str, concurrency: int) -> None:
+    from podsync.render.verify import render_verify
+    from podsync.verify import verify as verify_project
+
+    result = verify_project(project, audio=audio, concurrency=concurrency)
+    click.echo(render_verify(result, fmt), nl=False)
+    if not result.ok:
+        sys.exit(EXIT_ERROR)
 
 
 @main.group("lock", short_help="Repair podsync.lock.")
@@ -879,6 +956,15 @@ def _action_options(func: F) -> F:
             show_default=True,
             help="apply: only apply the plan approved on the merged pull request.",
         ),
+        click.option(
+            "--verify",
+            envvar="PODSYNC_VERIFY",
+            type=click.Choice(["true", "audio", "false"], case_sensitive=False),
+            default="true",
+            show_default=True,
+            help="apply: then check each feed and each episode's audio as listeners get it "
+            "(audio: also download and decode every MP3; false: skip).",
+        ),
         concurrency_option,
         lock_timeout_option,
         click.option("--poll-interval", type=click.FloatRange(0.01), default=2.0, hidden=True),
@@ -923,7 +1009,8 @@ def _run_action(step: Callable[..., Any], options: dict[str, Any]) -> None:
     from podsync.github.log_safety import safe_say
     from podsync.github.runner import Runner, error_annotations, workflow_command
 
-    settings = ActionOptions(**{**options, "comment": options["comment"].lower()})
+    lowered = {name: options[name].lower() for name in ("comment", "verify")}
+    settings = ActionOptions(**{**options, **lowered})
     try:
         result = step(settings, Runner.from_env(os.environ), safe_say(click.echo))
     except PodsyncError as exc:

@@ -76,6 +76,8 @@ class AudioStatus:
     retry_after: float | None
     title: str | None = None  # the title the job was submitted with
     created_at: str | None = None  # when it was submitted, as the API wrote it (ISO 8601)
+    # percent done, 0-100: not on the API page, so shown only when a server adds it
+    progress: float | None = None
 
     @property
     def done(self) -> bool:
@@ -715,7 +717,16 @@ def _parse_audio(data: Any, retry_after: float | None, mic_id: str | None = None
         retry_after=retry_after,
         title=_optional_text(data.get("title")),
         created_at=_optional_text(data.get("created_at")),
+        progress=_percent(data.get("progress")),
     )
+
+
+def _percent(value: Any) -> float | None:
+    """A job's percent done, when a server reports one as a number from 0 to 100; anything
+    else is left unread: it only feeds a progress display."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if 0 <= value <= 100 else None
 
 
 def usable_audio_url(url: str | None) -> bool:

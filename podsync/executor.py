@@ -43,8 +43,8 @@ from podsync.plan import (
     RemoveEpisode,
     ReplaceEpisode,
     ShowChange,
-    counted,
 )
+from podsync.progress import JobFailed, JobFinished, JobPolled, JobSubmitted, Observer
 from podsync.render.phrases import show_reason
 
 Report = Callable[[str], None]
@@ -85,7 +85,6 @@ class PollPolicy:
     give_up_after: float = 30 * 60  # wall-clock seconds of waiting on one job within one apply
     floor: float = 1.0
     ceiling: float = 60.0
-    progress_every: float = 30.0  # a line on how many jobs are still running, this often
 
     def pause(self, retry_after: float | None, backoff: float) -> float:
         """Seconds until the next poll: the API's wish, else the backoff, within the bounds."""
@@ -196,6 +195,7 @@ class Executor:
         outcome: Outcome | None = None,
         live: Live | None = None,
         clock: Callable[[], float] = time.monotonic,
+        observe: Observer | None = None,
     ):
         self.client = client
         self.store = store
@@ -205,6 +205,7 @@ class Executor:
         self.report = report or (lambda _line: None)
         self.sleep = sleep
         self.clock = clock
+        self.observe = observe or (lambda _event: None)  # a display of the jobs (progress.py)
         # given by a caller that must still report it when this run is interrupted
         self.outcome = outcome if outcome is not None else Outcome()
         self._live = live
@@ -223,8 +224,6 @@ class Executor:
         self._show_ids: dict[str, str] = {k: s.show_id for k, s in store.lock.shows.items()}
         self._broken_shows: dict[str, str] = {}
         self._protected = protected_keys(store.lock, plan)  # as before this run changed any
-        self._waiting: dict[str, tuple[str, float]] = {}  # mic_id -> (label, waiting since)
-        self._progress_at: float | None = None  # when the last progress line was due
 
     async def run(self) -> Outcome:
         return await self._stopping_on_lock_errors(self._run_all)
@@ -504,9 +503,7 @@ class Executor:
         pauses asked for are no measure: a server may answer slowly). A job just submitted is
         first given a pause: it cannot have finished yet."""
         started = self.clock()
-        if self._progress_at is None:
-            self._progress_at = started
-        self._waiting[mic_id] = (f"{job.show}/{job.episode}", started)
+        self.observe(JobSubmitted(mic_id, f"{job.show}/{job.episode}", submitted is None))
         delay = self.poll.first
         try:
             status = submitted or await self._poll(job.digest, mic_id)
@@ -522,46 +519,22 @@ class Executor:
                         "it stays recorded in podsync.lock and the next apply waits on it"
                     )
                 pause = self.poll.pause(status.retry_after, delay)
-                await self._pause(min(pause, self.poll.give_up_after - waited))
+                await self.sleep(min(pause, self.poll.give_up_after - waited))
                 delay = min(delay * self.poll.factor, self.poll.most)
                 status = await self._poll(job.digest, mic_id)
-            return status
-        finally:
-            self._waiting.pop(mic_id, None)
-            if not self._waiting:
-                self._progress_at = None
+        except (AudioFailed, ApiError) as exc:
+            self.observe(JobFailed(mic_id, str(exc)))
+            raise
+        failed = JobFailed(mic_id, status.error or status.status)
+        self.observe(JobFinished(mic_id) if status.status == "succeeded" else failed)
+        return status
 
     async def _poll(self, digest: str, mic_id: str) -> AudioStatus:
         status = await self.client.get_audio(mic_id)
         failpoints.reached("audio-polled")
         self._record(digest, status)
+        self.observe(JobPolled(mic_id, status.status, status.progress))
         return status
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep between polls; every `progress_every` seconds one of the waiting jobs says
-        how many are still running, so a long wait is never silent."""
-        if self.poll.progress_every <= 0:
-            await self.sleep(seconds)
-            return
-        left = seconds
-        while left > 0:
-            due = (self._progress_at or self.clock()) + self.poll.progress_every - self.clock()
-            if due <= 0:
-                self._report_progress()
-                continue
-            step = min(left, due)
-            await self.sleep(step)
-            left -= step
-
-    def _report_progress(self) -> None:
-        now = self.clock()
-        self._progress_at = now
-        since = sorted(self._waiting.values(), key=lambda item: item[1])
-        names = ", ".join(label for label, _ in since[:3]) + (", ..." if len(since) > 3 else "")
-        self.report(
-            f"… {counted(len(since), 'audio job')} still running, the longest for "
-            f"{_took(now - since[0][1])}: {names}"
-        )
 
     def _record_unconfirmed(self, digest: str, exc: ApiError) -> None:
         at = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ import jsonschema
 import podsync
 from podsync import failpoints
 from podsync.errors import CorruptLock, LockError
+from podsync.lock_check import matches_schema
 from podsync.model import AUDIO_SUCCEEDED, AUDIO_UNSUCCESSFUL
 from podsync.safe_text import escape_json
 from podsync.schema import SchemaValidator
@@ -29,6 +31,7 @@ LOCK_NAME = "podsync.lock"
 TEMP_PREFIX = ".podsync.lock."
 LOCK_VERSION = 1
 SCHEMA_PATH = Path(podsync.__file__).parent / "schemas" / "lock.schema.json"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -260,7 +263,9 @@ def read_lock(path: Path) -> Lock:
             f"{path}: the lock was written by a newer podsync (lock version {version}; this one "
             f"reads version {LOCK_VERSION}): upgrade podsync"
         )
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    # the full schema walk only for a lock the fast check refuses, to say what is wrong, where
+    checked = matches_schema(data)
+    error = None if checked else jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
@@ -270,7 +275,8 @@ def read_lock(path: Path) -> Lock:
         )
     lock = Lock.from_dict(data)
     try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        if _SURROGATE_ESCAPE.search(text):  # only an escape can put one in valid UTF-8 text
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         problem = "the lock holds a string that is not valid Unicode (a lone surrogate)"
         raise _corrupt(f"{path}", problem) from None

@@ -23,7 +23,9 @@ from podsync.doctype import SNIFF_BYTES, head_problem
 from podsync.documents import head_and_digest
 from podsync.errors import ManifestError, Problem
 from podsync.limits import MAX_DIALOGUE_LINES, MAX_TEXT_CHARS, MAX_TITLE_CHARS
+from podsync.manifest_check import matches_manifest_schema
 from podsync.model import Desired, Document, Episode, Location, PinnedScript, Show, Source
+from podsync.path_hints import not_found
 from podsync.schema import SchemaResult, validate, validator
 from podsync.script_pins import script_validator, stale_fields
 from podsync.templates import TemplateProblem, render_template, shared_fuel
@@ -50,6 +52,7 @@ DOCUMENT_TYPES: Mapping[str, str] = {
 }
 
 Dialogue = tuple[tuple[str, str], ...]
+_CLEAN = SchemaResult((), frozenset())
 
 
 def load_project(project_dir: Path) -> Desired:
@@ -120,7 +123,9 @@ def _load_show_file(
         return None
     before = len(problems)
     problems.extend(doc.problems)
-    result = validate(doc, validator("manifest.schema.json"))
+    # jsonschema walks only a file the fast check refuses, to say what is wrong, where
+    valid = matches_manifest_schema(doc.data)
+    result = _CLEAN if valid else validate(doc, validator("manifest.schema.json"))
     problems.extend(result.problems)
     if not isinstance(doc.data, dict):
         return None
@@ -279,7 +284,7 @@ class _ShowChecker:
 
     def dialogue_file(self, path: JsonPath, raw: str) -> Dialogue:
         found = self.resolve(path, raw, "dialogue_file")
-        if found is None or self.regular_file(path, raw, found[0], "dialogue_file") is None:
+        if found is None or self.regular_file(path, raw, found, "dialogue_file") is None:
             return ()
         try:
             script = load_yaml(found[0], display=display_path(found[1]))
@@ -297,7 +302,7 @@ class _ShowChecker:
         """The dialogue of the script `script:` pins (script_pins.py), and the pin: the
         topic or document it stands for, and what in them changed since it was written."""
         found = self.resolve(path, raw, "script")
-        if found is None or self.regular_file(path, raw, found[0], "script") is None:
+        if found is None or self.regular_file(path, raw, found, "script") is None:
             return None
         try:
             script = load_yaml(found[0], display=display_path(found[1]))
@@ -329,8 +334,8 @@ class _ShowChecker:
         found = self.resolve(path, raw, "document")
         if found is None:
             return None
-        real, lexical = found
-        info = self.regular_file(path, raw, real, "document")
+        real = found[0]
+        info = self.regular_file(path, raw, found, "document")
         if info is None:
             return None
         content_type = DOCUMENT_TYPES.get(real.suffix.lower())
@@ -357,8 +362,7 @@ class _ShowChecker:
         if mismatch is not None:
             self.fail(path, f"document {raw!r} {mismatch}")
             return None
-        display = lexical.relative_to(self.root).as_posix()
-        return Document(str(real), display, digest, info.st_size, content_type)
+        return Document(str(real), raw, digest, info.st_size, content_type)
 
     def resolve(self, path: JsonPath, raw: str, what: str) -> tuple[Path, Path] | None:
         """(real path, path as written) for a file the manifest names, if inside the project."""
@@ -380,12 +384,13 @@ class _ShowChecker:
         return real, lexical
 
     def regular_file(
-        self, path: JsonPath, raw: str, real: Path, what: str
+        self, path: JsonPath, raw: str, found: tuple[Path, Path], what: str
     ) -> os.stat_result | None:
+        real, lexical = found
         try:
             info = real.stat()
         except FileNotFoundError:
-            self.fail(path, f"{what} {raw!r} not found")
+            self.fail(path, not_found(what, raw, self.doc.path, self.root, lexical))
             return None
         except OSError as exc:
             self.fail(path, f"cannot read {what} {raw!r}: {exc.strerror}")

@@ -5,6 +5,7 @@ Everything here is frozen: the planner compares these values and never mutates t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -39,7 +40,7 @@ class Document:
     """A document source, identified by its bytes (sha256) rather than its name."""
 
     path: str  # absolute path on disk, for upload
-    display: str  # the path as the user wrote it, relative to the project, for messages
+    display: str  # the path as written in the manifest (relative to it), for plans and messages
     sha256: str
     size: int
     content_type: str
@@ -77,7 +78,7 @@ class Source:
             "style_prompt": self.style_prompt,
         }
 
-    @property
+    @functools.cached_property  # asked several times per episode per plan; a frozen value
     def digest(self) -> str:
         canonical = json.dumps(self.fingerprint(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -137,7 +137,8 @@ def _project_files(project: Path, desired: Desired) -> list[tuple[Path, str]]:
         for episode in show.episodes:
             document = episode.source.document
             if document is not None:
-                files.append((Path(document.path), f"a document ({document.display})"))
+                shown = Path(os.path.relpath(document.path, project.resolve())).as_posix()
+                files.append((Path(document.path), f"a document ({shown})"))
     return files
 
 

@@ -36,6 +36,7 @@ class Timeouts:
     work: float = 120.0  # for the answer to POST /audios or /scripts (and to send a document)
     deadline: float = 90.0  # for one request, retries and their pauses included
     settle: float = 10.0  # after a create got no answer: wait, then look for its effect
+    verify: float = 300.0  # for all of `podsync verify`: every feed and audio file it reads
 
     def read_for(self, method: str, path: str) -> float:
         """The read timeout of one attempt at ``method path``."""

@@ -16,6 +16,15 @@ Building it ourselves is also where the hostile-input guards live:
   built the file is rejected, which stops billion-laughs bombs after a few milliseconds;
   an alias that contains itself is rejected as recursive;
 - files larger than MAX_FILE_BYTES, not valid UTF-8, or empty are clear errors.
+
+Composing is most of the cost of a plan, so libyaml's C composer (yaml.CSafeLoader) does it when
+PyYAML was built with it. Its errors and limits are worded differently from the pure-Python
+parser's, and it accepts tabs where PyYAML refuses them, so the C path is only the fast way to a
+good file: a file with a tab, and anything the C path finds wrong (a syntax error, libyaml's own
+nesting limit, or our guards), is read again by the pure-Python path, which alone says what is
+wrong. Both give the same data, positions and messages (tests/test_yaml_errors.py compares them
+on generated manifests with typing slips; one corner differs: the column of an empty value in a
+flow mapping, `{a: , b}`); an error costs a second parse, cheap beside a person reading it.
 """
 
 from __future__ import annotations
@@ -32,12 +41,15 @@ from yaml.error import Mark, MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from podsync.errors import ManifestError, Problem
+from podsync.yaml_hints import explain, quoted_template
 
 JsonPath = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 50
 MAX_NODES = 100_000
+# libyaml's composer, when PyYAML has it; None forces the pure-Python path (tests do so)
+C_LOADER: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_CONSTRUCTORS = {
@@ -118,12 +130,10 @@ def load_yaml(
     text = _read_text(path, shown)
     if not text.strip() and not allow_empty:
         raise _fatal(shown, 1, 1, "file is empty")
-    builder = _Builder(shown)
     try:
-        root = _compose(text)
-        data = None if root is None else builder.build(root, (), frozenset())
+        root, data, builder = _parse(text, shown)
     except MarkedYAMLError as exc:
-        raise _from_marked(shown, exc) from None
+        raise _from_marked(shown, exc, text) from None
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(text, exc.position)
         message = f"invalid YAML: control character U+{exc.character:04X} is not allowed"
@@ -144,12 +154,33 @@ def _leads_outside(path: Path, root: Path) -> bool:
         return False  # a symlink loop: reading it says so
 
 
-def _compose(text: str) -> Node | None:
-    loader = _PositionLoader(text)
+def _parse(text: str, shown: str) -> tuple[Node | None, object, _Builder]:
+    """The root node, the data and the builder (positions, soft problems) of `text`."""
+    if C_LOADER is not None and "\t" not in text:
+        try:
+            # one level less than the pure-Python composer allows, so that a file it would
+            # refuse for its depth is refused by the C path too, and then read again below
+            return _build(C_LOADER(text), text, shown, MAX_DEPTH - 1)
+        except _ExpansionError:
+            # the pure-Python path would say the same, unless its composer stops first: let it
+            # compose (cheap: a bomb is short), and not build the bomb a second time
+            _PositionLoader(text).get_single_node()
+            raise
+        except (yaml.YAMLError, ValueError, RecursionError):
+            pass  # said again, and said well, by the pure-Python path
+    return _build(_PositionLoader(text), text, shown, MAX_DEPTH)
+
+
+def _build(
+    loader: yaml.SafeLoader | yaml.CSafeLoader, text: str, shown: str, max_depth: int
+) -> tuple[Node | None, object, _Builder]:
+    builder = _Builder(shown, max_depth, text)
     try:
-        return loader.get_single_node()
+        root = loader.get_single_node()
     finally:
         loader.dispose()
+    data = None if root is None else builder.build(root, (), frozenset())
+    return root, data, builder
 
 
 def _read_text(path: Path, shown: str) -> str:
@@ -197,11 +228,18 @@ class _LimitError(MarkedYAMLError):
         super().__init__(problem=problem, problem_mark=mark)
 
 
+class _ExpansionError(_LimitError):
+    """Too many values once aliases are expanded, or an alias inside itself: found while
+    building, where both paths walk the same nodes in the same order."""
+
+
 class _Builder:
     """Turns the composed node graph into plain data, recording positions as it goes."""
 
-    def __init__(self, display: str):
+    def __init__(self, display: str, max_depth: int, text: str):
         self.display = display
+        self.max_depth = max_depth
+        self.text = text
         self.values: dict[JsonPath, Position] = {}
         self.keys: dict[JsonPath, Position] = {}
         self.problems: list[Problem] = []
@@ -211,13 +249,13 @@ class _Builder:
     def build(self, node: Node, path: JsonPath, active: frozenset[int]) -> object:
         self._count += 1
         if self._count > MAX_NODES:
-            raise _LimitError(
+            raise _ExpansionError(
                 f"more than {MAX_NODES:,} values once aliases are expanded (a YAML bomb?)",
                 node.start_mark,
             )
         if id(node) in active:
-            raise _LimitError("recursive alias: an anchor contains itself", node.start_mark)
-        if len(path) > MAX_DEPTH:
+            raise _ExpansionError("recursive alias: an anchor contains itself", node.start_mark)
+        if len(path) > self.max_depth:
             raise _LimitError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
         self.values[path] = _position(node.start_mark)
         if isinstance(node, ScalarNode):
@@ -227,6 +265,10 @@ class _Builder:
             self._expect_tag(node, _TAG + "seq")
             return [self.build(item, (*path, i), inner) for i, item in enumerate(node.value)]
         assert isinstance(node, MappingNode)
+        if node.flow_style and node.value and isinstance(node.value[0][0], MappingNode):
+            template = self._unquoted_template(node)
+            if template is not None:
+                return template
         self._expect_tag(node, _TAG + "map")
         return self._mapping(node, path, inner)
 
@@ -253,6 +295,17 @@ class _Builder:
             self.keys[child] = _position(key_node.start_mark)
             result[key] = self.build(value_node, child, active)
         return result
+
+    def _unquoted_template(self, node: MappingNode) -> str | None:
+        """`title: {{ host }}`: YAML reads a mapping in a mapping; the user meant the text."""
+        mark = node.start_mark
+        found = quoted_template(self.text.splitlines(), mark.line, mark.column)
+        if found is None:
+            return None
+        hint, value = found
+        message = f"invalid YAML: {hint.message}"
+        self.problems.append(Problem(self.display, hint.line, hint.col, message))
+        return value
 
     def _scalar(self, node: ScalarNode) -> object:
         if node.tag in _TEXT_TAGS or _yaml11_only(node):
@@ -308,7 +361,10 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
-def _from_marked(shown: str, exc: MarkedYAMLError) -> ManifestError:
+def _from_marked(shown: str, exc: MarkedYAMLError, text: str) -> ManifestError:
+    hint = explain(text, exc)
+    if hint is not None:
+        return _fatal(shown, hint.line, hint.col, f"invalid YAML: {hint.message}")
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     message = f"invalid YAML: {exc.problem or exc.context}"

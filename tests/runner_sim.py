@@ -261,6 +261,7 @@ class Sim:
             "PODSYNC_ALLOW_DESTROY": "false",
             "PODSYNC_COMMIT_LOCK": "true",
             "PODSYNC_PREVIEW": "false",
+            "PODSYNC_VERIFY": "false",  # tests/test_github_verify.py runs the default (true)
             "PODSYNC_REQUIRE_REVIEW": "true",
         }
         result = self.cli(

@@ -18,6 +18,8 @@ from typing import Any
 
 import feedparser
 import httpx
+import numpy
+import soundfile
 from mutagen.easyid3 import EasyID3
 from mutagen.mp3 import MP3
 
@@ -34,6 +36,7 @@ from podsync.emulator.speech import (
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.helpers import run_podsync
 
+SLOW = 60.0  # seconds: on a loaded machine, making minutes of speech outlasts httpx's 5 s
 HOST = "Hello and welcome to the show, I am your host for today."
 GUEST = "Thanks for having me, it is a pleasure to be speaking with you."
 DIALOGUE = {
@@ -190,7 +193,7 @@ def test_the_example_project_feed_is_what_podcast_apps_read(cli: Cli, project: P
     with cli.emulator.api() as api:
         (show,) = api.get("/podcasts").json()["data"]
         listed = api.get(f"/podcasts/{show['show_id']}/episodes").json()["data"]
-    xml = httpx.get(show["feed_url"]).content
+    xml = httpx.get(show["feed_url"], timeout=SLOW).content  # the feed makes every MP3 first
     feed = feedparser.parse(xml)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "rss20" and "itunes" in feed.namespaces
@@ -206,13 +209,17 @@ def test_the_example_project_feed_is_what_podcast_apps_read(cli: Cli, project: P
     for entry, episode in zip(feed.entries, newest_first, strict=True):
         (enclosure,) = entry.enclosures
         assert enclosure.href == episode["audio_url"] and enclosure.type == "audio/mpeg"
-        mp3 = httpx.get(enclosure.href)
+        mp3 = httpx.get(enclosure.href, timeout=SLOW)
         assert mp3.status_code == 200 and int(enclosure.length) == len(mp3.content)
         path = project / f"{episode['id']}.mp3"
         path.write_bytes(mp3.content)
         assert int(entry.itunes_duration) == round(_mp3_info(path).length) > 0
+        samples, rate = soundfile.read(path, dtype="int16")  # decoded, as a player would
+        stated = int(entry.itunes_duration)
+        assert abs(len(samples) / rate - stated) <= 0.2 * stated
+        assert float(numpy.sqrt(numpy.mean(samples.astype(numpy.float64) ** 2))) > 500  # speech
         assert entry.description == episode["description"]
-    again = feedparser.parse(httpx.get(show["feed_url"]).content)
+    again = feedparser.parse(httpx.get(show["feed_url"], timeout=SLOW).content)
     assert [e.id for e in again.entries] == [e.id for e in feed.entries]  # guids are stable
 
 

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from podsync import manifest
+from podsync import manifest, yamlload
 from podsync.cli import main
 from podsync.config import ProjectConfig, read_config
 from podsync.errors import ManifestError, Problem
@@ -70,7 +70,7 @@ def test_valid_project_loads_to_the_expected_desired(monkeypatch: pytest.MonkeyP
     def document(name: str) -> Document:
         path = VALID / "docs" / name
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        return Document(str(path), f"docs/{name}", sha, len(privacy), "text/plain")
+        return Document(str(path), f"../docs/{name}", sha, len(privacy), "text/plain")
 
     focus = "Focus on the privacy implications"
     expected = Desired(
@@ -163,8 +163,20 @@ def test_document_digest_depends_on_bytes_not_file_name(tmp_path: Path) -> None:
     assert changed.digest != original.digest
 
 
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a file is composed (yamlload): each must give the same problems."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(yamlload, "C_LOADER", None)
+    else:
+        assert yamlload.C_LOADER is not None, "PyYAML was installed without libyaml"
+    return str(request.param)
+
+
 @pytest.mark.parametrize("name", INVALID_CASES)
-def test_invalid_project_reports_exact_problems(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_project_reports_exact_problems(
+    name: str, yaml_loader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     case = FIXTURES / "invalid" / name
     expected = (case / "expected.txt").read_text().splitlines()
     monkeypatch.chdir(case)
@@ -208,7 +220,7 @@ def test_symlinks_inside_the_project_are_followed(tmp_path: Path) -> None:
     (project / "docs" / "privacy.txt").rename(project / "docs" / "real.txt")
     target.symlink_to(project / "docs" / "real.txt")
     source = load_project(project).show("tech-weekly").episodes[1].source  # type: ignore[union-attr]
-    assert source.document.display == "docs/privacy.txt"  # type: ignore[union-attr]
+    assert source.document.display == "../docs/privacy.txt"  # type: ignore[union-attr]
     assert source.document.path == str((project / "docs" / "real.txt").resolve())  # type: ignore[union-attr]
 
 

@@ -148,7 +148,9 @@ def test_the_feed_order_the_lock_cannot_record_is_taken_as_the_manifests() -> No
     assert list(on_disk.shows["tw"].episodes) == ["a", "b"]
     assert offline(Desired((s,)), on_disk).warnings == ()
     inserted = offline(Desired((show(ep("new"), ep("b"), ep("a")),)), on_disk)
-    assert any("will list episodes as b, a, new" in warning_text(w) for w in inserted.warnings)
+    assert any(
+        "will list episodes newest first as new, a, b" in warning_text(w) for w in inserted.warnings
+    )
 
 
 def test_an_explicit_show_id_the_lock_does_not_know_is_adopted_with_a_warning() -> None:

@@ -356,11 +356,13 @@ def test_warns_when_the_feed_cannot_follow_manifest_order() -> None:
     lock, live = published(s)
     p = plan(Desired((show(episode("a"), episode("b"), episode("c")),)), lock, live)
     assert any(
-        "will list episodes as b, c, a, not in manifest order (a, b, c)" in w for w in said(p)
+        "will list episodes newest first as a, c, b, not in manifest order (newest first: c, b, a)"
+        in w
+        for w in said(p)
     )
     swapped = plan(Desired((show(episode("c"), episode("b")),)), lock, live)
     assert not swapped.has_changes
-    assert any("not in manifest order (c, b)" in w for w in said(swapped))
+    assert any("not in manifest order (newest first: b, c)" in w for w in said(swapped))
 
 
 def test_deleting_a_show_warns_about_episodes_podsync_did_not_create() -> None:

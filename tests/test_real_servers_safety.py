@@ -223,7 +223,7 @@ def test_a_document_swapped_after_the_plan_is_not_uploaded(
 
     failed = dict(applied.outcome.failed)
     reason = failed["episode tech-weekly/privacy"]
-    assert reason.startswith("document docs/privacy.md ")
+    assert reason.startswith("document ../docs/privacy.md ")
     assert reason.endswith("; plan again; nothing was uploaded or paid for")
     changed = "changed since it was checked" if swap == "edited in place" else ""
     assert (changed or "is now a symlink since it was checked") in reason

@@ -288,25 +288,6 @@ def test_retry_after_a_day_on_a_quick_job_waits_at_most_the_ceiling(
     assert 2 <= len(polls) <= 4
 
 
-def test_a_long_wait_says_how_many_jobs_run_and_for_how_long(
-    tmp_path: Path, start_emulator: StartEmulator
-) -> None:
-    project = one_show(tmp_path / "project", episodes=2)
-    poll = PollPolicy(first=0.05, floor=0.05, give_up_after=1.0, progress_every=0.25)
-    lines: list[str] = []
-    with never_finishing(start_emulator, 86400) as server:
-        outcome, polls, took = apply_polling(server.url, project, poll, lines)
-    progress = [line for line in lines if "still running" in line]
-    assert 3 <= len(progress) <= 5, lines
-    assert all(
-        re.fullmatch(
-            r"… 2 audio jobs still running, the longest for [01]s: slow/e[01], slow/e[01]", p
-        )
-        for p in progress
-    ), progress
-    assert len(outcome.failed) == 2 and took < 5
-
-
 def test_a_job_just_submitted_is_first_given_a_pause(
     tmp_path: Path, start_emulator: StartEmulator
 ) -> None:

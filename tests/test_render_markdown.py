@@ -548,7 +548,7 @@ def test_load_base_reads_a_subfolder_project_at_a_ref(repo: Path) -> None:
     roadmap = next(e for e in show.episodes if e.key == "roadmap")
     assert roadmap.source.dialogue[1][1].startswith("Three big themes")
     privacy = next(e for e in show.episodes if e.key == "privacy").source.document
-    assert privacy is not None and privacy.display == "docs/privacy.md"
+    assert privacy is not None and privacy.display == "../docs/privacy.md"
     assert privacy.size == len((EXAMPLES / "docs" / "privacy.md").read_bytes())
     assert show.title == "Acme Tech Weekly"  # podsync.yaml vars came along
     now = load_base(project, "HEAD")
@@ -720,7 +720,7 @@ def test_golden_file_reads_as_markdown_a_reviewer_wants() -> None:
         'Title changed (was "Episode 1 - AI in Medicine")',
         "| remove | `handmade` |",
         "Deleted by hand in ZenMic (drift)",
-        "document `docs/privacy.md`",
+        "document `../docs/privacy.md`",
         "> [!WARNING]",
         "moves to the top of the feed",
         "**Audio:** 3 new audio jobs to generate",

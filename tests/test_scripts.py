@@ -127,7 +127,7 @@ def test_script_pins_topic_and_document_episodes_adding_one_line_each_to_the_man
     assert {speaker for speaker, _ in pinned["dialogue"]} == {"male", "female"}
     notes = yaml.safe_load((project / "scripts/garden/notes.yaml").read_text())
     document = notes["generated_from"]["document"]
-    assert document["path"] == "docs/privacy.md" and len(document["sha256"]) == 64
+    assert document["path"] == "../docs/privacy.md" and len(document["sha256"]) == 64
 
     again = cli("script", str(project))
     assert again.exit_code == 0, again.output

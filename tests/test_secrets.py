@@ -273,6 +273,7 @@ def test_no_command_prints_or_writes_the_api_key(
         runs("apply", str(saved), fast, code=0)
         runs("plan", str(project), "--detailed-exitcode", code=0)
         runs("apply", str(project), "--auto-approve", fast, code=0)
+        runs("verify", str(project), code=0, says="Verify passed")
         for fmt in ("text", "json"):
             runs("status", str(project), f"--format={fmt}", code=0, says="tech-weekly")
         runs("lock", "rebuild", str(project), "--force", code=0)
@@ -303,6 +304,7 @@ def test_no_command_prints_or_writes_the_api_key(
         local = copy_examples(tmp_path / "local")
         runs("apply", str(local), "--auto-approve", fast, code=0, ZENMIC_API_URL="local")
         runs("plan", str(local), "--detailed-exitcode", code=0, ZENMIC_API_URL="local")
+        runs("verify", str(local), "--format=json", code=0, ZENMIC_API_URL="local")
 
     def static_output() -> None:
         commands = [["schema", name] for name in ("manifest", "project", "lock", "plan")]

@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+import yaml
 
 from podsync.manifest import load_project
 from podsync.model import Desired
@@ -13,6 +18,7 @@ from podsync.plan import WarningCode
 from podsync.planner import plan
 from podsync.render import render
 from tests.conftest import Cli
+from tests.helpers import SHOW, edit
 from tests.test_planner import episode, published, show
 
 FEED_NOTE = "not in manifest order"
@@ -91,3 +97,32 @@ def test_podsync_yaml_acknowledges_per_show_and_an_unknown_code_is_named_at_its_
     line = settings.count("\n") + 2
     assert f"podsync.yaml:{line}:17: " in refused.output
     assert "not 'feed_ordr'" in refused.output
+
+
+def test_the_feed_order_warning_names_the_order_the_feed_then_shows(
+    cli: Cli, project: Path
+) -> None:
+    """The order the plan says the feed will have is the one a podcast app then reads from it
+    (newest first), not the order episodes were published in."""
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    intro = {
+        "key": "intro",
+        "title": "Episode 0 - Welcome",
+        "source": {"dialogue": [["male", "Welcome to the show."]]},
+    }
+    edit(project, lambda d: d["episodes"].insert(0, intro))
+    planned = cli("plan", str(project))
+    (said,) = [line for line in planned.output.splitlines() if FEED_NOTE in line]
+    promised = said.split("will list episodes newest first as ", 1)[1].split(", not in", 1)[0]
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    with cli.emulator.api() as api:
+        (live,) = api.get("/podcasts").json()["data"]
+    keys = {e["title"]: e["key"] for e in load_yaml(project)["episodes"]}
+    feed = feedparser.parse(httpx.get(live["feed_url"], timeout=60).content)  # makes the MP3s
+    assert ", ".join(keys[e.title] for e in feed.entries) == promised
+    assert promised == "intro, roadmap, handmade, privacy, ai-health"
+
+
+def load_yaml(project: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((project / SHOW).read_text("utf-8"))
+    return data

@@ -347,10 +347,17 @@ class _Api:
         data["audio_page_url"] = self._page_url(job.id)
         if state.status == "failed":
             data["error"] = job.failure
+        if self.quirks.job_progress and state.status in ("queued", "running"):
+            done = (self.store.now() - job.created_at) / job.seconds if job.seconds > 0 else 1
+            data["progress"] = min(99, max(0, int(done * 100)))
         headers = {"Retry-After": str(state.retry_after)} if state.retry_after else None
         if self.quirks.poll_retry_after >= 0:
             headers = {"Retry-After": str(self.quirks.poll_retry_after)}
-        return _ok(data, headers=headers)
+        # With write_files, a finished job's MP3 is on disk before the server stops (made after
+        # the answer): a preview in local mode prints its path, and nothing would ask for it.
+        made = state.status == "succeeded" and self.write_files
+        background = BackgroundTask(self.audio.file, job.id) if made else None
+        return _ok(data, headers=headers, background=background)
 
     async def list_shows(self, request: Request) -> Response:
         return self._listing(request, [self._show_json(show) for show in self.store.list_shows()])
@@ -495,6 +502,8 @@ class _Api:
         return _ok({"deleted": True})
 
     async def audio_file(self, request: Request) -> Response:
+        if self.quirks.audio_head_refused and request.method == "HEAD":
+            raise ApiFailure(405, "method HEAD not allowed", {"Allow": "GET"})
         job = self.store.get_audio(request.path_params["audio_id"])
         if self._progress(job).status != "succeeded":
             raise NotFound(f"audio not ready: {job.id}")

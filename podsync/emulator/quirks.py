@@ -74,6 +74,12 @@ class Quirks:
     # limit): the API page gives no limit, and a server may set a tighter one for scripts than
     # for audio; for the test that a failed script request names its episode and request.
     script_topic_max_chars: int = 0
+    # A job's status carries `progress`, its percent done (0-100), while it is queued or
+    # running: the API page shows no such field, but a server may add one (issue 13, point 5).
+    job_progress: bool = False
+    # The audio files (/cdn/<id>.mp3) answer HEAD with 405, as some CDNs do: only GET, ranged
+    # or not, tells what they hold (for `podsync verify`).
+    audio_head_refused: bool = False
 
     def __post_init__(self) -> None:
         if self.pagination not in PAGINATION_STYLES:

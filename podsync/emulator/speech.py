@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import lameenc
+import mutagen
 import mutagen.id3
 import mutagen.mp3
 
@@ -149,7 +150,7 @@ class AudioMaker:
                 if script is None:
                     return None
                 self._make(audio_id, script)
-            return AudioFile(path, path.stat().st_size, float(_mp3.MP3(path).info.length))
+            return AudioFile(path, path.stat().st_size, _length(path))
 
     def _start_worker(self) -> None:
         if self._worker is None:
@@ -277,6 +278,15 @@ def _seconds(mp3: bytes) -> float:
 
 
 @functools.lru_cache(maxsize=1)
+def _length(path: Path) -> float:
+    """Seconds of MP3 audio in ``path``; 0 for a file that holds none (cut or replaced by hand),
+    which the emulator still serves, as a real CDN would."""
+    try:
+        return float(_mp3.MP3(path).info.length)
+    except mutagen.MutagenError:
+        return 0.0
+
+
 def _silence() -> bytes:
     """About one second of encoded silence, to repeat."""
     return _encode(array.array("h", bytes(2 * SAMPLE_RATE)))

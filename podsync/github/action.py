@@ -72,6 +72,7 @@ from podsync.github.push_gate import check_push
 from podsync.github.review import Review, check_review, find_review, review_checksum, unspent
 from podsync.github.runner import Runner, workflow_command
 from podsync.github.state_commit import commit_lock, commit_message
+from podsync.github.verify_step import verify_after_apply
 from podsync.lock import LOCK_NAME, AppliedApproval, CachedAudio, Lock, LockStore, read_lock
 from podsync.model import Desired
 from podsync.operations import (
@@ -87,7 +88,9 @@ from podsync.operations import (
 from podsync.plan import Warning, WarningCode, counted
 from podsync.plan_file import plan_to_dict
 from podsync.render import render
+from podsync.render.listen import listen_markdown
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
+from podsync.render.progress import plain_progress
 from podsync.render.script_pinning import pinning_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
 
@@ -126,6 +129,7 @@ class ActionOptions:
     concurrency: int = 8
     lock_timeout: float = 0.0
     poll_interval: float = 2.0
+    verify: str = "true"  # after apply: podsync.github.verify_step.VERIFY_MODES
 
     @property
     def project(self) -> Path:
@@ -304,23 +308,32 @@ def run_apply(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
             if options.commit_lock:
                 _commit_lock(runner, options, say, result, start.auth)
 
+    progress = plain_progress(say)  # a runner's log has no terminal: a line every 30 s
     hooks = Hooks(
         on_wait=say,
-        report=say,
+        report=progress.report,
         seed=seed,
         shown=shown,
         check=check,
         refused=refused,
         applied=after_apply,
+        progress=progress,
     )
     ended = operations.apply(project, inputs, _settings(options), hooks)
     if ended.applied is not None:  # apply --auto-approve: approved when the pull request merged
         headline, details = outcome_report(ended.applied.outcome)
         stopped = [f"```\n{ended.applied.stopped_by}\n```", ""] if ended.applied.stopped_by else []
-        runner.add_summary("\n".join([markdown, f"**{headline}**", "", *details, "", *stopped]))
+        heard = listen_markdown(ended.listen)
+        runner.add_summary(
+            "\n".join([markdown, *heard, f"**{headline}**", "", *details, "", *stopped])
+        )
         ended.applied.raise_if_stopped()
         if not ended.applied.outcome.ok:
             result.problems.append("the apply did not finish: see the table above")
+        else:
+            result.problems += verify_after_apply(
+                project, options.verify, options.concurrency, say, runner.add_summary
+            )
         return result
     if not ended.planned.plan.has_changes:
         _undo_hand_audio(ended.planned, project, runner, say, _used(ended.planned))
@@ -491,7 +504,14 @@ def _plan_with_preview(
             say(f"Reusing {counted(added, 'audio job')} from earlier previews.")
         return replace(inputs, lock=seeded)
 
-    hooks = Hooks(on_wait=say, report=say, seed=seed, approve=lambda p: p.plan.needs_jobs)
+    progress = plain_progress(say)
+    hooks = Hooks(
+        on_wait=say,
+        report=progress.report,
+        seed=seed,
+        approve=lambda p: p.plan.needs_jobs,
+        progress=progress,
+    )
     previewed = operations.preview(project, inputs, _settings(options), hooks, holder="preview")
     planned = previewed.planned
     if previewed.ran:

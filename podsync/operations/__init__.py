@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podsync import lock_rebuild
+from podsync import listen, lock_rebuild
 from podsync.apply_mutex import hold_project
 from podsync.client import ZenMicClient
 from podsync.endpoint import Endpoint, api_endpoint
@@ -47,6 +47,7 @@ from podsync.operations.steps import (
     request_targets,
     reread_lock,
 )
+from podsync.progress import Progress
 
 __all__ = [
     "Applied",
@@ -122,6 +123,9 @@ class Hooks:
     refused: Callable[[Planned, PodsyncError], None] = _not_refused  # check or guard said no
     approve: Callable[[Planned], bool] = _yes  # the guards passed: go on?
     applied: Callable[[Planned, Applied | None], None] = _ended  # the executor ended, or raised
+    # shows the audio jobs while the executor runs (podsync.render.progress); `report` should
+    # be its .report, so the step lines take their place in the same display
+    progress: Progress = field(default_factory=Progress)
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ class ApplyResult:
     planned: Planned
     applied: Applied | None = None
     approved: bool = True
+    listen: listen.Listen = field(default_factory=listen.Listen)  # feeds and what was published
 
     @property
     def outcome(self) -> Outcome:
@@ -147,6 +152,7 @@ class PreviewResult:
     lock: Lock
     ran: bool = False
     outcome: Outcome = field(default_factory=Outcome)
+    listen: listen.Listen = field(default_factory=listen.Listen)  # where to hear each preview
 
 
 @dataclass(frozen=True)
@@ -197,17 +203,21 @@ def apply(project: Path, inputs: Inputs, settings: Settings, hooks: Hooks) -> Ap
             return ApplyResult(planned, approved=False)
         applied = None
         try:
-            applied = execute_plan(
-                endpoint,
-                planned,
-                concurrency=settings.concurrency,
-                allow_destroy=settings.allow_destroy,
-                poll=PollPolicy(first=settings.poll_interval),
-                report=hooks.report,
-            )
+            with hooks.progress:
+                applied = execute_plan(
+                    endpoint,
+                    planned,
+                    concurrency=settings.concurrency,
+                    allow_destroy=settings.allow_destroy,
+                    poll=PollPolicy(first=settings.poll_interval),
+                    report=hooks.report,
+                    observe=hooks.progress,
+                )
         finally:
             hooks.applied(planned, applied)
-        return ApplyResult(planned, applied)
+        after = read_lock(planned.inputs.lock_path)
+        heard = listen.after_apply(project, endpoint, planned.plan, planned.live, after)
+        return ApplyResult(planned, applied, listen=heard)
 
 
 def preview(
@@ -224,14 +234,18 @@ def preview(
         hooks.shown(planned)
         if not hooks.approve(planned):
             return PreviewResult(planned, planned.inputs.lock)
-        outcome = generate_preview_audio(
-            endpoint,
-            planned,
-            concurrency=settings.concurrency,
-            poll=PollPolicy(first=settings.poll_interval),
-            report=hooks.report,
-        )
-        return PreviewResult(planned, read_lock(planned.inputs.lock_path), True, outcome)
+        with hooks.progress:
+            outcome = generate_preview_audio(
+                endpoint,
+                planned,
+                concurrency=settings.concurrency,
+                poll=PollPolicy(first=settings.poll_interval),
+                report=hooks.report,
+                observe=hooks.progress,
+            )
+        after = read_lock(planned.inputs.lock_path)
+        heard = listen.after_preview(project, planned.plan, after)
+        return PreviewResult(planned, after, True, outcome, heard)
 
 
 def rebuild_lock(project: Path, settings: Settings, hooks: Hooks, *, force: bool) -> RebuildResult:

@@ -29,6 +29,7 @@ from podsync.manifest import load_project
 from podsync.model import AUDIO_SUCCEEDED, Desired, Live, LiveShow
 from podsync.plan import GuardCode, Plan
 from podsync.planner import plan, to_read
+from podsync.progress import Observer
 from podsync.render.phrases import guard_text
 
 
@@ -162,6 +163,7 @@ async def execute(
     poll: PollPolicy | None = None,
     report: Report | None = None,
     outcome: Outcome | None = None,
+    observe: Observer | None = None,
 ) -> Outcome:
     store = LockStore(planned.inputs.lock_path, planned.inputs.lock)
     executor = Executor(
@@ -174,6 +176,7 @@ async def execute(
         report=report,
         outcome=outcome,
         live=planned.live,
+        observe=observe,
     )
     return await executor.run()
 
@@ -195,6 +198,7 @@ async def generate_audio(
     poll: PollPolicy | None = None,
     report: Report | None = None,
     outcome: Outcome | None = None,
+    observe: Observer | None = None,
 ) -> Outcome:
     """Listen before merge: get the audio of every episode the plan adds or replaces with new
     audio (submit it, or wait on a job an earlier run submitted), record each job in the
@@ -217,6 +221,7 @@ async def generate_audio(
         poll=poll,
         report=report,
         outcome=outcome,
+        observe=observe,
     )
     return await executor.run_audio()
 
@@ -255,6 +260,7 @@ def execute_plan(
     allow_destroy: bool = False,
     poll: PollPolicy | None = None,
     report: Report | None = None,
+    observe: Observer | None = None,
 ) -> Applied:
     """Execute the plan in its own event loop, for the CLI's apply and the GitHub Action's
     alike, and always end with an Outcome: after Ctrl-C, or an error that stops the run
@@ -271,6 +277,7 @@ def execute_plan(
                 poll=poll,
                 report=report,
                 outcome=outcome,
+                observe=observe,
             )
         )
     except KeyboardInterrupt:
@@ -290,6 +297,7 @@ async def _execute_at(
     poll: PollPolicy | None,
     report: Report | None,
     outcome: Outcome,
+    observe: Observer | None = None,
 ) -> Outcome:
     async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
         return await execute(
@@ -300,6 +308,7 @@ async def _execute_at(
             poll=poll,
             report=report,
             outcome=outcome,
+            observe=observe,
         )
 
 
@@ -310,6 +319,7 @@ def generate_preview_audio(
     concurrency: int = 8,
     poll: PollPolicy | None = None,
     report: Report | None = None,
+    observe: Observer | None = None,
 ) -> Outcome:
     """generate_audio in its own event loop, ending with an Outcome even after Ctrl-C."""
     outcome = Outcome()
@@ -317,7 +327,13 @@ def generate_preview_audio(
     async def run() -> Outcome:
         async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
             return await generate_audio(
-                planned, client, concurrency=concurrency, poll=poll, report=report, outcome=outcome
+                planned,
+                client,
+                concurrency=concurrency,
+                poll=poll,
+                report=report,
+                outcome=outcome,
+                observe=observe,
             )
 
     try:

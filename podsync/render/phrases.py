@@ -249,9 +249,11 @@ def _loosened(w: Warning, p: Mapping[str, Any]) -> str:
 
 
 def _feed_order(w: Warning, p: Mapping[str, Any]) -> str:
+    # `order` and `wanted` are in publishing order (oldest first); the feed shows newest first
+    listed, wanted = ", ".join(reversed(p["order"])), ", ".join(reversed(p["wanted"]))
     return (
-        f"the feed of show '{w.show}' will list episodes as {', '.join(p['order'])}, not in "
-        f"manifest order ({', '.join(p['wanted'])}): ZenMic adds each new or re-published "
+        f"the feed of show '{w.show}' will list episodes newest first as {listed}, not in "
+        f"manifest order (newest first: {wanted}): ZenMic adds each new or re-published "
         "episode at the top of the feed, and podsync does not re-publish episodes just to "
         "reorder them"
     )
