@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from podsync.emulator.quirks import Quirks
-from podsync.github.pin_scripts import COMMIT_SUBJECT
-from podsync.github.state_commit import BOT_EMAIL, BOT_NAME
+from podsync.github.pin_scripts import COMMIT_SUBJECT, _commit, _push
+from podsync.github.state_commit import BOT_EMAIL, BOT_NAME, Git
 from tests.conftest import Emulator, StartEmulator
 from tests.fake_github import FakeGitHub
 from tests.runner_sim import PROJECT_DIR, REPO, SHOW_FILE, Sim, git
@@ -201,3 +201,23 @@ def test_from_githubs_merge_checkout_the_commit_holds_only_the_scripts_on_the_br
     assert tip["files"] == f"{PROJECT_DIR}/{QUANTUM} {SHOW_FILE}"
     assert sim.origin_file("README.md", "feature") == "Our podcasts.", "nothing of main leaks in"
     assert "**Scripts pinned for review:**" in comment_of(github)
+
+
+def test_the_push_never_overwrites_a_branch_that_moved_after_the_check(sim: Sim) -> None:
+    sim.open_pull_request()
+    sim.edit_show(add_episode)
+    head = sim.commit("Add a quantum episode")
+    repo = Git(sim.work)
+    pinned = _commit(repo, head, ["README.md"], ())  # any commit on the head podsync planned
+    # the author pushed the branch back (a reset): a plain push would be a fast-forward
+    git(sim.work, "push", "--quiet", "--force", "origin", "main:refs/heads/feature")
+    refused = _push(repo, pinned, "feature", head)
+    assert refused is not None and "never overwrites a push" in refused
+    assert sim.origin_log("feature")[0]["sha"] == sim.head("main")
+    git(sim.work, "push", "--quiet", "--force", "origin", "feature")
+    (sim.work / "README.md").write_text("Pushed after podsync looked at the branch.\n")
+    newer = sim.commit("Another push")
+    git(sim.work, "push", "--quiet", "origin", "feature")
+    assert _push(repo, pinned, "feature", head) is not None
+    assert sim.origin_log("feature")[0]["sha"] == newer
+    assert _push(repo, _commit(repo, newer, ["README.md"], ()), "feature", newer) is None
