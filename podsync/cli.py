@@ -979,6 +979,15 @@ def _action_options(func: F) -> F:
             "publishing, and link it in the comment.",
         ),
         click.option(
+            "--pin-scripts",
+            envvar="PODSYNC_PIN_SCRIPTS",
+            type=click.BOOL,
+            default=False,
+            show_default=True,
+            help="plan: write the scripts of new and changed topic and document episodes "
+            "(POST /scripts) and commit them to the pull request's branch for review.",
+        ),
+        click.option(
             "--comment-author",
             envvar="PODSYNC_COMMENT_AUTHOR",
             default="github-actions[bot]",

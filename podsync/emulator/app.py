@@ -293,6 +293,9 @@ class _Api:
             wanted = await self._document_form(request)
         else:
             wanted = _topic_fields(await _json_object(request))
+        limit = self.quirks.script_topic_max_chars
+        if limit and len(wanted.topic or "") > limit:
+            raise ApiFailure(400, f"topic is longer than {limit} characters")
         script = wanted.script()
         data = {
             "title": script.title,

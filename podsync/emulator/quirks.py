@@ -72,6 +72,10 @@ class Quirks:
     # The episode listing leaves out each episode's mic_id (the API page shows the listing's
     # shape nowhere), for the test that podsync refuses it rather than re-publish everything.
     listing_without_mic_id: bool = False
+    # POST /scripts answers 400 for a topic longer than this many characters (0: no such
+    # limit): the API page gives no limit, and a server may set a tighter one for scripts than
+    # for audio; for the test that a failed script request names its episode and request.
+    script_topic_max_chars: int = 0
     # A job's status carries `progress`, its percent done (0-100), while it is queued or
     # running: the API page shows no such field, but a server may add one (issue 13, point 5).
     job_progress: bool = False

@@ -67,6 +67,7 @@ from podsync.github.lock_review import (
     unvouched,
     unvouched_jobs,
 )
+from podsync.github.pin_scripts import Pinning, pin_scripts, pinned_files
 from podsync.github.push_gate import check_push
 from podsync.github.review import Review, check_review, find_review, review_checksum, unspent
 from podsync.github.runner import Runner, workflow_command
@@ -90,6 +91,7 @@ from podsync.render import render
 from podsync.render.listen import listen_markdown
 from podsync.render.markdown import SUMMARY_LIMIT, render_markdown
 from podsync.render.progress import plain_progress
+from podsync.render.script_pinning import pinning_markdown
 from podsync.saved_plan import change_labels, write_saved_plan
 
 Say = Callable[[str], None]
@@ -121,6 +123,7 @@ class ActionOptions:
     allow_mass_removal: bool = False
     commit_lock: bool = True
     preview: bool = False
+    pin_scripts: bool = False
     require_review: bool = True
     comment_author: str = DEFAULT_AUTHOR
     concurrency: int = 8
@@ -157,6 +160,10 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
     result = StepResult()
     commenting = _wants_comment(options.comment, runner, say) and pull is not None
     try:
+        pinning = _pin_scripts(options, runner, say, result)
+        head_sha = (pinning.commit if pinning and pinning.commit else None) or (
+            pull.head_sha if pull else ""
+        )
         planned, previewed = _plan_pull_request(options, runner, say, result)
         if pull is not None:
             planned = _with_lock_edits(planned, options.project, pull.base_sha, pull.head_sha)
@@ -164,7 +171,9 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         project = options.project
         base = load_base(project, pull.base_sha) if pull is not None and pull.base_sha else None
         checksum = review_checksum(planned.plan, previewed)
-        summary = _markdown(planned, base, checksum=checksum)
+        pinned = pinning_markdown(pinning)
+        scripts = pinned_files(options.project) if pinning is not None else {}
+        summary = pinned + _markdown(planned, base, checksum=checksum, scripts=scripts)
         runner.add_summary(summary)
         _write_outputs(runner, planned, options, checksum)
     except PodsyncError as exc:
@@ -178,18 +187,39 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
             lambda room: (
                 summary
                 if len(summary) <= room
-                else _markdown(planned, base, room, checksum=checksum)
+                else pinned
+                + _markdown(planned, base, room - len(pinned), checksum=checksum, scripts=scripts)
             ),
             working_directory=options.working_directory,
             checksum=checksum,
             labels=change_labels(plan_to_dict(planned.plan)),
-            head_sha=pull.head_sha,
+            head_sha=head_sha,
             previewed=previewed,
         )
         # a pull request that only edits the lock changes what later applies do: it is shown too
         edits = any(w.code is WarningCode.LOCK_EDITED for w in planned.plan.warnings)
-        _comment(runner, pull.number, body, planned.plan.has_changes or edits, options, say, result)
+        changed = planned.plan.has_changes or edits or bool(pinned)
+        _comment(runner, pull.number, body, changed, options, say, result, head_sha)
     return result
+
+
+def _pin_scripts(
+    options: ActionOptions, runner: Runner, say: Say, result: StepResult
+) -> Pinning | None:
+    """pin-scripts: write and commit the scripts of the pull request's new and changed
+    episodes before planning, so the plan shown is made from them (podsync.github.pin_scripts)."""
+    pull = runner.pull_request
+    if not options.pin_scripts:
+        return None
+    if pull is None:
+        say(workflow_command("notice", "pin-scripts runs on pull requests only; skipped"))
+        return None
+    pinning = pin_scripts(options.project, runner, pull, has_key=has_api_key(), say=say)
+    if pinning.skipped:
+        say(workflow_command("warning", f"scripts not pinned: {pinning.skipped}"))
+    if pinning.failed:  # annotated as an error when the step ends
+        result.problems.append(f"a script request failed: {pinning.failed}")
+    return pinning
 
 
 def _plan_pull_request(
@@ -556,7 +586,12 @@ def _trusted_preview(
 
 
 def _markdown(
-    planned: Planned, base: Desired | None, max_chars: int | None = None, *, checksum: str
+    planned: Planned,
+    base: Desired | None,
+    max_chars: int | None = None,
+    *,
+    checksum: str,
+    scripts: Mapping[tuple[str, str], str] | None = None,
 ) -> str:
     """The plan in Markdown within `max_chars`; by default for the job summary, whole in
     practice and within GitHub's byte limit whatever the characters."""
@@ -564,7 +599,12 @@ def _markdown(
 
     def markdown(room: int) -> str:
         return render_markdown(
-            planned.plan, base=base, audio_pages=pages, max_chars=room, checksum=checksum
+            planned.plan,
+            base=base,
+            audio_pages=pages,
+            max_chars=room,
+            checksum=checksum,
+            scripts=scripts,
         )
 
     if max_chars is not None:
@@ -636,8 +676,10 @@ def _comment(
     options: ActionOptions,
     say: Say,
     result: StepResult,
+    head_sha: str | None = None,
 ) -> None:
-    """Post or update the sticky comment. A 403 is the read-only token of a fork's pull request
+    """Post or update the sticky comment (`head_sha`: the commit it is for, when pin-scripts
+    pushed one on top of the event's). A 403 is the read-only token of a fork's pull request
     (or a workflow without `pull-requests: write`): warn, the job summary has the plan."""
     pull = runner.pull_request
     try:
@@ -650,7 +692,7 @@ def _comment(
                 working_directory=options.working_directory,
                 has_changes=has_changes,
                 author=options.comment_author,
-                head_sha=pull.head_sha if pull is not None else "",
+                head_sha=head_sha or (pull.head_sha if pull is not None else ""),
             )
     except GitHubError as exc:
         if exc.status == 403:

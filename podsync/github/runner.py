@@ -41,6 +41,7 @@ class PullRequestEvent:
     base_sha: str
     base_ref: str
     base_repo: str
+    head_ref: str = ""  # the branch the pull request comes from (pin-scripts pushes to it)
 
     @property
     def from_fork(self) -> bool:
@@ -114,6 +115,7 @@ class Runner:
             base_sha=str(base.get("sha", "")),
             base_ref=str(base.get("ref", "")),
             base_repo=str((base.get("repo") or {}).get("full_name", "")) or self.repository,
+            head_ref=str(head.get("ref", "")),
         )
 
     @property

@@ -152,14 +152,18 @@ def render_markdown(
     audio_pages: Mapping[str, str] | None = None,
     max_chars: int = COMMENT_CHARS,
     checksum: str | None = None,
+    scripts: Mapping[tuple[str, str], str] | None = None,
 ) -> str:
     """The plan as one Markdown document ending in a single newline, at most `max_chars` long.
 
     `base` (the manifests at the pull request's base) adds the changed dialogue lines and
     what a changed field was; `audio_pages` (digest -> audio page URL) adds a "listen" link
     to each episode whose audio can already be heard; `checksum` is the one to show when it
-    covers more than the plan (the preview jobs a pull request's comment carries)."""
+    covers more than the plan (the preview jobs a pull request's comment carries); `scripts`
+    ((show, episode) -> file) names the pinned scripts, whose words, all new since the base,
+    are folded under the file's name."""
     context = _Context(plan, base, dict(audio_pages or {}), checksum)
+    context.scripts = dict(scripts or {})
     text = _render(context.build(_Budget(None, *_DETAIL[0])))
     if len(text) <= max_chars:
         return text
@@ -228,6 +232,7 @@ class _Context:
         self.plan = plan
         self.base = base
         self.pages = pages
+        self.scripts: dict[tuple[str, str], str] = {}
         self.budget = _Budget(None, *_DETAIL[0])
         self.rows_left: int | None = None
         self.checksum = (checksum or plan_checksum(plan)) if plan.has_changes else None
@@ -516,14 +521,16 @@ class _Context:
             "what": self.text(_describe(source)),
             "document": _document(source, old) if source.kind == "document" else None,
             "diff": (
-                self.dialogue_diff(old, source)
+                self.dialogue_diff(old, source, self.scripts.get((show, episode)))
                 if source.kind == "dialogue" and self.base is not None
                 else None
             ),
             "listen": self.pages.get(job.digest),
         }
 
-    def dialogue_diff(self, old: Source | None, new: Source) -> dict[str, Any] | None:
+    def dialogue_diff(
+        self, old: Source | None, new: Source, script: str | None = None
+    ) -> dict[str, Any] | None:
         """The changed dialogue lines (`speaker: text`) against the base, with one line of
         context; every line of a dialogue that is new since the base."""
         lines = _diff_lines(old.dialogue if old else (), new.dialogue)
@@ -534,15 +541,19 @@ class _Context:
         longest = max((len(run) for line in shown for run in _BACKTICKS.findall(line)), default=0)
         added = sum(1 for line in lines if line[:1] == "+")
         removed = sum(1 for line in lines if line[:1] == "-")
+        all_new = old is None or old.kind != "dialogue"
         return {
             "fence": "`" * max(3, longest + 1),
             "lines": shown,
             "cut": _cut(len(lines) - len(shown), "diff line", "diff lines", bool(shown)),
-            "fold": len(lines) > FOLD_DIFF_LINES,
+            "fold": len(lines) > FOLD_DIFF_LINES or (script is not None and all_new),
             "summary": (
-                f"{counted(len(new.dialogue), 'line')}, all new"
-                if old is None or old.kind != "dialogue"
-                else f"{counted(added, 'line')} added, {removed:,} removed"
+                ("" if script is None else f"pinned script {html_text(script)}, ")
+                + (
+                    f"{counted(len(new.dialogue), 'line')}, all new"
+                    if all_new
+                    else f"{counted(added, 'line')} added, {removed:,} removed"
+                )
             ),
         }
 
