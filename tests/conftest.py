@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -21,7 +23,23 @@ if TYPE_CHECKING:
     from tests.fake_github import FakeGitHub
     from tests.runner_sim import Sim
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def _keep_bytecode() -> None:
+    """Under PYTHONDONTWRITEBYTECODE every pytest worker rewrites the asserts of every test
+    module again (about 3 s of CPU each) and every podsync the tests start compiles podsync
+    again: keep the bytecode, outside the source tree, in pytest's own cache folder. Run at
+    import, so that the workers xdist starts, and every process a test starts, inherit it."""
+    if not os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+        return
+    prefix = os.environ.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / ".pytest_cache" / "pyc"))
+    sys.pycache_prefix = prefix
+    sys.dont_write_bytecode = False
+
+
+_keep_bytecode()
 TEST_KEY = "test-key-0123456789"
 
 
