@@ -15,6 +15,9 @@ import yaml
 
 SHOW = "shows/tech-weekly.yaml"
 PODSYNC = (sys.executable, "-m", "podsync")
+# apply's first poll waits this long (2 s by default): jobs the emulator finishes at once need
+# not keep a test waiting
+FAST_POLL = "--poll-interval=0.05"
 
 
 def edit(project: Path, change: Callable[[dict[str, Any]], object]) -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from podsync.cli import main
 from podsync.emulator import app as emulator_app
 from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.helpers import run_podsync
+from tests.helpers import FAST_POLL, run_podsync
 
 
 def test_bad_manifest_exits_1_with_positions_and_sends_nothing(
@@ -129,7 +129,7 @@ def test_markdown_plan(cli: Cli, project: Path) -> None:
 
 def test_local_mode_keeps_state_between_commands_with_no_key(project: Path) -> None:
     env = {"ZENMIC_API_URL": "local", "ZENMIC_API_KEY": "", "ZENMIC_EMULATOR_JOB_SECONDS": "0"}
-    applied = run_podsync("apply", str(project), "--auto-approve", env=env)
+    applied = run_podsync("apply", str(project), "--auto-approve", FAST_POLL, env=env)
     assert applied.returncode == 0, applied.stderr
     assert "Apply finished: 9 done, 0 failed, 0 not started." in applied.stdout
     assert (project / ".podsync/emulator/state.json").is_file()

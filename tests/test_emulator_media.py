@@ -34,7 +34,7 @@ from podsync.emulator.speech import (
     AudioMaker,
 )
 from tests.conftest import TEST_KEY, Cli, Emulator
-from tests.helpers import run_podsync
+from tests.helpers import FAST_POLL, run_podsync
 
 SLOW = 60.0  # seconds: on a loaded machine, making minutes of speech outlasts httpx's 5 s
 HOST = "Hello and welcome to the show, I am your host for today."
@@ -225,7 +225,7 @@ def test_the_example_project_feed_is_what_podcast_apps_read(cli: Cli, project: P
 
 def test_local_mode_writes_the_audio_and_feed_under_podsync_emulator(project: Path) -> None:
     env = {"ZENMIC_API_URL": "local", "ZENMIC_API_KEY": "", "ZENMIC_EMULATOR_JOB_SECONDS": "0"}
-    applied = run_podsync("apply", str(project), "--auto-approve", env=env)
+    applied = run_podsync("apply", str(project), "--auto-approve", FAST_POLL, env=env)
     assert applied.returncode == 0, applied.stderr
     state = project / ".podsync" / "emulator"
     (feed_file,) = (state / "feeds").glob("*.xml")

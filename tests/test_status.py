@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import Cli, Emulator
-from tests.helpers import run_podsync
+from tests.helpers import FAST_POLL, run_podsync
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_in_local_mode_status_names_the_feed_file_that_outlives_the_command(
     """The embedded emulator stops with the command, so the URL it served leads nowhere; the
     feed file it wrote under .podsync/emulator/ is what a user can open."""
     env = {"ZENMIC_API_URL": "local", "ZENMIC_API_KEY": "", "ZENMIC_EMULATOR_JOB_SECONDS": "0"}
-    assert run_podsync("apply", str(project), "--auto-approve", env=env).returncode == 0
+    assert run_podsync("apply", str(project), "--auto-approve", FAST_POLL, env=env).returncode == 0
     shown = run_podsync("status", str(project), "--format", "json", env=env)
     assert shown.returncode == 0, shown.stderr
     (managed,) = json.loads(shown.stdout)["managed"]
