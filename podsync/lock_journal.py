@@ -30,7 +30,7 @@ from podsync import failpoints
 from podsync.errors import CorruptLock
 
 if TYPE_CHECKING:
-    from podsync.lock import Lock
+    from podsync.lock_model import Lock
 
 JOURNAL_SUFFIX = ".journal"
 JOURNAL_VERSION = 1
@@ -61,7 +61,7 @@ def _line(value: Any) -> bytes:
 def changes(old: Lock, new: Lock) -> list[Op]:
     """The operations that turn `old` into `new`. Every `Lock.with_*` shares the records it
     did not change, so comparing by identity first keeps this cheap on a large lock."""
-    from podsync.lock import entry, show_entry  # lock imports this module
+    from podsync.lock_model import entry, show_entry  # lock_file imports this module
 
     ops: list[Op] = []
     _section(ops, ["audio"], old.audio, new.audio, entry)
