@@ -174,7 +174,7 @@ def write_lock(path: Path, lock: Lock) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    lock_journal.fsync_dir(path.parent)
 
 
 def remove_stale_temp_files(directory: Path) -> None:
@@ -192,19 +192,6 @@ def _file_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 _VALIDATOR: jsonschema.Draft202012Validator | None = None
