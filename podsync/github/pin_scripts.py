@@ -30,7 +30,7 @@ from podsync.errors import GitError, PodsyncError
 from podsync.git_history import load_base
 from podsync.github.git_auth import GitAuth, token_auth
 from podsync.github.runner import PullRequestEvent, Runner
-from podsync.github.state_commit import BOT_EMAIL, BOT_NAME, Git
+from podsync.github.state_commit import BOT_IDENTITY, Git
 from podsync.model import Desired, Episode
 from podsync.operations.scripts import ScriptEvent, write_scripts
 from podsync.operations.steps import load_desired
@@ -220,13 +220,7 @@ def _commit(git: Git, parent: str, paths: list[str], written: tuple[ScriptEvent,
         f"{COMMIT_SUBJECT}\n\nWritten by POST /scripts (pin-scripts: true) so that reviewers "
         f"read the words before the merge pays for their audio:\n{body}\n"
     )
-    identity = {
-        "GIT_AUTHOR_NAME": BOT_NAME,
-        "GIT_AUTHOR_EMAIL": BOT_EMAIL,
-        "GIT_COMMITTER_NAME": BOT_NAME,
-        "GIT_COMMITTER_EMAIL": BOT_EMAIL,
-    }
-    return git.run("commit-tree", tree, "-p", parent, "-m", message, env=identity).strip()
+    return git.run("commit-tree", tree, "-p", parent, "-m", message, env=BOT_IDENTITY).strip()
 
 
 def _push(git: Git, commit: str, branch: str, head: str) -> str | None:

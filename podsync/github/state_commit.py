@@ -26,6 +26,13 @@ from podsync.github.git_auth import NO_AUTH, GitAuth
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+# the environment of every commit podsync makes in the Action: author and committer are the bot
+BOT_IDENTITY = {
+    "GIT_AUTHOR_NAME": BOT_NAME,
+    "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+    "GIT_COMMITTER_NAME": BOT_NAME,
+    "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+}
 PUSH_ATTEMPTS = 5
 # Both are read by git hosts: [skip ci] by GitHub Actions (and most CI), so the lock commit
 # never starts the workflow that made it.
@@ -147,13 +154,7 @@ class Git:
             self.run("read-tree", parent, env=index)
             self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
             tree = self.run("write-tree", env=index).strip()
-        identity = {
-            "GIT_AUTHOR_NAME": BOT_NAME,
-            "GIT_AUTHOR_EMAIL": BOT_EMAIL,
-            "GIT_COMMITTER_NAME": BOT_NAME,
-            "GIT_COMMITTER_EMAIL": BOT_EMAIL,
-        }
-        return self.run("commit-tree", tree, "-p", parent, "-m", message, env=identity).strip()
+        return self.run("commit-tree", tree, "-p", parent, "-m", message, env=BOT_IDENTITY).strip()
 
     def push(self, remote: str, commit: str, branch: str) -> str | None:
         """Push; None on success, git's message when the branch moved (worth a rebase)."""
