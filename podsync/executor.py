@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import TypeVar
 
 from podsync import failpoints
+from podsync.applied_source import published_source
 from podsync.client import AudioStatus, ZenMicClient, usable_audio_url
 from podsync.errors import ApiError, DocumentChanged, LockError
 from podsync.lock import (
@@ -642,7 +643,14 @@ class Executor:
         lock = self.store.lock.with_episode(
             change.show,
             change.key,
-            LockedEpisode(live.id, live.mic_id, change.digest, live.title, live.description),
+            LockedEpisode(
+                live.id,
+                live.mic_id,
+                change.digest,
+                live.title,
+                live.description,
+                source=published_source(self.plan.audio, change.digest),
+            ),
         )
         old = change.episode_id if isinstance(change, ReplaceEpisode) else None
         if old:
