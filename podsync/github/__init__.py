@@ -10,4 +10,9 @@ git_auth.py     the github-token for git, through the environment only
 state_commit.py commit podsync.lock back to the branch as the Actions bot
 lock_rescue.py  when the push fails, the new lock goes to the job summary and a file
 action.py       `podsync action plan|apply`: GitHub's steps around podsync.operations
+step.py         the action's options and a step's result
+comment_step.py the sticky comment as a step posts it, or marks it failed
+preview_step.py the preview on a pull request and the audio it paid for
+lock_step.py    podsync.lock around a step: the pull request's edits, hand-set audio, commit
+step_report.py  the job summary's plan, the step outputs, the log after an apply
 """
