@@ -30,7 +30,7 @@ from podsync import failpoints
 from podsync.errors import CorruptLock
 
 if TYPE_CHECKING:
-    from podsync.lock import Lock
+    from podsync.lock_model import Lock
 
 JOURNAL_SUFFIX = ".journal"
 JOURNAL_VERSION = 1
@@ -61,7 +61,7 @@ def _line(value: Any) -> bytes:
 def changes(old: Lock, new: Lock) -> list[Op]:
     """The operations that turn `old` into `new`. Every `Lock.with_*` shares the records it
     did not change, so comparing by identity first keeps this cheap on a large lock."""
-    from podsync.lock import entry, show_entry  # lock imports this module
+    from podsync.lock_model import entry, show_entry  # lock_file imports this module
 
     ops: list[Op] = []
     _section(ops, ["audio"], old.audio, new.audio, entry)
@@ -186,7 +186,7 @@ class JournalFile:
             self.unsynced = False
             self._write(header(raw_lock))
             os.fsync(self._fd)
-            _fsync_dir(self.path.parent)  # the file itself must survive a crash, not only its data
+            fsync_dir(self.path.parent)  # the file itself must survive a crash, not only its data
         except BaseException:
             self.close()
             raise
@@ -221,7 +221,7 @@ class JournalFile:
         self.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
 
 def remove(lock_path: Path) -> None:
@@ -231,10 +231,12 @@ def remove(lock_path: Path) -> None:
         path.unlink()
     except FileNotFoundError:
         return
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a file created, renamed or removed in `directory` survive a crash (POSIX needs the
+    directory itself synced); a system that cannot sync a directory is left as it is."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

@@ -4,7 +4,7 @@ A user must be able to predict when a command gives up: a server that accepts th
 and never answers ends a `plan` after ``deadline`` seconds, with an error naming the request and
 what it waited for. The read timeout suits the request: a listing answers at once or not at
 all, while a create or an upload may take the server a while, and an answer given up on there
-leaves its outcome unknown (see client.py), which costs a look at the account or, for an audio
+leaves its outcome unknown (see client/), which costs a look at the account or, for an audio
 job, possibly a second payment.
 
 ``PODSYNC_TIMEOUT`` changes the limits for slow networks: a number sets the deadline

@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from podsync.cli import main
-from podsync.emulator import app as emulator_app
+from podsync.emulator import routes_base
 from tests.conftest import TEST_KEY, Cli, Emulator
 from tests.helpers import run_podsync
 
@@ -33,7 +33,7 @@ def test_api_error_names_the_request_and_the_show(
     cli: Cli, emulator: Emulator, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A server stricter than the limits podsync knows (validate checks those) refuses the title.
-    monkeypatch.setattr(emulator_app, "MAX_TITLE_CHARS", 100)
+    monkeypatch.setattr(routes_base, "MAX_TITLE_CHARS", 100)
     path = project / "shows/tech-weekly.yaml"
     data = yaml.safe_load(path.read_text())
     data["title"] = "T" * 150

@@ -21,8 +21,8 @@ import httpx
 import pytest
 import vcr
 
-from podsync import client as client_module
 from podsync.client import AudioStatus, ZenMicClient
+from podsync.client import transport as client_module
 from podsync.endpoint import Endpoint
 from podsync.errors import ApiError, PodsyncError
 from podsync.model import Document, LiveEpisode, LiveShow, Source

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from podsync import client as client_module
 from podsync.client import NO_AUDIO_URL
+from podsync.client import listing as client_module
 from tests.test_client import (  # noqa: F401 (fresh_process is an autouse fixture)
     BASE,
     KEY,

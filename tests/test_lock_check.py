@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podsync import lock as lock_module
+from podsync import lock_file as lock_module
 from podsync.applied_source import AppliedDocument, AppliedSource
 from podsync.errors import CorruptLock
 from podsync.lock import (

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from podsync import manifest, yamlload
+from podsync import show_checker, yamlload
 from podsync.cli import main
 from podsync.config import ProjectConfig, read_config
 from podsync.errors import ManifestError, Problem
@@ -227,7 +227,7 @@ def test_symlinks_inside_the_project_are_followed(tmp_path: Path) -> None:
 def test_oversized_document_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = copy_valid(tmp_path)
     size = (project / "docs" / "privacy.txt").stat().st_size
-    monkeypatch.setattr(manifest, "MAX_DOCUMENT_BYTES", size - 1)
+    monkeypatch.setattr(show_checker, "MAX_DOCUMENT_BYTES", size - 1)
     monkeypatch.chdir(project)
     limit = f"{(size - 1) / 1000:.1f} kB" if size > 1000 else f"{size - 1} bytes"
     actual = f"{size / 1000:.1f} kB" if size > 1000 else f"{size} bytes"

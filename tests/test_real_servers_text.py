@@ -20,7 +20,7 @@ import yaml
 from click.testing import Result
 
 from podsync import limits
-from podsync.emulator import app as emulator_app
+from podsync.emulator import routes_base, wire
 from podsync.emulator.quirks import Quirks
 from podsync.lock import read_lock
 from podsync.schema import load_schema
@@ -177,7 +177,7 @@ def test_a_long_live_title_in_a_duplicate_warning_is_cut(odd_cli: Cli, project: 
 def test_an_odd_error_message_from_the_api_is_cut_and_escaped(
     odd_cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(emulator_app, "MAX_TITLE_CHARS", 10)  # a stricter server refuses
+    monkeypatch.setattr(routes_base, "MAX_TITLE_CHARS", 10)  # a stricter server refuses
     result = odd_cli("apply", str(project), "--auto-approve")
     assert result.exit_code == 1
     shown = safe_output(result)
@@ -187,9 +187,9 @@ def test_an_odd_error_message_from_the_api_is_cut_and_escaped(
 
 
 def test_the_emulator_and_the_validator_share_the_api_limits() -> None:
-    assert vars(emulator_app)["MAX_TITLE_CHARS"] is limits.MAX_TITLE_CHARS
-    assert vars(emulator_app)["MAX_TEXT_CHARS"] is limits.MAX_TEXT_CHARS
-    assert vars(emulator_app)["MAX_DIALOGUE_LINES"] is limits.MAX_DIALOGUE_LINES
+    assert vars(wire)["MAX_TITLE_CHARS"] is limits.MAX_TITLE_CHARS
+    assert vars(wire)["MAX_TEXT_CHARS"] is limits.MAX_TEXT_CHARS
+    assert vars(wire)["MAX_DIALOGUE_LINES"] is limits.MAX_DIALOGUE_LINES
     source = load_schema("manifest.schema.json")["$defs"]["source"]["properties"]  # type: ignore[index]
     assert source["duration_minutes"]["maximum"] == limits.MAX_DURATION_MINUTES
 

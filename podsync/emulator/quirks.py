@@ -49,7 +49,7 @@ class Quirks:
     audio_answer_seconds: float = 0.0
 
     # Titles of shows and episodes in every answer, and error messages, carry odd text: a lone
-    # surrogate, a bidi override, control characters and a 10,000-character tail (see app.py).
+    # surrogate, a bidi override, control characters and a 10,000-character tail (routes_base.py).
     odd_text: bool = False
 
     # Listings (shows, episodes) come in pages of `page_size`: "link" (a Link: rel="next"

@@ -10,10 +10,11 @@ from types import TracebackType
 
 import uvicorn
 
-from podsync.emulator.app import API_PREFIX, MAX_DOCUMENT_BYTES, create_app, serve_links
+from podsync.emulator.app import MAX_DOCUMENT_BYTES, create_app, serve_links
 from podsync.emulator.background import BackgroundServer, listen, root_url, uvicorn_config
 from podsync.emulator.faults import Faults
 from podsync.emulator.quirks import Quirks
+from podsync.emulator.routes_base import API_PREFIX
 from podsync.emulator.speech import AudioLimits
 from podsync.emulator.store import Store
 
