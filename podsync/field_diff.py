@@ -1,11 +1,14 @@
 """Field-level changes: which fields of an episode differ, each as `{path, before, after}`.
 
-The planner knows two "befores" itself: the live episode's title and description, and the
-digest of the source podsync last published it with (podsync.lock). The lock records digests,
-not sources, so the old topic, document or dialogue comes from the manifests at a git ref
-(`plan --base-ref`, the pull request's base in the GitHub Action): `with_base` adds those.
+The planner knows its "befores" itself: the live episode's title and description, and the
+source podsync last published it with (podsync.lock: its digest, and since the lock records
+them, its fields; see podsync/applied_source.py). The lock holds a dialogue's line count and
+digest, not its words, so the old lines come from the manifests at a git ref (`plan
+--base-ref`, the pull request's base in the GitHub Action): `with_base` replaces the source
+fields with those, the base being what the reviewer compares with. A lock written before it
+recorded sources has only the digest: that row is then all there is.
 Paths read as in the JSON plan: `title`, `digest`, `source.topic`, `source.document.sha256`,
-`source.dialogue[3][1]`.
+`source.dialogue[3][1]`, `source.dialogue_digest`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from podsync.applied_source import ORDER, AppliedSource, applied_source
 from podsync.model import Desired, Episode, LiveEpisode, Source
 from podsync.plan import FieldChange, FieldValue, Plan, ReplaceEpisode
 
@@ -24,10 +28,13 @@ Dialogue = tuple[tuple[str, str], ...]
 
 
 def live_changes(
-    current: LiveEpisode, episode: Episode, recorded_digest: str | None = None
+    current: LiveEpisode,
+    episode: Episode,
+    recorded_digest: str | None = None,
+    recorded_source: AppliedSource | None = None,
 ) -> tuple[FieldChange, ...]:
-    """What a replace changes that the planner can see: the live title and description, and
-    the digest of the source the lock says it was published with."""
+    """What a replace changes that the planner can see: the live title and description, the
+    digest of the source the lock says it was published with, and that source's fields."""
     changes = [
         FieldChange(name, getattr(current, name), getattr(episode, name))
         for name in ("title", "description")
@@ -35,7 +42,15 @@ def live_changes(
     ]
     if recorded_digest is not None and recorded_digest != episode.source.digest:
         changes.append(FieldChange("digest", recorded_digest, episode.source.digest))
+        if recorded_source is not None:
+            changes.extend(recorded_changes(recorded_source, episode.source))
     return tuple(changes)
+
+
+def recorded_changes(recorded: AppliedSource, new: Source) -> tuple[FieldChange, ...]:
+    """The source fields that differ from those the lock recorded; a dialogue as its number
+    of lines and digest (`source.dialogue_lines`, `source.dialogue_digest`)."""
+    return _compared(recorded.fields(), applied_source(new).fields(), ORDER)
 
 
 def source_changes(old: Source, new: Source) -> tuple[FieldChange, ...]:
@@ -43,14 +58,22 @@ def source_changes(old: Source, new: Source) -> tuple[FieldChange, ...]:
     path, hash and size under `source.document`); a dialogue is compared line by line with
     difflib instead, since DeepDiff pairs list items by index, so one inserted line would
     show every later line as changed."""
-    diff = DeepDiff(_fields(old), _fields(new), view="tree", verbose_level=2)
+    return _compared(_fields(old), _fields(new), _ORDER) + dialogue_changes(
+        old.dialogue, new.dialogue
+    )
+
+
+def _compared(
+    old: dict[str, Any], new: dict[str, Any], order: tuple[str, ...]
+) -> tuple[FieldChange, ...]:
+    diff = DeepDiff(old, new, view="tree", verbose_level=2)
     changes = [
         FieldChange(_path(level.path()), _value(level.t1), _value(level.t2))
         for levels in diff.values()
         for level in levels
     ]
-    changes.sort(key=lambda c: _ORDER.index(c.path.split(".")[1]))
-    return tuple(changes) + dialogue_changes(old.dialogue, new.dialogue)
+    changes.sort(key=lambda c: order.index(c.path.split(".")[1]))
+    return tuple(changes)
 
 
 def dialogue_changes(old: Dialogue, new: Dialogue) -> tuple[FieldChange, ...]:
@@ -89,8 +112,8 @@ def with_base(plan: Plan, base: Desired) -> Plan:
         old = old_sources.get((change.show, change.key))
         new = sources.get(change.digest) if isinstance(change, ReplaceEpisode) else None
         if isinstance(change, ReplaceEpisode) and old is not None and new is not None:
-            more = source_changes(old, new)
-            change = replace(change, changes=change.changes + more) if more else change
+            kept = tuple(c for c in change.changes if not c.path.startswith("source."))
+            change = replace(change, changes=kept + source_changes(old, new))
         episodes.append(change)
     return replace(plan, episodes=tuple(episodes))
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from podsync.applied_source import applied_source
 from podsync.client import ZenMicClient
 from podsync.errors import ApiError, ConfigError
 from podsync.limits import MAX_TEXT_CHARS, MAX_TITLE_CHARS
@@ -234,6 +235,7 @@ def locked_show(show: ImportedShow) -> LockedShow:
                 digest=Source("audio", mic_id=e.mic_id).digest,
                 title=e.title,
                 description=e.description,
+                source=applied_source(Source("audio", mic_id=e.mic_id)),
             )
             for key, e in show.episodes
         },

@@ -14,19 +14,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-SCHEMA_SHA256 = "06ea54dc0fab9d36660225f73e4b8e0f88a33533f63ef023033c128c63f64e90"
+SCHEMA_SHA256 = "fde2f22825627691880f0ac66fa4114f486df8c31f56543e658c1cc3cb4d7349"
 
 # the schema's patterns, read as JSON Schema reads them: `$` is the end of the text
 _KEY = re.compile(r"[a-z0-9][a-z0-9._-]*\Z").match
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z").match
 _NUMBER = re.compile(r"[1-9][0-9]*\Z").match
 _COMMIT = re.compile(r"[0-9a-f]{7,64}\Z").match
+_HEX = re.compile(r"[0-9a-f]{64}\Z").match
 
 _TOP = frozenset({"version", "shows", "audio", "history", "unconfirmed", "applied"})
 _SHOW_REQUIRED = frozenset({"show_id", "title", "description", "episodes"})
 _SHOW = _SHOW_REQUIRED | {"protected", "retired"}
 _EPISODE_REQUIRED = frozenset({"episode_id", "mic_id", "digest", "title", "description"})
-_EPISODE = _EPISODE_REQUIRED | {"protected"}
+_EPISODE = _EPISODE_REQUIRED | {"protected", "source"}
+_SOURCE = frozenset(
+    {"kind", "topic", "duration_minutes", "style_prompt", "mic_id", "document"}
+    | {"dialogue_lines", "dialogue_digest"}
+)
+_KINDS = ("topic", "document", "dialogue", "audio")
 _AUDIO = frozenset({"mic_id", "status", "audio_url", "audio_page_url", "error"})
 
 
@@ -94,7 +100,43 @@ def _episode(episode: object) -> bool:
         and _text(episode["title"])
         and _text(episode["description"])
         and isinstance(episode.get("protected", False), bool)
+        and ("source" not in episode or _source(episode["source"]))
     )
+
+
+def _source(source: object) -> bool:
+    if not isinstance(source, dict) or not _fields(source, {"kind"}, _SOURCE):
+        return False
+    digest = source.get("dialogue_digest", "sha256:" + "0" * 64)
+    return (
+        source["kind"] in _KINDS
+        and all(_text(source.get(name, "")) for name in ("topic", "style_prompt", "mic_id"))
+        and _integer(source.get("duration_minutes", 0))
+        and _integer(source.get("dialogue_lines", 0), minimum=0)
+        and isinstance(digest, str)
+        and bool(_DIGEST(digest))
+        and ("document" not in source or _document(source["document"]))
+    )
+
+
+def _document(document: object) -> bool:
+    if not isinstance(document, dict) or document.keys() != {"path", "sha256", "size"}:
+        return False
+    sha256 = document["sha256"]
+    return (
+        _text(document["path"])
+        and isinstance(sha256, str)
+        and bool(_HEX(sha256))
+        and _integer(document["size"], minimum=0)
+    )
+
+
+def _integer(value: object, minimum: float | None = None) -> bool:
+    """JSON Schema's integer: 3 or 3.0, never true."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    whole = isinstance(value, int) or value.is_integer()
+    return whole and (minimum is None or value >= minimum)
 
 
 def _audio(audio: object) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from podsync.applied_source import AppliedSource
 from podsync.model import AUDIO_SUCCEEDED, AUDIO_UNSUCCESSFUL
 
 LOCK_VERSION = 1
@@ -23,6 +24,8 @@ class LockedEpisode:
     # `protect: true` as last applied; kept here so that removing the episode from its manifest
     # (which removes the `protect:` line with it) is still refused
     protected: bool = False
+    # the source as published, the "before" of a plan's source fields (None: not known)
+    source: AppliedSource | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ class Lock:
                 show_id=s["show_id"],
                 title=s["title"],
                 description=s["description"],
-                episodes={k: LockedEpisode(**e) for k, e in s["episodes"].items()},
+                episodes={k: _episode(e) for k, e in s["episodes"].items()},
                 protected=s.get("protected", False),
                 retired=dict(s.get("retired", {})),
             )
@@ -211,8 +214,17 @@ def show_entry(show: LockedShow) -> dict[str, Any]:
     )
 
 
+def _episode(data: dict[str, Any]) -> LockedEpisode:
+    source = data.get("source")
+    if source is None:
+        return LockedEpisode(**data)
+    return LockedEpisode(**{**data, "source": AppliedSource.from_dict(source)})
+
+
 def entry(record: LockedEpisode | CachedAudio | UnconfirmedJob | AppliedApproval) -> dict[str, Any]:
     """An episode, audio job, unconfirmed submission or approval as the lock file holds it."""
+    if isinstance(record, LockedEpisode) and record.source is not None:
+        return _drop_none({**vars(record), "source": record.source.to_dict()})
     return _drop_none(vars(record))
 
 

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from podsync.applied_source import applied_source
 from podsync.client import ZenMicClient
 from podsync.errors import ConfigError, CorruptLock, LockError, SetupError
 from podsync.executor import adopt_episode, adopt_show
 from podsync.live import read_live
 from podsync.lock import LOCK_NAME, Lock, LockedShow, read_lock, write_lock
-from podsync.model import Desired, LiveShow
+from podsync.model import Desired, LiveShow, Source
 from podsync.operations.steps import Inputs, read_and_plan
 from podsync.plan import counted
 from podsync.safe_text import cut, one_line
@@ -156,9 +157,12 @@ async def rebuild_lock(
     for show in planned.plan.shows:
         if show.action == "adopt":
             lock = adopt_show(lock, show)
+    sources = {(s.key, e.key): e.source for s in desired.shows for e in s.episodes}
     for episode in planned.plan.episodes:
         if episode.action == "adopt" and episode.show in lock.shows:
             lock = adopt_episode(lock, episode)
+            source = sources.get((episode.show, episode.key))
+            lock = _with_source(lock, episode.show, episode.key, source)
     if previous.lock is not None:
         lock = carry_over(lock, previous.lock)
     missing_shows = tuple(c.key for c in planned.plan.shows if c.action == "create")
@@ -179,6 +183,15 @@ async def rebuild_lock(
         candidates,
         more,
     )
+
+
+def _with_source(lock: Lock, show: str, key: str, source: Source | None) -> Lock:
+    """The adopted episode's record with the fields of the manifest's source, when its digest
+    is the one recorded as published (as apply records them; podsync/applied_source.py)."""
+    record = lock.shows[show].episodes[key]
+    if source is None or source.digest != record.digest:
+        return lock
+    return lock.with_episode(show, key, replace(record, source=applied_source(source)))
 
 
 def _known_ids(desired: Desired, previous: Previous) -> dict[str, str]:

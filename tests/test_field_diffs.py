@@ -47,6 +47,10 @@ def save(project: Path, data: dict[str, Any]) -> None:
 
 @pytest.fixture
 def applied(cli: Cli, tmp_path: Path) -> Path:
+    return apply_example(cli, tmp_path)
+
+
+def apply_example(cli: Cli, tmp_path: Path) -> Path:
     """The example project with a long show description and ai-health's script unpinned,
     applied and committed (lock too)."""
     project = tmp_path / "repo"

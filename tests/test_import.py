@@ -98,6 +98,9 @@ def test_import_then_plan_changes_nothing_and_a_switched_source_costs_one_job(
     (project / "shows" / "tech-weekly.yaml").write_text(yaml.safe_dump(tech, sort_keys=False))
     switched = cli("plan", str(project))
     assert "1 audio job to generate" in switched.output
+    # import recorded each episode's source (its job), so the plan says what it was
+    assert 'source.kind: "audio" -> "topic"' in switched.output
+    assert "source.topic: (none) -> A second introduction" in switched.output
     assert "replace episode intro-2" in switched.output and "(source changed)" in switched.output
     applied = cli("apply", str(project), "--auto-approve")
     assert applied.exit_code == 0, applied.output

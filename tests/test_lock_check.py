@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podsync import lock_file as lock_module
+from podsync.applied_source import AppliedDocument, AppliedSource
 from podsync.errors import CorruptLock
 from podsync.lock import (
     SCHEMA_PATH,
@@ -36,7 +37,9 @@ EXTRA = ["x", "1", "protected", "retired", "error", "shows"]
 
 def full_lock() -> Lock:
     """A lock with every optional part the schema knows."""
-    episode = LockedEpisode("17", "mic1", DIGEST, "Ep", "About", protected=True)
+    document = AppliedDocument("docs/a.md", "d" * 64, 120)
+    source = AppliedSource("document", "Topic", 5, "Calm", "mic0", document, 2, DIGEST)
+    episode = LockedEpisode("17", "mic1", DIGEST, "Ep", "About", protected=True, source=source)
     show = LockedShow("sho-1", "Show", "Desc", {"ep-1": episode}, True, {"16": "ep-1"})
     audio = CachedAudio("mic1", "succeeded", "https://a/x.mp3", "https://a/x", "none")
     return Lock(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from podsync import failpoints
+from podsync.applied_source import published_source
 from podsync.errors import ApiError
 from podsync.executor.base import AudioFailed, ExecutorBase, _kept
 from podsync.executor.records import adopt_episode
@@ -70,7 +71,14 @@ class EpisodeSteps(ExecutorBase):
         lock = self.store.lock.with_episode(
             change.show,
             change.key,
-            LockedEpisode(live.id, live.mic_id, change.digest, live.title, live.description),
+            LockedEpisode(
+                live.id,
+                live.mic_id,
+                change.digest,
+                live.title,
+                live.description,
+                source=published_source(self.plan.audio, change.digest),
+            ),
         )
         old = change.episode_id if isinstance(change, ReplaceEpisode) else None
         if old:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from podsync.applied_source import AppliedSource
 from podsync.field_diff import live_changes
 from podsync.lock import LockedEpisode, LockedShow
 from podsync.model import Episode, LiveEpisode, Show
@@ -136,7 +137,16 @@ def _plan_published(
         b.need_audio(show, episode, live_mic=current.mic_id)
     protected_by = "manifest" if episode.protect else "lock" if recorded.protected else None
     _republish(
-        b, show, episode, position, current, reason, not new_audio, protected_by, recorded.digest
+        b,
+        show,
+        episode,
+        position,
+        current,
+        reason,
+        not new_audio,
+        protected_by,
+        recorded.digest,
+        recorded.source,
     )
     return True
 
@@ -151,6 +161,7 @@ def _republish(
     same_audio: bool,
     protected_by: str | None = None,
     recorded_digest: str | None = None,
+    recorded_source: AppliedSource | None = None,
 ) -> None:
     """A replace: publish the manifest's episode, then remove the live one. `protected_by`
     names where `protect: true` comes from, if anywhere: then apply refuses it."""
@@ -164,7 +175,7 @@ def _republish(
         )
     if same_audio:
         b.reuse_published(show, episode, current.mic_id)
-    changes = live_changes(current, episode, recorded_digest)
+    changes = live_changes(current, episode, recorded_digest, recorded_source)
     b.episodes.append(_publishing(show, episode, position, reason, current, same_audio, changes))
 
 

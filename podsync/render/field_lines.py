@@ -42,12 +42,12 @@ def field_values(change: FieldChange, width: int = WIDTH) -> tuple[str, str]:
 def shown(changes: tuple[FieldChange, ...]) -> list[FieldChange]:
     """The fields text and Markdown list (JSON has them all): dialogue lines are shown by the
     dialogue diff (render/dialogue_diff.py) as lines in context, and the source's digest only
-    when no source field says more (a plan without --base-ref)."""
+    when no source field says more (a lock that does not record the source, and no base)."""
     compared = any(c.path.startswith("source.") for c in changes)
     return [
         c
         for c in changes
-        if not c.path.startswith("source.dialogue") and not (compared and c.path == "digest")
+        if not c.path.startswith("source.dialogue[") and not (compared and c.path == "digest")
     ]
 
 
@@ -82,7 +82,7 @@ def _elide(words: list[str], keep: set[int]) -> str:
 
 
 def _is_digest(path: str) -> bool:
-    return path in ("digest", "source.document.sha256")
+    return path in ("digest", "source.document.sha256", "source.dialogue_digest")
 
 
 def _value(path: str, value: FieldValue) -> str:
