@@ -18,19 +18,30 @@ print("MODULES", " ".join(sorted(sys.modules)))
 """
 
 
-def imported_by(*argv: str) -> set[str]:
-    """The top-level packages a fresh interpreter has imported after `podsync ARGV`."""
+def modules_after(*argv: str) -> set[str]:
+    """Every module a fresh interpreter has imported after `podsync ARGV`."""
     run = subprocess.run(
         [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=60
     )
     line = next(x for x in run.stdout.splitlines() if x.startswith("MODULES "))
-    return {name.partition(".")[0] for name in line.split()[1:]}
+    return set(line.split()[1:])
+
+
+def imported_by(*argv: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after `podsync ARGV`."""
+    return {name.partition(".")[0] for name in modules_after(*argv)}
 
 
 def test_help_imports_no_http_client_event_loop_schema_checker_or_templates() -> None:
     loaded = imported_by("--help")
     assert "click" in loaded  # the probe ran the command line
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_help_imports_neither_the_plan_vocabulary_nor_the_model() -> None:
+    loaded = modules_after("--help")
+    assert "podsync.cli" in loaded
+    assert not loaded & {"podsync.plan", "podsync.model", "podsync.plan_file"}
 
 
 def test_schema_command_imports_no_http_client_or_event_loop() -> None:

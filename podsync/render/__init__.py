@@ -10,12 +10,25 @@ Every renderer returns a complete document ending in exactly one newline.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from podsync.model import Desired
-from podsync.plan import Plan
-from podsync.plan_file import plan_to_dict
+# The plan types only for annotations: `podsync --help` imports this package for FORMATS and
+# must not pay for the plan vocabulary (tests/test_startup.py).
+if TYPE_CHECKING:
+    from podsync.model import Desired
+    from podsync.plan import Plan
+    from podsync.plan_file import plan_to_dict as plan_to_dict
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown")
+
+
+def __getattr__(name: str) -> Any:
+    """`plan_to_dict` stays importable from here (its home is podsync.plan_file)."""
+    if name == "plan_to_dict":
+        from podsync.plan_file import plan_to_dict
+
+        return plan_to_dict
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["FORMATS", "plan_to_dict", "render"]
 
