@@ -30,6 +30,7 @@ def __getattr__(name: str) -> Any:
         return plan_to_dict
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = ["FORMATS", "plan_to_dict", "render"]
 
 
