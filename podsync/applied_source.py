@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from podsync.model import Source
-from podsync.plan import AudioJob
 
 # the fields in the order a plan lists them, after those of podsync.field_diff
 ORDER = (
@@ -110,20 +109,6 @@ def dialogue_digest(dialogue: Iterable[tuple[str, str]]) -> str:
     """sha256 of the lines as canonical JSON: equal exactly when every speaker and word is."""
     canonical = json.dumps([list(line) for line in dialogue], separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def published_source(jobs: tuple[AudioJob, ...], digest: str) -> AppliedSource | None:
-    """The record of the source with `digest`, from a plan's audio jobs (every published
-    episode has one; a re-publish, a reuse of its own audio). The table is built once per
-    plan and kept for the next call, so that a run publishing n episodes costs n, not n*n."""
-    global _TABLE
-    if _TABLE is None or _TABLE[0] is not jobs:
-        _TABLE = (jobs, {job.digest: job.source for job in jobs})
-    source = _TABLE[1].get(digest)
-    return applied_source(source) if source is not None else None
-
-
-_TABLE: tuple[tuple[AudioJob, ...], dict[str, Source]] | None = None
 
 
 def _whole(value: object) -> int | None:

@@ -101,6 +101,8 @@ class ExecutorBase:
             for show in (live.shows if live else ())
             for item in (show.show_id, *(e.id for e in show.episodes or ()))
         }
+        # each published source, by digest, for the record the lock keeps of it
+        self._sources = {job.digest: job.source for job in plan.audio}
         self._jobs = asyncio.Semaphore(concurrency)
         self._lanes = asyncio.Semaphore(concurrency)  # shows whose changes run at once
         self._audio: dict[str, asyncio.Task[CachedAudio]] = {}

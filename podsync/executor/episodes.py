@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from podsync import failpoints
-from podsync.applied_source import published_source
+from podsync.applied_source import AppliedSource, applied_source
 from podsync.errors import ApiError
 from podsync.executor.base import AudioFailed, ExecutorBase, _kept
 from podsync.executor.records import adopt_episode
@@ -77,7 +77,7 @@ class EpisodeSteps(ExecutorBase):
                 change.digest,
                 live.title,
                 live.description,
-                source=published_source(self.plan.audio, change.digest),
+                source=self._published_source(change.digest),
             ),
         )
         old = change.episode_id if isinstance(change, ReplaceEpisode) else None
@@ -90,6 +90,12 @@ class EpisodeSteps(ExecutorBase):
         if old:
             failpoints.reached("episode-retiring")
             await self._remove_old_version(change, show_id, old)
+
+    def _published_source(self, digest: str) -> AppliedSource | None:
+        """The record of the source with `digest`: every published episode has an audio job
+        in the plan (a re-publish, a reuse of its own audio)."""
+        source = self._sources.get(digest)
+        return applied_source(source) if source is not None else None
 
     async def _remove_old_version(self, change: Publishing, show_id: str, old: str) -> None:
         label = f"old version of episode {change.show}/{change.key} ({old})"
