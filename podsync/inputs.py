@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podsync.errors import ConfigError
+from podsync.gc_pause import gc_paused
 from podsync.lock import LOCK_NAME, Lock, read_lock
 from podsync.manifest import load_project
 from podsync.model import Desired
@@ -24,9 +25,10 @@ class Inputs:
 
 def load_inputs(project_dir: Path) -> Inputs:
     """Everything local: manifests validated and the lock read, before any request is sent."""
-    desired = load_desired(project_dir)
-    lock_path = project_dir / LOCK_NAME
-    return Inputs(desired, read_lock(lock_path), lock_path)
+    with gc_paused():
+        desired = load_desired(project_dir)
+        lock_path = project_dir / LOCK_NAME
+        return Inputs(desired, read_lock(lock_path), lock_path)
 
 
 def load_desired(project_dir: Path) -> Desired:

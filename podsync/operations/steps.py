@@ -24,6 +24,7 @@ from podsync.executor import (
     forget_stale,
     record_protection,
 )
+from podsync.gc_pause import gc_paused
 
 # re-exported: where callers have always found them
 from podsync.inputs import Inputs as Inputs
@@ -34,7 +35,7 @@ from podsync.live import live_from_lock, read_audio_jobs, read_live
 from podsync.lock import LockStore
 from podsync.model import AUDIO_SUCCEEDED, Live, LiveShow
 from podsync.plan import GuardCode, Plan
-from podsync.planner import plan, to_read
+from podsync.planner import audio_to_verify, live_show_ids_to_read, plan
 from podsync.progress import Observer
 from podsync.render.phrases import guard_text
 
@@ -59,17 +60,18 @@ async def read_and_plan(
     desired, lock = inputs.desired, inputs.lock
 
     def wanted(shows: list[LiveShow]) -> frozenset[str]:
-        return to_read(desired, lock, Live(tuple(shows))).shows
+        return live_show_ids_to_read(desired, lock, shows)
 
-    names = request_targets(inputs)
-    live = await read_live(client, wanted, concurrency=concurrency, name=names.show)
-    mic_ids = to_read(desired, lock, live).audio
-    if mic_ids:
-        jobs = await read_audio_jobs(client, mic_ids, concurrency=concurrency, name=names.audio)
-        live = replace(live, audio={m: job.status for m, job in jobs.items()}, jobs=jobs)
-    return Planned(
-        inputs, live, plan(desired, lock, live, no_delete=no_delete, regenerate=regenerate)
-    )
+    with gc_paused():
+        names = request_targets(inputs)
+        live = await read_live(client, wanted, concurrency=concurrency, name=names.show)
+        mic_ids = audio_to_verify(desired, lock, live)
+        if mic_ids:
+            jobs = await read_audio_jobs(client, mic_ids, concurrency=concurrency, name=names.audio)
+            live = replace(live, audio={m: job.status for m, job in jobs.items()}, jobs=jobs)
+        return Planned(
+            inputs, live, plan(desired, lock, live, no_delete=no_delete, regenerate=regenerate)
+        )
 
 
 def plan_offline(
