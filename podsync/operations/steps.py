@@ -40,11 +40,19 @@ from podsync.progress import Observer
 from podsync.render.phrases import guard_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Planned:
     inputs: Inputs
     live: Live
     plan: Plan
+
+    def __repr__(self) -> str:
+        # Short on purpose: asyncio.run() reprs its main task, result included, when it puts
+        # back the SIGINT handler (Python 3.11's signal module formats an error message with
+        # it), and the full repr of a large project's plan took a tenth of a second.
+        shows, plan = len(self.inputs.desired.shows), self.plan
+        changes = len(plan.shows) + len(plan.episodes) + len(plan.audio)
+        return f"Planned({shows} show(s), {changes} change(s))"
 
 
 async def read_and_plan(
