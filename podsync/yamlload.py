@@ -25,6 +25,8 @@ nesting limit, or our guards), is read again by the pure-Python path, which alon
 wrong. Both give the same data, positions and messages (tests/test_yaml_errors.py compares them
 on generated manifests with typing slips; one corner differs: the column of an empty value in a
 flow mapping, `{a: , b}`); an error costs a second parse, cheap beside a person reading it.
+Most files need neither graph nor guard: yaml_events.py builds a plain file (no anchor, alias,
+tag, merge or duplicate key) straight from libyaml's events, and hands anything else back here.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from yaml.error import Mark, MarkedYAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from podsync.errors import ManifestError, Problem
+from podsync.yaml_events import MarkPositions, build_plain
 from podsync.yaml_hints import explain, quoted_template
 
 JsonPath = tuple[str | int, ...]
@@ -67,6 +70,12 @@ class Position:
 
     line: int
     col: int
+
+
+# data, where each value and mapping key starts, problems that did not stop the parse
+_Parsed = tuple[
+    object, Mapping[JsonPath, Position], Mapping[JsonPath, Position], tuple[Problem, ...]
+]
 
 
 @dataclass(frozen=True)
@@ -131,7 +140,7 @@ def load_yaml(
     if not text.strip() and not allow_empty:
         raise _fatal(shown, 1, 1, "file is empty")
     try:
-        root, data, builder = _parse(text, shown)
+        found = _parse(text, shown)
     except MarkedYAMLError as exc:
         raise _from_marked(shown, exc, text) from None
     except yaml.reader.ReaderError as exc:
@@ -142,9 +151,10 @@ def load_yaml(
         raise _fatal(shown, 1, 1, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise _fatal(shown, 1, 1, "invalid YAML: nesting is too deep") from None
-    if root is None and not allow_empty:
+    if found is None and not allow_empty:
         raise _fatal(shown, 1, 1, "file is empty (only comments)")
-    return YamlDocument(path, shown, data, builder.values, builder.keys, tuple(builder.problems))
+    data, values, keys, problems = found or (None, {}, {}, ())
+    return YamlDocument(path, shown, data, values, keys, problems)
 
 
 def _leads_outside(path: Path, root: Path) -> bool:
@@ -154,9 +164,15 @@ def _leads_outside(path: Path, root: Path) -> bool:
         return False  # a symlink loop: reading it says so
 
 
-def _parse(text: str, shown: str) -> tuple[Node | None, object, _Builder]:
-    """The root node, the data and the builder (positions, soft problems) of `text`."""
+def _parse(text: str, shown: str) -> _Parsed | None:
+    """The data, positions and soft problems of `text`; None when it holds no document."""
     if C_LOADER is not None and "\t" not in text:
+        # most files take the fast way (yaml_events), which knows only the plain subset
+        scalars = _Builder(shown, MAX_DEPTH - 1, text)
+        plain = build_plain(C_LOADER(text), MAX_DEPTH - 1, MAX_NODES, scalars._scalar)
+        if plain is not None and not scalars.problems:
+            data, values, keys = plain
+            return data, MarkPositions(values, _position), MarkPositions(keys, _position), ()
         try:
             # one level less than the pure-Python composer allows, so that a file it would
             # refuse for its depth is refused by the C path too, and then read again below
@@ -173,14 +189,16 @@ def _parse(text: str, shown: str) -> tuple[Node | None, object, _Builder]:
 
 def _build(
     loader: yaml.SafeLoader | yaml.CSafeLoader, text: str, shown: str, max_depth: int
-) -> tuple[Node | None, object, _Builder]:
+) -> _Parsed | None:
     builder = _Builder(shown, max_depth, text)
     try:
         root = loader.get_single_node()
     finally:
         loader.dispose()
-    data = None if root is None else builder.build(root, (), frozenset())
-    return root, data, builder
+    if root is None:
+        return None
+    data = builder.build(root, (), frozenset())
+    return data, builder.values, builder.keys, tuple(builder.problems)
 
 
 def _read_text(path: Path, shown: str) -> str:
