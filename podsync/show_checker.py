@@ -58,6 +58,7 @@ class _ShowChecker:
     ):
         self.doc = doc
         self.result = result
+        self.all_clean = not result.error_paths  # the usual case: skip asking per value
         self.root = root
         self.problems = problems
         own = doc.data.get("vars") if isinstance(doc.data, dict) else None
@@ -68,7 +69,10 @@ class _ShowChecker:
 
     def clean_str(self, data: Mapping[str, object], key: str) -> str | None:
         value = data.get(key)
-        return value if isinstance(value, str) and self.result.clean((key,)) else None
+        return value if isinstance(value, str) and self.clean((key,)) else None
+
+    def clean(self, path: JsonPath) -> bool:
+        return self.all_clean or self.result.clean(path)
 
     def show(self, data: Mapping[str, object]) -> Show:
         episodes = data.get("episodes")
@@ -95,16 +99,17 @@ class _ShowChecker:
 
     def episode(self, path: JsonPath, data: Mapping[str, object], seen: dict[str, int]) -> Episode:
         key = data.get("key")
-        if isinstance(key, str) and self.result.clean((*path, "key")):
-            where = self.doc.position((*path, "key"))
+        key_path = (*path, "key")
+        location = self.location(key_path)
+        if isinstance(key, str) and self.clean(key_path):
             if key in seen:
                 message = f"duplicate episode key '{key}' (first used at line {seen[key]})"
-                self.problems.append(self.doc.problem((*path, "key"), message))
+                self.problems.append(self.doc.problem(key_path, message))
             else:
-                seen[key] = where.line
+                seen[key] = location.line
         source = data.get("source")
         source_path = (*path, "source")
-        clean = isinstance(source, dict) and self.result.clean(source_path)
+        clean = isinstance(source, dict) and self.clean(source_path)
         built = self.source(source_path, source) if clean and isinstance(source, dict) else None
         pinned = (
             self.pinned_script((*source_path, "script"), str(source["script"]), built)
@@ -120,7 +125,7 @@ class _ShowChecker:
                 self.doc, (*path, "description"), data.get("description", ""), limit=MAX_TEXT_CHARS
             ),
             source=pinned[0] if pinned else built or Source("topic"),
-            location=self.location((*path, "key")),
+            location=location,
             protect=data.get("protect") is True,
             script=pinned[1] if pinned else None,
         )
@@ -297,7 +302,7 @@ class _ShowChecker:
         """
         if not isinstance(value, str):
             return ""
-        if doc is self.doc and not self.result.clean(path):
+        if doc is self.doc and not self.clean(path):
             return value
         rendered = value
         if self.variables is not None and ("{{" in value or "{%" in value):
@@ -306,11 +311,15 @@ class _ShowChecker:
             except TemplateProblem as exc:
                 self.problems.append(doc.problem(path, str(exc)))
                 return value
+        blank = required and not rendered.strip()
+        too_long = limit is not None and len(rendered) > limit
+        if not (blank or too_long):
+            return rendered
         name = path[-1] if isinstance(path[-1], str) else "text"
         after = " after rendering its template" if rendered != value else ""
-        if required and not rendered.strip():
+        if blank:
             self.problems.append(doc.problem(path, f"{name} is blank{after}"))
-        if limit is not None and len(rendered) > limit:
+        if too_long:
             message = (
                 f"{name} is {len(rendered):,} characters long{after}; "
                 f"the API accepts at most {limit:,}"
