@@ -38,6 +38,8 @@ def _str(value: Any) -> str:
     """A value from the server as text that can be encoded: a JSON string may hold a lone
     surrogate (legal JSON, half an emoji), which no UTF-8 output could write, so it becomes
     U+FFFD here; control and bidi characters are kept as data and escaped where shown."""
+    if type(value) is str and value.isascii():
+        return value  # most ids and titles: no surrogate possible
     return valid_unicode(str(value))
 
 
