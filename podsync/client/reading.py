@@ -27,7 +27,11 @@ def _count(value: Any) -> int | None:
 
 
 def _first_present(item: Mapping[str, Any], *keys: str) -> Any:
-    return next((item[k] for k in keys if item.get(k) is not None), None)
+    for key in keys:  # a loop, not next() over a generator: once per listed item
+        value = item.get(key)
+        if value is not None:
+            return value
+    return None
 
 
 def _kind(value: Any) -> str:
