@@ -44,6 +44,12 @@ from podsync.errors import (
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# httpx imports its own command line (httpx._main: rich, pygments and more, some 40 ms of every
+# command that talks to the API) whenever rich is installed, as it is beside podsync, which
+# never runs it. A module marked missing is one httpx skips (its `httpx.main` then says that
+# the command line is not installed); a process that has loaded httpx already keeps it whole.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 EXIT_ERROR = 1
 EXIT_CHANGES = 2  # plan --detailed-exitcode: changes pending
 # Every error exits 1 today; each kind is listed so that giving one its own code is one line.
