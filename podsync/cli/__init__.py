@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
-from podsync import __version__, safe_text
+from podsync import __version__
 from podsync.errors import (
     ApiError,
     ConfigError,
@@ -137,6 +137,8 @@ def _say(text: str, err: bool = False, clean: Callable[[str], str] = str) -> Non
     """Echo a message that may carry the API's words (an error, a title): control and bidi
     characters are shown as escapes, so they cannot move the cursor or reorder the line;
     `clean` then fits it to where it goes (the Actions runner's log)."""
+    from podsync import safe_text  # its patterns are compiled when there is something to say
+
     click.echo(clean(safe_text.message(text)), err=err)
 
 
