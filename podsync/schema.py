@@ -143,6 +143,7 @@ class Validator:
 
     @functools.cached_property
     def full(self) -> Draft202012Validator:
+        """The jsonschema validator, which says what is wrong and where."""
         return self._build()
 
     def is_valid(self, data: object) -> bool:
