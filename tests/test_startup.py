@@ -106,3 +106,14 @@ def run_probe_import(module: str) -> set[str]:
     code = f"import sys, {module}; print(' '.join(sorted(sys.modules)))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     return set(run.stdout.split())
+
+
+def test_an_apply_in_a_log_loads_no_rich(cli: Cli, emulator: Emulator, project: Path) -> None:
+    """Without a terminal (CI, the GitHub Action) apply prints plain lines: rich, which draws
+    the live display on a terminal, stays unloaded."""
+    assert cli("apply", str(project), "--auto-approve").exit_code == 0
+    env = {"ZENMIC_API_URL": emulator.url, "ZENMIC_API_KEY": TEST_KEY, "NO_COLOR": "1"}
+    output, loaded = run_probe("apply", str(project), "--auto-approve", env=env)
+    assert "No changes" in output
+    assert "podsync.render.progress" in loaded
+    assert not {"rich", "pygments", "podsync.render.live_progress"} & loaded
