@@ -18,8 +18,6 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from podsync.applied_source import ORDER, AppliedSource, applied_source
 from podsync.model import Desired, Episode, LiveEpisode, Source
 from podsync.plan import FieldChange, FieldValue, Plan, ReplaceEpisode
@@ -66,6 +64,8 @@ def source_changes(old: Source, new: Source) -> tuple[FieldChange, ...]:
 def _compared(
     old: dict[str, Any], new: dict[str, Any], order: tuple[str, ...]
 ) -> tuple[FieldChange, ...]:
+    from deepdiff import DeepDiff  # and numpy: only a plan that changes a source needs them
+
     diff = DeepDiff(old, new, view="tree", verbose_level=2)
     changes = [
         FieldChange(_path(level.path()), _value(level.t1), _value(level.t2))

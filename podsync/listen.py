@@ -13,17 +13,19 @@ the answer the executor got for a job it submitted or waited on in this very run
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from podsync.client import ZenMicClient
 from podsync.endpoint import Endpoint, emulator_state_dir, local_feed, local_mode
 from podsync.errors import PodsyncError
-from podsync.executor import publishing, publishing_new_audio
-from podsync.lock import Lock
-from podsync.model import Live
-from podsync.plan import Plan
+
+# Only for annotations: podsync.operations loads this module for Listen, and a plan (which
+# never lists what to listen to) must not pay for the executor with it.
+if TYPE_CHECKING:
+    from podsync.lock import Lock
+    from podsync.model import Live
+    from podsync.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def after_apply(project: Path, endpoint: Endpoint, plan: Plan, live: Live, lock:
     """The feeds of the manifests' shows and the pages of the episodes this apply published
     (``lock`` is podsync.lock after it). Only a show created by this apply costs a request
     (the show listing, for its feed_url); if that read fails, its feed is left unnamed."""
+    from podsync.executor import publishing
+
     files = emulator_state_dir(project) if local_mode() else None
     feeds = {s.show_id: s.feed_url or "" for s in live.shows}
     if files is None and any(s.action == "create" for s in plan.shows):
@@ -82,6 +86,8 @@ def after_apply(project: Path, endpoint: Endpoint, plan: Plan, live: Live, lock:
 def after_preview(project: Path, plan: Plan, lock: Lock) -> Listen:
     """The audio page (local mode: the MP3 file) of each episode a preview made audio for;
     ``lock`` is podsync.lock after the preview, whose jobs it submitted or waited on."""
+    from podsync.executor import publishing_new_audio
+
     files = emulator_state_dir(project) if local_mode() else None
     episodes = []
     for change in publishing_new_audio(plan):
@@ -98,6 +104,10 @@ def after_preview(project: Path, plan: Plan, lock: Lock) -> Listen:
 
 
 def _listed_feeds(endpoint: Endpoint) -> dict[str, str]:
+    import asyncio
+
+    from podsync.client import ZenMicClient
+
     async def read() -> dict[str, str]:
         async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
             return {s.show_id: s.feed_url or "" for s in await client.list_shows()}

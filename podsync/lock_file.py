@@ -7,10 +7,8 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
-
-import jsonschema
+from typing import TYPE_CHECKING
 
 import podsync
 from podsync import failpoints, lock_journal
@@ -18,7 +16,11 @@ from podsync.errors import CorruptLock, LockError
 from podsync.lock_check import matches_schema
 from podsync.lock_model import LOCK_VERSION, Lock
 from podsync.safe_text import escape_json
-from podsync.schema import SchemaValidator
+from podsync.schema import new_validator
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 LOCK_NAME = "podsync.lock"
 TEMP_PREFIX = ".podsync.lock."
@@ -74,9 +76,9 @@ def read_lock(path: Path) -> Lock:
             f"{path}: the lock was written by a newer podsync (lock version {version}; this one "
             f"reads version {LOCK_VERSION}): upgrade podsync"
         )
-    # the full schema walk only for a lock the fast check refuses, to say what is wrong, where
-    checked = matches_schema(data)
-    error = None if checked else jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    # the full schema walk (and jsonschema's import) only for a lock the fast check refuses, to
+    # say what is wrong, where
+    error = None if matches_schema(data) else _schema_error(data)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
@@ -98,6 +100,13 @@ REBUILD_HINT = (
     "run `podsync lock rebuild` to rebuild it from the live account "
     f"(the unreadable file is kept as {LOCK_NAME}.corrupt-<time>)"
 )
+
+
+def _schema_error(data: object) -> ValidationError | None:
+    from jsonschema.exceptions import best_match
+
+    error: ValidationError | None = best_match(_validator().iter_errors(data))
+    return error
 
 
 def _corrupt(where: str, problem: str) -> CorruptLock:
@@ -156,6 +165,8 @@ def _json_position(text: str, path: list[str | int]) -> str:
 
 def write_lock(path: Path, lock: Lock) -> None:
     """Replace the lock atomically: temp file in the same directory, fsync, rename, fsync dir."""
+    import tempfile  # only a command that writes the lock needs it (and shutil, bz2, lzma)
+
     text = serialize(lock)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
@@ -194,12 +205,12 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-_VALIDATOR: jsonschema.Draft202012Validator | None = None
+_VALIDATOR: Draft202012Validator | None = None
 
 
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> Draft202012Validator:
     global _VALIDATOR
     if _VALIDATOR is None:
         schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-        _VALIDATOR = SchemaValidator(schema)  # `$` in a pattern is the end: "e1\n" is no key
+        _VALIDATOR = new_validator(schema)  # `$` in a pattern is the end: "e1\n" is no key
     return _VALIDATOR

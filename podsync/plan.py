@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+from podsync.counting import counted as counted
 from podsync.model import Source
 
 # The codes, importable from here too: podsync.plan is the whole plan vocabulary.
@@ -279,8 +280,3 @@ class Plan:
                 + count(self.audio, "existing"),
             },
         }
-
-
-def counted(n: int, noun: str) -> str:
-    """ "1 episode", "2 episodes": how every report counts things."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"

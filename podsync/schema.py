@@ -9,6 +9,10 @@ so the wording lives beside the rule it explains.
 
 `pattern` is read as JSON Schema means it (ECMA-262), where `$` is the end of the text: Python's
 `$` also matches before a final newline, which let a key such as "e1\\n" pass as "e1".
+
+jsonschema (some 60 ms of imports) is loaded only when a file must be walked: a schema or part
+with a fast yes/no check that mirrors it (FAST_CHECKS) is walked only for a file the check
+refuses, to say what is wrong and where, so `validate` of a valid project never loads it.
 """
 
 from __future__ import annotations
@@ -17,18 +21,21 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 import podsync
 from podsync.errors import Problem
+from podsync.project_check import matches_project_schema
+from podsync.script_check import matches_dialogue
 from podsync.yamlload import JsonPath, YamlDocument
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 SCHEMA_DIR = Path(podsync.__file__).parent / "schemas"
 
@@ -91,29 +98,97 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 def _pattern(
     checker: Draft202012Validator, pattern: str, instance: Any, schema: Any
 ) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
     if checker.is_type(instance, "string") and not _compiled(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-SchemaValidator: type[Draft202012Validator] = validators.extend(
-    Draft202012Validator, {"pattern": _pattern}
-)
+@functools.cache
+def _validator_class() -> type[Draft202012Validator]:
+    from jsonschema import Draft202012Validator, validators
+
+    extended: type[Draft202012Validator] = validators.extend(
+        Draft202012Validator, {"pattern": _pattern}
+    )
+    return extended
+
+
+def new_validator(
+    schema: Mapping[str, object], registry: Registry | None = None
+) -> Draft202012Validator:
+    """A Draft 2020-12 validator for `schema` whose `pattern` means what it means in JSON
+    Schema; `registry` resolves the other schema files it refers to."""
+    if registry is None:
+        return _validator_class()(schema)
+    return _validator_class()(schema, registry=registry)
+
+
+class Validator:
+    """A schema's validator, built (and jsonschema imported) on first use, with the fast
+    yes/no check that mirrors the schema where there is one. Only validate() asks the fast
+    check; is_valid and iter_errors are always jsonschema's own answer."""
+
+    def __init__(
+        self,
+        build: Callable[[], Draft202012Validator],
+        fast: Callable[[object], bool] | None = None,
+    ) -> None:
+        self._build = build
+        self._fast = fast
+
+    def accepts(self, data: object) -> bool:
+        """True when the fast check says `data` is valid: then it is, without jsonschema."""
+        return self._fast is not None and self._fast(data)
+
+    @functools.cached_property
+    def full(self) -> Draft202012Validator:
+        """The jsonschema validator, which says what is wrong and where."""
+        return self._build()
+
+    def is_valid(self, data: object) -> bool:
+        return bool(self.full.is_valid(data))
+
+    def iter_errors(self, data: object) -> Iterator[ValidationError]:
+        return self.full.iter_errors(data)
+
+
+# The fast checks in front of a schema file (or a part of one, by JSON pointer). The manifest's
+# own (manifest_check.py) is asked by manifest.py, the lock's (lock_check.py) by lock_file.py,
+# the script file's (script_check.py) by script_pins.script_validator.
+FAST_CHECKS: Mapping[tuple[str, str], Callable[[object], bool]] = {
+    ("project.schema.json", ""): matches_project_schema,
+    ("manifest.schema.json", "/$defs/dialogue"): matches_dialogue,
+}
 
 
 @functools.cache
-def validator(name: str, pointer: str = "") -> Draft202012Validator:
+def validator(name: str, pointer: str = "") -> Validator:
     """A validator for schema file `name`, or for its part at JSON `pointer` (like
     "/$defs/dialogue"), with the file's own `$defs` still resolvable."""
+    return Validator(functools.partial(_build, name, pointer), FAST_CHECKS.get((name, pointer)))
+
+
+def _build(name: str, pointer: str) -> Draft202012Validator:
+    from referencing import Registry, Resource
+
     schema = load_schema(name)
     if not pointer:
-        return SchemaValidator(schema)
+        return new_validator(schema)
     uri = str(schema["$id"])
     registry: Registry = Registry().with_resource(uri, Resource.from_contents(schema))
-    return SchemaValidator({"$ref": f"{uri}#{pointer}"}, registry=registry)
+    return new_validator({"$ref": f"{uri}#{pointer}"}, registry)
 
 
-def validate(doc: YamlDocument, checker: Draft202012Validator) -> SchemaResult:
+_CLEAN = SchemaResult((), frozenset())
+
+
+def validate(doc: YamlDocument, checker: Validator | Draft202012Validator) -> SchemaResult:
     """Every schema error in `doc`, each as a Problem at the line and column it is about."""
+    if isinstance(checker, Validator):
+        if checker.accepts(doc.data):
+            return _CLEAN
+        checker = checker.full
     errors = list(checker.iter_errors(doc.data))
     # A value of the wrong type fails every other rule too (a null `source` "matches" several
     # `required` branches): report the type alone.
@@ -184,6 +259,8 @@ def _message(error: ValidationError, checker: Draft202012Validator) -> str:
     if keyword == "maximum":
         return f"{label} must be at most {value}, not {_show(instance)}"
     if keyword in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         return _message(best_match(error.context), checker)
     return str(error.message)
 

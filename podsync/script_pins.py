@@ -21,16 +21,18 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from podsync.model import Source
-from podsync.schema import SchemaValidator, load_schema
+from podsync.schema import Validator, load_schema, new_validator
+from podsync.script_check import matches_script_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCRIPTS_DIR = "scripts"
 SCRIPT_SCHEMA = "script.schema.json"
@@ -127,8 +129,16 @@ def _dump(value: object, *, quoted: bool = False) -> str:
 
 
 @functools.cache
-def script_validator() -> Draft202012Validator:
+def script_validator() -> Validator:
+    """The script file's schema, behind its fast check (script_check.py): jsonschema walks only
+    a file the fast check refuses, to say what is wrong and where."""
+    return Validator(_full_script_validator, matches_script_schema)
+
+
+def _full_script_validator() -> Draft202012Validator:
     """The script file's schema, with the manifest's (whose dialogue it shares) resolvable."""
+    from referencing import Registry, Resource
+
     script, manifest = load_schema(SCRIPT_SCHEMA), load_schema("manifest.schema.json")
     registry: Registry = Registry().with_resources(
         [
@@ -136,11 +146,13 @@ def script_validator() -> Draft202012Validator:
             (str(manifest["$id"]), Resource.from_contents(manifest)),
         ]
     )
-    return SchemaValidator(script, registry=registry)
+    return new_validator(script, registry)
 
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` (or create it, folders too) with `text`, never leaving half a file."""
+    import tempfile  # only `podsync script` writes one (and tempfile loads shutil, bz2, lzma)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = os.stat(path).st_mode & 0o777

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
-from podsync import __version__, safe_text
+from podsync import __version__
 from podsync.errors import (
     ApiError,
     ConfigError,
@@ -43,6 +43,12 @@ from podsync.errors import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# httpx imports its own command line (httpx._main: rich, pygments and more, some 40 ms of every
+# command that talks to the API) whenever rich is installed, as it is beside podsync, which
+# never runs it. A module marked missing is one httpx skips (its `httpx.main` then says that
+# the command line is not installed); a process that has loaded httpx already keeps it whole.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 EXIT_ERROR = 1
 EXIT_CHANGES = 2  # plan --detailed-exitcode: changes pending
@@ -131,6 +137,8 @@ def _say(text: str, err: bool = False, clean: Callable[[str], str] = str) -> Non
     """Echo a message that may carry the API's words (an error, a title): control and bidi
     characters are shown as escapes, so they cannot move the cursor or reorder the line;
     `clean` then fits it to where it goes (the Actions runner's log)."""
+    from podsync import safe_text  # its patterns are compiled when there is something to say
+
     click.echo(clean(safe_text.message(text)), err=err)
 
 

@@ -136,9 +136,13 @@ def _action_options(func: F) -> F:
 
 def _reports_errors_in_log(func: F) -> F:
     """reports_errors for the runner's log, where user text must not read as a command."""
-    from podsync.github.log_safety import log_safe
+    return reports_errors(func, _log_safe, annotate=False)  # _run_action annotates
 
-    return reports_errors(func, log_safe, annotate=False)  # _run_action annotates
+
+def _log_safe(text: str) -> str:
+    from podsync.github.log_safety import log_safe  # when there is an error to say, not before
+
+    return log_safe(text)
 
 
 @action_group.command("plan", short_help="Plan, comment on the pull request, write outputs.")

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from podsync.cli import F, main, reports_errors
-from podsync.endpoint import emulator_state_dir
 
 
 @main.command(short_help="Print one of podsync's JSON Schemas.")
@@ -114,6 +113,7 @@ def emulator(
     fail the ways a real API and network do, to see podsync recover.
     """
     from podsync.emulator import Faults, Quirks, serve_forever
+    from podsync.endpoint import emulator_state_dir
 
     settings = {name.removeprefix("fault_"): value for name, value in fault_settings.items()}
     faults = Faults(**settings, seed=fault_seed)  # type: ignore[arg-type]

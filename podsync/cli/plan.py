@@ -96,14 +96,14 @@ def plan(
     """Show what apply would change in the ZenMic account for PROJECT (default: .)."""
     from podsync import operations
     from podsync.operations import load_inputs
-    from podsync.plan_file import plan_checksum
     from podsync.regenerate import regenerate_names
     from podsync.render import render
-    from podsync.saved_plan import check_plan_target, write_saved_plan
 
     inputs = load_inputs(project)
     again = regenerate_names(inputs.desired, regenerate)
     if out is not None:
+        from podsync.saved_plan import check_plan_target
+
         check_plan_target(out, project, inputs.desired, force=force)
     if offline:
         planned = operations.plan_offline(inputs, no_delete=no_delete, regenerate=again)
@@ -116,6 +116,9 @@ def plan(
     document = render(planned.plan, fmt, color=colored, base=base, verbose=verbose)
     click.echo(document, nl=False, color=colored)
     if out is not None:
+        from podsync.plan_file import plan_checksum
+        from podsync.saved_plan import write_saved_plan
+
         options = {"no_delete": no_delete, "regenerate": sorted(again)}
         write_saved_plan(out, planned, project, options)
         checksum = plan_checksum(planned.plan)

@@ -25,8 +25,8 @@ from podsync.cli import (
 @reports_errors
 def validate(project: Path) -> None:
     """Check the manifests in PROJECT (default: the current folder); no API call."""
+    from podsync.counting import counted
     from podsync.inputs import load_inputs
-    from podsync.plan import counted
 
     inputs = load_inputs(project)
     shows = len(inputs.desired.shows)

@@ -18,8 +18,9 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from podsync import listen, lock_rebuild
+from podsync import listen
 from podsync.apply_mutex import hold_project
 from podsync.client import ZenMicClient
 from podsync.endpoint import Endpoint, api_endpoint
@@ -48,6 +49,9 @@ from podsync.operations.steps import (
     reread_lock,
 )
 from podsync.progress import Progress
+
+if TYPE_CHECKING:
+    from podsync import lock_rebuild  # a plan never rebuilds the lock: loaded by rebuild_lock
 
 __all__ = [
     "Applied",
@@ -256,6 +260,8 @@ def preview(
 def rebuild_lock(project: Path, settings: Settings, hooks: Hooks, *, force: bool) -> RebuildResult:
     """A new podsync.lock from the live account (see podsync.lock_rebuild), under the apply
     mutex; the old one is kept beside it."""
+    from podsync import lock_rebuild
+
     desired = load_desired(project)
     path = project / LOCK_NAME
     with hold_project(
@@ -285,5 +291,7 @@ def _read_and_plan_at(endpoint: Endpoint, inputs: Inputs, settings: Settings) ->
 async def _rebuild(
     desired: Desired, previous: lock_rebuild.Previous, endpoint: Endpoint, concurrency: int
 ) -> lock_rebuild.Rebuilt:
+    from podsync import lock_rebuild
+
     async with ZenMicClient(endpoint.url, endpoint.api_key) as client:
         return await lock_rebuild.rebuild_lock(desired, client, previous, concurrency=concurrency)
