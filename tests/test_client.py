@@ -946,3 +946,15 @@ def test_a_post_with_no_answer_yet_is_marked_as_possibly_still_at_work(
 ) -> None:
     error = run_error(Script(answer), lambda c: c.create_show("t", "d"))
     assert error.outcome_unknown and error.unanswered is unanswered
+
+
+def test_a_plain_http_api_loads_no_certificate_store_and_trusts_no_certificate() -> None:
+    """Loading the CA bundle costs every command against a plain-HTTP server (the emulator)
+    some 40 ms; the context used instead must fail any https request, never pass it unchecked."""
+    import ssl
+
+    plain = client_module._tls_for("http://127.0.0.1:8080/api/v2")
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    assert plain.get_ca_certs() == [] and plain.cert_store_stats()["x509_ca"] == 0
+    assert client_module._tls_for("https://zenmic.com/api/v2") is True
