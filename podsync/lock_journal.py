@@ -23,6 +23,8 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
+from itertools import compress
+from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +69,7 @@ def changes(old: Lock, new: Lock) -> list[Op]:
     _section(ops, ["audio"], old.audio, new.audio, entry)
     _section(ops, ["unconfirmed"], old.unconfirmed, new.unconfirmed, entry)
     _section(ops, ["applied"], old.applied, new.applied, entry)
+    _section(ops, ["history"], old.history, new.history, _jobs)
     ops.extend(["del", ["shows", key]] for key in old.shows.keys() - new.shows.keys())
     for key, show in new.shows.items():
         before = old.shows.get(key)
@@ -86,6 +89,12 @@ def changes(old: Lock, new: Lock) -> list[Op]:
     return ops
 
 
+def _jobs(jobs: tuple[Any, ...]) -> list[dict[str, Any]]:
+    from podsync.lock_model import entry
+
+    return [entry(job) for job in jobs]
+
+
 def _head(encode: Callable[[Any], dict[str, Any]], show: Any) -> dict[str, Any]:
     """A show's own fields, without its episodes and retired versions (diffed one by one)."""
     fields = encode(type(show)(show.show_id, show.title, show.description, {}, show.protected))
@@ -100,13 +109,22 @@ def _section(
     new: Mapping[str, Any],
     encode: Callable[[Any], Any],
 ) -> None:
-    if old is new or old == new:
+    """The operations on one section (the audio cache: thousands of records). Every `Lock.with_*`
+    shares the records it did not change, so the keys whose record is not the very object it
+    was are found by C-level passes (`map`, `compress`), a save costing little per unchanged
+    record; only those few are compared by value and encoded."""
+    if old is new:
         return
-    ops.extend(["del", [*where, key]] for key in old.keys() - new.keys())
-    for key, value in new.items():
-        before = old.get(key)
-        if before is not value and before != value:
-            ops.append(["set", [*where, key], encode(value)])
+    added = 0
+    for key in compress(new, map(is_not, map(old.get, new), new.values())):
+        value, before = new[key], old.get(key)
+        if before is None:
+            added += 1
+        elif before == value:
+            continue
+        ops.append(["set", [*where, key], encode(value)])
+    if len(new) - added < len(old):  # some of the old keys are gone
+        ops.extend(["del", [*where, key]] for key in old.keys() - new.keys())
 
 
 def replay(lock_path: Path, raw_lock: bytes, data: dict[str, Any]) -> None:
