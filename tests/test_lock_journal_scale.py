@@ -6,13 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from podsync.lock import CachedAudio, Lock, LockStore, read_lock
 from podsync.lock_journal import journal_path
-
-if TYPE_CHECKING:
-    from sys import TraceFunction
 
 
 def job(n: int, mic: str = "m") -> tuple[str, CachedAudio]:
@@ -36,12 +33,12 @@ def lines_run(store: LockStore, lock: Lock) -> int:
     modules = ("lock.py", "lock_journal.py", "lock_model.py", "lock_file.py")
     count = 0
 
-    def local(frame: FrameType, event: str, arg: Any) -> TraceFunction:
+    def local(frame: FrameType, event: str, arg: Any) -> Any:
         nonlocal count
         count += event == "line"
         return local
 
-    def tracer(frame: FrameType, event: str, arg: Any) -> TraceFunction | None:
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
         return local if frame.f_code.co_filename.endswith(modules) else None
 
     sys.settrace(tracer)
