@@ -32,7 +32,7 @@ from podsync import failpoints
 from podsync.errors import CorruptLock
 
 if TYPE_CHECKING:
-    from podsync.lock_model import Lock
+    from podsync.lock_model import Lock, LockedShow
 
 JOURNAL_SUFFIX = ".journal"
 JOURNAL_VERSION = 1
@@ -61,32 +61,61 @@ def _line(value: Any) -> bytes:
 
 
 def changes(old: Lock, new: Lock) -> list[Op]:
-    """The operations that turn `old` into `new`. Every `Lock.with_*` shares the records it
-    did not change, so comparing by identity first keeps this cheap on a large lock."""
-    from podsync.lock_model import entry, show_entry  # lock_file imports this module
+    """The operations that turn `old` into `new`. A lock made from `old` by `Lock.with_*`
+    says which records it changed, and only those are compared; otherwise every section is,
+    by identity first (the `with_*` share the records they did not change)."""
+    from podsync.lock_model import entry
 
     ops: list[Op] = []
+    touched = new.touched_since(old)
+    if touched is not None:
+        for section, key in dict.fromkeys(touched):
+            if section == "shows":
+                _show(ops, key, old.shows.get(key), new.shows.get(key))
+                continue
+            encode = _jobs if section == "history" else entry
+            before, after = getattr(old, section).get(key), getattr(new, section).get(key)
+            _record(ops, [section, key], before, after, encode)
+        return ops
     _section(ops, ["audio"], old.audio, new.audio, entry)
     _section(ops, ["unconfirmed"], old.unconfirmed, new.unconfirmed, entry)
     _section(ops, ["applied"], old.applied, new.applied, entry)
     _section(ops, ["history"], old.history, new.history, _jobs)
     ops.extend(["del", ["shows", key]] for key in old.shows.keys() - new.shows.keys())
     for key, show in new.shows.items():
-        before = old.shows.get(key)
-        if before is show:
-            continue
-        if before is None:
-            ops.append(["set", ["shows", key], show_entry(show)])
-            continue
-        head, head_before = _head(show_entry, show), _head(show_entry, before)
-        for name in head.keys() | head_before.keys():
-            if name not in head:
-                ops.append(["del", ["shows", key, name]])
-            elif head[name] != head_before.get(name):
-                ops.append(["set", ["shows", key, name], head[name]])
-        _section(ops, ["shows", key, "episodes"], before.episodes, show.episodes, entry)
-        _section(ops, ["shows", key, "retired"], before.retired, show.retired, str)
+        _show(ops, key, old.shows.get(key), show)
     return ops
+
+
+def _record(
+    ops: list[Op], where: list[str], before: Any, after: Any, encode: Callable[[Any], Any]
+) -> None:
+    if after is None:
+        if before is not None:
+            ops.append(["del", where])
+    elif before is not after and before != after:
+        ops.append(["set", where, encode(after)])
+
+
+def _show(ops: list[Op], key: str, before: LockedShow | None, show: LockedShow | None) -> None:
+    from podsync.lock_model import entry, show_entry  # lock_file imports this module
+
+    if before is show:
+        return
+    if show is None:
+        ops.append(["del", ["shows", key]])
+        return
+    if before is None:
+        ops.append(["set", ["shows", key], show_entry(show)])
+        return
+    head, head_before = _head(show_entry, show), _head(show_entry, before)
+    for name in head.keys() | head_before.keys():
+        if name not in head:
+            ops.append(["del", ["shows", key, name]])
+        elif head[name] != head_before.get(name):
+            ops.append(["set", ["shows", key, name], head[name]])
+    _section(ops, ["shows", key, "episodes"], before.episodes, show.episodes, entry)
+    _section(ops, ["shows", key, "retired"], before.retired, show.retired, str)
 
 
 def _jobs(jobs: tuple[Any, ...]) -> list[dict[str, Any]]:

@@ -68,7 +68,8 @@ class EpisodeSteps(ExecutorBase):
         label = f"{change.show}/{change.key}"
         live = await self._add_episode(change, show_id, mic_id)
         failpoints.reached("episode-added")
-        lock = self.store.lock.with_episode(
+        # kept alive until committed: the lock's journal then writes only what the two changed
+        lock = published = self.store.lock.with_episode(
             change.show,
             change.key,
             LockedEpisode(
@@ -82,7 +83,7 @@ class EpisodeSteps(ExecutorBase):
         )
         old = change.episode_id if isinstance(change, ReplaceEpisode) else None
         if old:
-            lock = lock.with_retired(change.show, old, change.key)
+            lock = published.with_retired(change.show, old, change.key)
         await self.store.commit(lock)
         verb = "re-published" if change.action == "replace" else "published"
         self.outcome.done.append(f"{change.action} episode {label}")
