@@ -105,10 +105,6 @@ class ExecutorBase:
         self._sources = {job.digest: job.source for job in plan.audio}
         self._jobs = asyncio.Semaphore(concurrency)
         self._lanes = asyncio.Semaphore(concurrency)  # shows whose changes run at once
-        # episodes being published at once, across shows: every show waits on its audio side by
-        # side, but a request of each at once would queue hundreds in the HTTP pool, whose
-        # every request then scans the queue (CPU per episode growing with the shows)
-        self._publishing = asyncio.Semaphore(concurrency)
         self._audio: dict[str, asyncio.Task[CachedAudio]] = {}
         self._audio_reported: set[str] = set()  # digests whose failure an episode reported
         self._unrecorded: list[str] = []  # jobs submitted whose id the lock could not take

@@ -51,8 +51,7 @@ class EpisodeSteps(ExecutorBase):
                     mic_id = change.mic_id
                 else:
                     mic_id = (await self._audio[change.digest]).mic_id
-                async with self._publishing:
-                    await self._publish(change, mic_id)
+                await self._publish(change, mic_id)
             except AudioFailed as exc:
                 self._fail(label, f"{exc}{_kept(change)}")
                 self._audio_reported.add(change.digest)
