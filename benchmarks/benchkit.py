@@ -8,6 +8,7 @@ import contextlib
 import multiprocessing
 import multiprocessing.connection
 import statistics
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,11 +31,17 @@ def verdict(metric: str, values: list[float], target: float | None) -> bool:
 
 @contextlib.contextmanager
 def emulator_process(
-    state_dir: Path, *, job_seconds: float = 0.0, faults: Faults | None = None
+    state_dir: Path,
+    *,
+    job_seconds: float = 0.0,
+    faults: Faults | None = None,
+    cpu: list[float] | None = None,
 ) -> Iterator[str]:
     """An emulator in a process of its own (as a real server is), so that its CPU is not
     counted against podsync's and neither waits on the other's GIL; its MP3s are made only
-    when asked for, which an apply never does. Yields the API URL."""
+    when asked for, which an apply never does. Yields the API URL; once it has stopped, the
+    CPU seconds it used while serving are appended to `cpu` (on 2 shared cores it competes
+    with podsync, so its cost belongs in the figures)."""
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     process = context.Process(target=_serve, args=(child, state_dir, job_seconds, faults))
@@ -43,6 +50,8 @@ def emulator_process(
         yield str(parent.recv())
     finally:
         parent.send("stop")
+        if cpu is not None and parent.poll(30):
+            cpu.append(float(parent.recv()))
         process.join(30)
         if process.is_alive():
             process.kill()
@@ -58,5 +67,7 @@ def _serve(
     with EmulatorServer(
         state_dir, job_seconds=job_seconds, faults=faults, audio_limits=limits
     ) as server:
+        started = time.process_time()
         pipe.send(server.base_url)
         pipe.recv()
+    pipe.send(time.process_time() - started)

@@ -23,6 +23,8 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
+from itertools import compress
+from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +32,7 @@ from podsync import failpoints
 from podsync.errors import CorruptLock
 
 if TYPE_CHECKING:
-    from podsync.lock_model import Lock
+    from podsync.lock_model import Lock, LockedShow
 
 JOURNAL_SUFFIX = ".journal"
 JOURNAL_VERSION = 1
@@ -59,31 +61,67 @@ def _line(value: Any) -> bytes:
 
 
 def changes(old: Lock, new: Lock) -> list[Op]:
-    """The operations that turn `old` into `new`. Every `Lock.with_*` shares the records it
-    did not change, so comparing by identity first keeps this cheap on a large lock."""
-    from podsync.lock_model import entry, show_entry  # lock_file imports this module
+    """The operations that turn `old` into `new`. A lock made from `old` by `Lock.with_*`
+    says which records it changed, and only those are compared; otherwise every section is,
+    by identity first (the `with_*` share the records they did not change)."""
+    from podsync.lock_model import entry
 
     ops: list[Op] = []
+    touched = new.touched_since(old)
+    if touched is not None:
+        for section, key in dict.fromkeys(touched):
+            if section == "shows":
+                _show(ops, key, old.shows.get(key), new.shows.get(key))
+                continue
+            encode = _jobs if section == "history" else entry
+            before, after = getattr(old, section).get(key), getattr(new, section).get(key)
+            _record(ops, [section, key], before, after, encode)
+        return ops
     _section(ops, ["audio"], old.audio, new.audio, entry)
     _section(ops, ["unconfirmed"], old.unconfirmed, new.unconfirmed, entry)
     _section(ops, ["applied"], old.applied, new.applied, entry)
+    _section(ops, ["history"], old.history, new.history, _jobs)
     ops.extend(["del", ["shows", key]] for key in old.shows.keys() - new.shows.keys())
     for key, show in new.shows.items():
-        before = old.shows.get(key)
-        if before is show:
-            continue
-        if before is None:
-            ops.append(["set", ["shows", key], show_entry(show)])
-            continue
-        head, head_before = _head(show_entry, show), _head(show_entry, before)
-        for name in head.keys() | head_before.keys():
-            if name not in head:
-                ops.append(["del", ["shows", key, name]])
-            elif head[name] != head_before.get(name):
-                ops.append(["set", ["shows", key, name], head[name]])
-        _section(ops, ["shows", key, "episodes"], before.episodes, show.episodes, entry)
-        _section(ops, ["shows", key, "retired"], before.retired, show.retired, str)
+        _show(ops, key, old.shows.get(key), show)
     return ops
+
+
+def _record(
+    ops: list[Op], where: list[str], before: Any, after: Any, encode: Callable[[Any], Any]
+) -> None:
+    if after is None:
+        if before is not None:
+            ops.append(["del", where])
+    elif before is not after and before != after:
+        ops.append(["set", where, encode(after)])
+
+
+def _show(ops: list[Op], key: str, before: LockedShow | None, show: LockedShow | None) -> None:
+    from podsync.lock_model import entry, show_entry  # lock_file imports this module
+
+    if before is show:
+        return
+    if show is None:
+        ops.append(["del", ["shows", key]])
+        return
+    if before is None:
+        ops.append(["set", ["shows", key], show_entry(show)])
+        return
+    head, head_before = _head(show_entry, show), _head(show_entry, before)
+    for name in head.keys() | head_before.keys():
+        if name not in head:
+            ops.append(["del", ["shows", key, name]])
+        elif head[name] != head_before.get(name):
+            ops.append(["set", ["shows", key, name], head[name]])
+    _section(ops, ["shows", key, "episodes"], before.episodes, show.episodes, entry)
+    _section(ops, ["shows", key, "retired"], before.retired, show.retired, str)
+
+
+def _jobs(jobs: tuple[Any, ...]) -> list[dict[str, Any]]:
+    from podsync.lock_model import entry
+
+    return [entry(job) for job in jobs]
 
 
 def _head(encode: Callable[[Any], dict[str, Any]], show: Any) -> dict[str, Any]:
@@ -100,13 +138,22 @@ def _section(
     new: Mapping[str, Any],
     encode: Callable[[Any], Any],
 ) -> None:
-    if old is new or old == new:
+    """The operations on one section (the audio cache: thousands of records). Every `Lock.with_*`
+    shares the records it did not change, so the keys whose record is not the very object it
+    was are found by C-level passes (`map`, `compress`), a save costing little per unchanged
+    record; only those few are compared by value and encoded."""
+    if old is new:
         return
-    ops.extend(["del", [*where, key]] for key in old.keys() - new.keys())
-    for key, value in new.items():
-        before = old.get(key)
-        if before is not value and before != value:
-            ops.append(["set", [*where, key], encode(value)])
+    added = 0
+    for key in compress(new, map(is_not, map(old.get, new), new.values())):
+        value, before = new[key], old.get(key)
+        if before is None:
+            added += 1
+        elif before == value:
+            continue
+        ops.append(["set", [*where, key], encode(value)])
+    if len(new) - added < len(old):  # some of the old keys are gone
+        ops.extend(["del", [*where, key]] for key in old.keys() - new.keys())
 
 
 def replay(lock_path: Path, raw_lock: bytes, data: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ entries they become in the lock file; podsync.lock_file reads and writes the fil
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -81,6 +82,19 @@ class AppliedApproval:
     merge_commit: str
 
 
+Touched = tuple[tuple[str, str], ...]  # (section, key): ("audio", digest), ("shows", key)...
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What a `with_*` changed in the lock it was made from: the lock's journal then writes
+    those records only, without comparing thousands of others (podsync.lock_journal). The
+    parent is held weakly, so that a run does not keep every lock it made alive."""
+
+    parent: weakref.ref[Lock]
+    touched: Touched
+
+
 @dataclass(frozen=True)
 class Lock:
     """Immutable: every `with_*` returns a new Lock, so the planner can trust its input."""
@@ -92,12 +106,37 @@ class Lock:
     # digest -> the finished jobs a newer one replaced (oldest first): `apply --regenerate`
     # keeps what it paid for before, so a regenerate asked by mistake can be undone
     history: dict[str, tuple[CachedAudio, ...]] = field(default_factory=dict)
+    # set by the `with_*` that made this lock (not by `replace`, nor by a constructor: a lock
+    # made another way is compared whole)
+    delta: Delta | None = field(default=None, init=False, compare=False, repr=False)
+
+    def touched_since(self, ancestor: Lock, most: int = 8) -> Touched | None:
+        """The records changed since `ancestor`, if this lock was made from it by at most
+        `most` `with_*` calls whose locks are all still alive; None: not known."""
+        touched: Touched = ()
+        lock = self
+        for _ in range(most):
+            if lock is ancestor:
+                return touched
+            delta = lock.delta
+            parent = delta.parent() if delta is not None else None
+            if delta is None or parent is None:
+                return None
+            touched += delta.touched
+            lock = parent
+        return touched if lock is ancestor else None
+
+    def _derive(self, touched: Touched, **fields: Any) -> Lock:
+        lock = replace(self, **fields)
+        object.__setattr__(lock, "delta", Delta(weakref.ref(self), touched))
+        return lock
 
     def with_show(self, key: str, show: LockedShow) -> Lock:
-        return replace(self, shows={**self.shows, key: show})
+        return self._derive((("shows", key),), shows={**self.shows, key: show})
 
     def without_show(self, key: str) -> Lock:
-        return replace(self, shows={k: v for k, v in self.shows.items() if k != key})
+        shows = {k: v for k, v in self.shows.items() if k != key}
+        return self._derive((("shows", key),), shows=shows)
 
     def with_episode(self, show_key: str, key: str, episode: LockedEpisode) -> Lock:
         show = self.shows[show_key]
@@ -141,19 +180,25 @@ class Lock:
         old = self.audio.get(digest)
         if old is not None and old.succeeded and old.mic_id != audio.mic_id:
             history = {**history, digest: (*history.get(digest, ()), old)}
-        return replace(
-            self, audio={**self.audio, digest: audio}, unconfirmed=unconfirmed, history=history
+        return self._derive(
+            (("audio", digest), ("unconfirmed", digest), ("history", digest)),
+            audio={**self.audio, digest: audio},
+            unconfirmed=unconfirmed,
+            history=history,
         )
 
     def with_unconfirmed(self, digest: str, job: UnconfirmedJob) -> Lock:
-        return replace(self, unconfirmed={**self.unconfirmed, digest: job})
+        unconfirmed = {**self.unconfirmed, digest: job}
+        return self._derive((("unconfirmed", digest),), unconfirmed=unconfirmed)
 
     def without_unconfirmed(self, digest: str) -> Lock:
         """Settled without a job: the API refused the request, or it was never sent."""
-        return replace(self, unconfirmed={d: u for d, u in self.unconfirmed.items() if d != digest})
+        unconfirmed = {d: u for d, u in self.unconfirmed.items() if d != digest}
+        return self._derive((("unconfirmed", digest),), unconfirmed=unconfirmed)
 
     def with_applied(self, pull_request: int, approval: AppliedApproval) -> Lock:
-        return replace(self, applied={**self.applied, str(pull_request): approval})
+        key = str(pull_request)
+        return self._derive((("applied", key),), applied={**self.applied, key: approval})
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,8 +1,9 @@
 """A ZenMic-compatible API server, so podsync can be tried and tested with no account.
 
 It implements every endpoint of the ZenMic API page (scripts, audio jobs, podcast shows, episodes)
-with the same request rules and response shapes, keeps its state in ``state_dir/state.json``, and
-shares no code with ``podsync.client``: only the API contract connects them.
+with the same request rules and response shapes, keeps its state in ``state_dir/state.json``
+(its latest changes in ``state.journal``), and shares no code with ``podsync.client``: only the
+API contract connects them.
 
 Audio jobs take ``job_seconds`` of wall-clock time: ``queued``, then ``running``, then
 ``succeeded``. To exercise failures deterministically, put the marker ``[emulator:fail]``

@@ -76,8 +76,10 @@ class EmulatorServer:
         return self.base_url
 
     def stop(self) -> None:
-        """Finish in-flight requests, close the socket and join the thread; safe to call twice."""
+        """Finish in-flight requests, close the socket and join the thread, then compact the
+        state on disk; safe to call twice."""
         self._background.stop()
+        self.store.close()
 
     def __enter__(self) -> EmulatorServer:
         if not self._background.running:
@@ -131,3 +133,4 @@ def serve_forever(
         pass
     finally:
         sock.close()
+        store.close()

@@ -1,9 +1,13 @@
-"""The emulator's state: audio jobs, shows and episodes, kept in memory and mirrored to one file.
+"""The emulator's state: audio jobs, shows and episodes, kept in memory and mirrored to disk.
 
-Every mutation rewrites ``state_dir/state.json`` atomically (temporary file + ``os.replace``), so a
-crash never leaves a half-written file and a restarted emulator carries on where it stopped: jobs
-keep their wall-clock ``created_at`` and finish on time, shows keep their ids, counters never reuse
-an id. Reads are served from memory only, because listing many shows must stay cheap.
+Every mutation is appended to ``state_dir/state.journal`` (one line: its cost is what changed, not
+the account's size), and ``state_dir/state.json`` is rewritten whole, atomically (temporary file +
+``os.replace``), when the journal outgrows it, when the store is closed (the server stops) and
+when a restarted emulator replays a journal (see state_journal.py). So a crash never leaves a
+torn state (a half-written last journal line is ignored) and a restarted emulator carries on
+where it stopped: jobs keep their wall-clock ``created_at`` and finish on time, shows keep their
+ids, counters never reuse an id. Reads are served from memory only, because listing many shows
+must stay cheap.
 
 One process owns a state directory at a time; two emulators on the same directory would overwrite
 each other's writes (last writer wins).
@@ -11,6 +15,7 @@ each other's writes (last writer wins).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -25,7 +30,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from podsync.emulator import state_journal
 from podsync.errors import StateError
+from podsync.lock_journal import base_of
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1
@@ -37,8 +44,8 @@ class NotFound(Exception):
 
 
 class _Record:
-    """A stored row that serialises itself once: rewriting state.json after every mutation then
-    costs a string join instead of re-encoding thousands of unchanged rows."""
+    """A stored row that serialises itself once: its journal line, and every later rewrite of
+    state.json, then cost a string join instead of re-encoding thousands of unchanged rows."""
 
     @cached_property
     def encoded(self) -> str:
@@ -103,11 +110,26 @@ class Store:
         self._episodes: dict[str, list[EpisodeRecord]] = {}
         self._next_show_id = 1
         self._next_episode_id = 1
+        self._journal: state_journal.JournalFile | None = None
+        # the state.json beside the journal: its digest and size (None: write it whole next)
+        self._base: str | None = None
+        self._state_size = 0
         self._load()
 
     @property
     def path(self) -> Path:
         return self.state_dir / STATE_FILE
+
+    @property
+    def journal_path(self) -> Path:
+        return self.state_dir / state_journal.JOURNAL_FILE
+
+    def close(self) -> None:
+        """Compact: state.json written whole and the journal removed, so that a stopped emulator
+        leaves one file. The store stays usable (a later mutation starts a new journal)."""
+        with self._lock:
+            if self._journal is not None or self.journal_path.exists():
+                self._compact()
 
     def now(self) -> float:
         return self.clock()
@@ -122,7 +144,7 @@ class Store:
                 failure=failure,
             )
             self._audios[job.id] = job
-            self._save()
+            self._log_row("audio", job)
             return job
 
     def get_audio(self, audio_id: str) -> AudioJob:
@@ -164,7 +186,7 @@ class Store:
             self._next_show_id += 1
             self._shows[show.show_id] = show
             self._episodes[show.show_id] = []
-            self._save()
+            self._log_row("show", show)
             return show
 
     def update_show(
@@ -178,7 +200,7 @@ class Store:
                 description=show.description if description is None else description,
             )
             self._shows[show_id] = show
-            self._save()
+            self._log_row("show", show)
             return show
 
     def delete_show(self, show_id: str) -> None:
@@ -186,7 +208,7 @@ class Store:
             self.get_show(show_id)
             del self._shows[show_id]
             self._episodes.pop(show_id, None)
-            self._save()
+            self._log(["del_show", show_id])
 
     def list_episodes(self, show_id: str) -> list[EpisodeRecord]:
         with self._lock:
@@ -211,7 +233,7 @@ class Store:
             )
             self._next_episode_id += 1
             self._episodes[show_id].append(episode)
-            self._save()
+            self._log_row("episode", episode)
             return episode
 
     def delete_episode(self, show_id: str, episode_id: int) -> None:
@@ -220,7 +242,7 @@ class Store:
             if len(episodes) == len(self._episodes[show_id]):
                 raise NotFound(f"episode not found: {episode_id} in podcast {show_id}")
             self._episodes[show_id] = episodes
-            self._save()
+            self._log(["del_episode", show_id, episode_id])
 
     def reset(self) -> None:
         """Forget everything, counters included, as if the account were brand new."""
@@ -230,7 +252,7 @@ class Store:
             self._episodes.clear()
             self._next_show_id = 1
             self._next_episode_id = 1
-            self._save()
+            self._compact()
 
     def _encode(self) -> str:
         audios = ",".join(a.encoded for a in self._audios.values())
@@ -242,23 +264,60 @@ class Store:
             f'"audios":[{audios}],"shows":[{shows}],"episodes":[{episodes}]}}'
         )
 
-    def _save(self) -> None:
+    def _log_row(self, kind: str, row: _Record) -> None:
+        self._append(f'["{kind}",{row.encoded}]\n'.encode())
+
+    def _log(self, op: list[Any]) -> None:
+        self._append(json.dumps(op, separators=(",", ":")).encode("ascii") + b"\n")
+
+    def _append(self, line: bytes) -> None:
+        """Journal one mutation; or write the state whole, when there is no state.json this
+        store knows yet or the journal would outgrow it (the journal's cost then stays in
+        proportion to what changed). After a failed write the next one is whole, so that
+        nothing is appended after a torn line (which a reader ignores only at the end)."""
+        try:
+            journal = self._journal
+            size = journal.size if journal is not None else state_journal.HEADER_SIZE
+            if self._base is None or size + len(line) > self._state_size:
+                self._compact()
+            else:
+                if journal is None:
+                    journal = state_journal.JournalFile(self.journal_path, self._base)
+                    self._journal = journal
+                journal.append(line)
+        except BaseException:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
+            self._base = None
+            raise
+
+    def _compact(self) -> None:
+        """Write state.json whole (atomically), then drop the journal it now holds."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        data = self._encode()
+        data = self._encode().encode("utf-8")
         fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=self.state_dir)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
+            self._base = None
             raise
+        self._base, self._state_size = base_of(data), len(data)
+        if self._journal is not None:
+            self._journal.remove()
+            self._journal = None
+        else:
+            self.journal_path.unlink(missing_ok=True)
 
     def _load(self) -> None:
         if not self.path.exists():
             return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = self.path.read_bytes()
+            data = json.loads(raw.decode("utf-8"))
             if data.get("version") != STATE_VERSION:
                 raise ValueError(f"unsupported version {data.get('version')!r}")
             audios = [AudioJob(**a) for a in data["audios"]]
@@ -275,6 +334,45 @@ class Store:
             self._episodes.setdefault(episode.show_id, []).append(episode)
         self._next_show_id = next_show_id
         self._next_episode_id = next_episode_id
+        self._base, self._state_size = base_of(raw), len(raw)
+        ops = state_journal.read(self.journal_path, raw)
+        for number, op in enumerate(ops, start=2):
+            try:
+                self._replay(op)
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+                raise StateError(
+                    f"cannot read emulator state {self.journal_path}:{number}: {exc}"
+                ) from None
+        if self.journal_path.exists():
+            # never append after a line a killed process may have torn; a directory that
+            # cannot be written now fails the first mutation instead, as it always did
+            with contextlib.suppress(OSError):
+                self._compact()
+
+    def _replay(self, op: list[Any]) -> None:
+        """One journalled mutation, done again as the method that logged it did it."""
+        kind = op[0]
+        if kind == "audio":
+            job = AudioJob(**op[1])
+            self._audios[job.id] = job
+        elif kind == "show":
+            show = ShowRecord(**op[1])
+            if show.show_id not in self._shows:
+                self._episodes[show.show_id] = []
+                self._next_show_id = max(self._next_show_id, show.id + 1)
+            self._shows[show.show_id] = show
+        elif kind == "del_show":
+            del self._shows[op[1]]
+            self._episodes.pop(op[1], None)
+        elif kind == "episode":
+            episode = EpisodeRecord(**op[1])
+            self._episodes[episode.show_id].append(episode)
+            self._next_episode_id = max(self._next_episode_id, episode.id + 1)
+        elif kind == "del_episode":
+            show_id, episode_id = op[1], op[2]
+            self._episodes[show_id] = [e for e in self._episodes[show_id] if e.id != episode_id]
+        else:
+            raise ValueError(f"unknown mutation {kind!r}")
 
 
 def _unique_id(length: int, taken: dict[str, Any], prefix: str = "") -> str:

@@ -12,7 +12,7 @@ from typing import TypeVar
 from podsync.client import ZenMicClient
 from podsync.errors import ApiError
 from podsync.executor.records import protected_keys
-from podsync.lock import CachedAudio, LockStore
+from podsync.lock import CachedAudio, Lock, LockStore
 from podsync.model import Live
 from podsync.plan import Plan, Publishing
 from podsync.progress import Observer
@@ -178,8 +178,11 @@ class ExecutorBase:
     def _refuse_protected(self, show: str, episode: str | None, label: str) -> bool:
         """Never remove what is protected, whatever the plan says: the guards stop such a plan
         before apply starts, and this is the last line of defence behind them."""
-        keys = self._protected | protected_keys(self.store.lock)
-        hit = any(s == show for s, _ in keys) if episode is None else (show, episode) in keys
+        hit = _protected_in(self.store.lock, show, episode) or (
+            any(s == show for s, _ in self._protected)
+            if episode is None
+            else (show, episode) in self._protected
+        )
         if hit:
             reason = "protected (protect: true); set protect: false and apply first"
             self.outcome.not_started.append((label, reason))
@@ -188,6 +191,18 @@ class ExecutorBase:
     def _fail(self, label: str, exc: Exception | str) -> None:
         self.outcome.failed.append((label, str(exc)))
         self.report(f"! failed {label}: {exc}")
+
+
+def _protected_in(lock: Lock, show: str, episode: str | None) -> bool:
+    """Whether the lock marks the show (or one of its episodes) or the episode protected: what
+    `protected_keys` says of these keys, without walking every show of a large lock."""
+    recorded = lock.shows.get(show)
+    if recorded is None:
+        return False
+    if episode is None:
+        return recorded.protected or any(e.protected for e in recorded.episodes.values())
+    found = recorded.episodes.get(episode)
+    return found is not None and found.protected
 
 
 def _took(seconds: float) -> str:

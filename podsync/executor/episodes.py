@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from podsync import failpoints
 from podsync.applied_source import AppliedSource, applied_source
 from podsync.errors import ApiError
 from podsync.executor.base import AudioFailed, ExecutorBase, _kept
-from podsync.executor.records import adopt_episode
+from podsync.executor.records import adopt_episode, publishing
 from podsync.lock import LockedEpisode
 from podsync.model import LiveEpisode
 from podsync.plan import Publishing, RemoveEpisode, ReplaceEpisode
@@ -22,17 +24,19 @@ class EpisodeSteps(ExecutorBase):
             self.outcome.done.append(f"adopt episode {change.show}/{change.key}")
         self.store.save(lock)
 
+    @cached_property
+    def _publishing_by_show(self) -> dict[str, list[Publishing]]:
+        """The adds and replaces of each show: grouped once, not looked for among every
+        episode of the plan once per show."""
+        grouped: dict[str, list[Publishing]] = {}
+        for change in publishing(self.plan):
+            grouped.setdefault(change.show, []).append(change)
+        return grouped
+
     async def _publish_show(self, show_key: str) -> None:
         """Publish one show's episodes strictly in manifest order, each as soon as its audio is
         ready; after a failure the later ones wait for the next run, so the feed keeps order."""
-        changes = sorted(
-            (
-                c
-                for c in self.plan.episodes
-                if c.show == show_key and c.action in ("add", "replace")
-            ),
-            key=lambda c: c.position,
-        )
+        changes = sorted(self._publishing_by_show.get(show_key, ()), key=lambda c: c.position)
         blocked = self._broken_shows.get(show_key)
         for change in changes:
             label = f"episode {change.show}/{change.key}"
@@ -68,7 +72,8 @@ class EpisodeSteps(ExecutorBase):
         label = f"{change.show}/{change.key}"
         live = await self._add_episode(change, show_id, mic_id)
         failpoints.reached("episode-added")
-        lock = self.store.lock.with_episode(
+        # kept alive until committed: the lock's journal then writes only what the two changed
+        lock = published = self.store.lock.with_episode(
             change.show,
             change.key,
             LockedEpisode(
@@ -82,7 +87,7 @@ class EpisodeSteps(ExecutorBase):
         )
         old = change.episode_id if isinstance(change, ReplaceEpisode) else None
         if old:
-            lock = lock.with_retired(change.show, old, change.key)
+            lock = published.with_retired(change.show, old, change.key)
         await self.store.commit(lock)
         verb = "re-published" if change.action == "replace" else "published"
         self.outcome.done.append(f"{change.action} episode {label}")
