@@ -5,7 +5,7 @@ paths, models, JSON objects) and keep most of them until the command ends: garba
 reference counting does not free is rare there. The collector still runs a pass every 700
 allocations and a full pass over everything alive whenever the heap grew by a quarter, finding
 nothing; on a large project that was a quarter of a no-change plan's CPU. Paused for these
-phases (as mypy raises its thresholds while it parses), it collects once they end.
+phases (as mypy raises its thresholds while it parses), it resumes once they end.
 """
 
 from __future__ import annotations
