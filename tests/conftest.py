@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 from podsync.cli import main
 from podsync.emulator import EmulatorServer
 from podsync.emulator.speech import AudioLimits
+from tests.slowest_first import DURATIONS, read_durations, slowest_first
 
 if TYPE_CHECKING:
     from tests.fake_github import FakeGitHub
@@ -89,6 +90,16 @@ class StartEmulator(Protocol):
     def __call__(
         self, state: str = ..., *, job_seconds: float = ..., **options: Any
     ) -> AbstractContextManager[Emulator]: ...
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, every worker starts with its share of the slowest tests (slowest_first.py)."""
+    worker: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if worker is None:
+        return
+    durations = read_durations(DURATIONS.read_text(encoding="utf-8"))
+    order = slowest_first([item.nodeid for item in items], durations, int(worker["workercount"]))
+    items[:] = [items[index] for index in order]
 
 
 @pytest.fixture(autouse=True)
