@@ -137,6 +137,9 @@ def _export(git: str, repo: Path, ref: str, inside: str, target: Path) -> bool:
             try:
                 with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
                     tar.extractall(target, filter="data")
+                # tarfile stops at the end-of-archive blocks; git still writes the padding to
+                # its 10 KiB record: closing before that kills git with SIGPIPE (a failed export)
+                proc.stdout.read()
             except (tarfile.TarError, OSError):
                 proc.kill()
                 return False

@@ -83,8 +83,9 @@ def run_install_step(action: Path, tmp_path: Path) -> tuple[subprocess.Completed
         "GITHUB_OUTPUT": str(outputs),
         "PIP_NO_INPUT": "1",
         # byte-compiling the installed packages is most of the step's CPU and nothing here
-        # depends on it: what is installed, and at which version, is the same without it
-        "PIP_NO_COMPILE": "1",
+        # depends on it: what is installed, and at which version, is the same without it.
+        # (pip reads PIP_NO_COMPILE=1 as --no-compile's value *true*, i.e. compile: inverted)
+        "PIP_COMPILE": "0",
     }
     completed = subprocess.run(
         ["bash", "-e", "-c", script], env=env, capture_output=True, text=True, timeout=600

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,6 +45,29 @@ def podsync(project: Path, emulator: Emulator, *args: str) -> subprocess.Popen[s
     )
 
 
+def stop_the_jobs(emulator: Emulator) -> Callable[[], None]:
+    """Stop the emulator's clock: the audio jobs of the first apply stay queued, so it holds the
+    project until the test has seen the others meet it, however slowly a loaded machine starts
+    them (a 2 s job was a race). Returns what lets the jobs finish."""
+    store = emulator.server.store
+    running, stopped = store.clock, store.now()
+    store.clock = lambda: stopped
+
+    def release() -> None:
+        store.clock = running
+
+    return release
+
+
+def wait_for_text(path: Path, text: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if text in path.read_text():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{text!r} not in {path.name} in time:\n{path.read_text()}")
+
+
 def wait_for_holder(project: Path, pid: int) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -56,17 +79,30 @@ def wait_for_holder(project: Path, pid: int) -> None:
 
 
 def test_a_second_apply_stops_at_once_and_a_patient_one_waits_then_has_nothing_to_do(
-    slow_emulator: Emulator, project: Path
+    slow_emulator: Emulator, project: Path, tmp_path: Path
 ) -> None:
+    release = stop_the_jobs(slow_emulator)
     first = podsync(project, slow_emulator, "--poll-interval=0.05")
+    patient_err = tmp_path / "patient.stderr"
     try:
         wait_for_holder(project, first.pid)
         impatient = podsync(project, slow_emulator)
-        patient = podsync(project, slow_emulator, "--lock-timeout=60", "--poll-interval=0.05")
+        with patient_err.open("w") as err:
+            patient = start_podsync(
+                *("apply", str(project), "--auto-approve", "--lock-timeout=60"),
+                "--poll-interval=0.05",
+                env={"ZENMIC_API_URL": slow_emulator.url, "ZENMIC_API_KEY": TEST_KEY},
+                stdout=subprocess.PIPE,
+                stderr=err,
+            )
         _, refused = impatient.communicate(timeout=30)
-        waited_out, waited_err = patient.communicate(timeout=60)
+        wait_for_text(patient_err, "Waiting up to 60s")
+        release()
+        waited_out, _ = patient.communicate(timeout=60)
+        waited_err = patient_err.read_text()
         first_out, first_err = first.communicate(timeout=60)
     finally:
+        release()
         first.kill()
 
     assert first.returncode == 0, first_err
@@ -158,14 +194,17 @@ def test_plan_only_reads_so_it_runs_while_an_apply_holds_the_project(
 def test_deleting_the_state_folder_mid_apply_does_not_let_a_second_apply_start(
     slow_emulator: Emulator, project: Path
 ) -> None:
+    release = stop_the_jobs(slow_emulator)
     first = podsync(project, slow_emulator, "--poll-interval=0.05")
     try:
         wait_for_holder(project, first.pid)
         shutil.rmtree(project / ".podsync")  # `git clean -fdx`, or resetting the local emulator
         second = podsync(project, slow_emulator)
         _, refused = second.communicate(timeout=30)
+        release()
         first_out, first_err = first.communicate(timeout=60)
     finally:
+        release()
         first.kill()
 
     assert second.returncode == 1, refused

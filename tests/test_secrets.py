@@ -280,11 +280,13 @@ def test_no_command_prints_or_writes_the_api_key(
         runs("import", str(project), code=0, says="Nothing to import")
 
     def failing_job() -> None:
-        failing = copy_examples(tmp_path / "failing")
-        add_failing_episode(failing)
-        # asyncio's debug mode prints slow tasks with their coroutines: one more place to look
-        debug = {"PYTHONDEVMODE": "1"}
-        runs("apply", str(failing), "--auto-approve", fast, code=1, says="doomed", **debug)
+        # an account of its own: its apply creates the same show that main_flow plans meanwhile
+        with start_emulator("failing-state") as own:
+            failing = copy_examples(tmp_path / "failing")
+            add_failing_episode(failing)
+            # asyncio's debug mode prints slow tasks with their coroutines: one more place to look
+            debug = {"PYTHONDEVMODE": "1", "ZENMIC_API_URL": own.url}
+            runs("apply", str(failing), "--auto-approve", fast, code=1, says="doomed", **debug)
 
     def wrong_key() -> None:
         with start_emulator("other-state", api_key="another-key") as other:
