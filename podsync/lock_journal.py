@@ -254,11 +254,7 @@ class JournalFile:
         failpoints.reached("lock-renaming")  # as after a lock write: all of it synced
 
     def _write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-            self.size += written
+        self.size += write_all(self._fd, data)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -279,6 +275,14 @@ def remove(lock_path: Path) -> None:
     except FileNotFoundError:
         return
     fsync_dir(path.parent)
+
+
+def write_all(fd: int, data: bytes) -> int:
+    """Write all of `data` (os.write may write less than asked); returns its length."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    return len(data)
 
 
 def fsync_dir(directory: Path) -> None:

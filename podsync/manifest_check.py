@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from podsync.schema import ecma_pattern, load_schema
+from podsync.script_check import matches_dialogue
 
 SCHEMA_SHA256 = "544c9d38e88e2394feff11a9911cfbd58cc66870cb2879732492c2eb821c0149"
 
@@ -35,7 +36,6 @@ _SOURCE = frozenset(
         "script",
     }
 )
-_SPEAKERS = ("male", "female")
 
 
 @functools.cache
@@ -122,18 +122,5 @@ def _source(source: object) -> bool:
         all(_text(source[name]) for name in has & {"topic", "style_prompt"})
         and all(_text(source[name]) for name in has & {"document", "dialogue_file", "script"})
         and ("audio" not in has or _matching(source["audio"], _patterns()["audio"]))
-        and ("dialogue" not in has or _dialogue(source["dialogue"]))
-    )
-
-
-def _dialogue(lines: object) -> bool:
-    if not isinstance(lines, list) or not lines:
-        return False
-    return all(
-        isinstance(line, list)
-        and len(line) == 2
-        and isinstance(line[0], str)
-        and line[0] in _SPEAKERS
-        and _text(line[1])
-        for line in lines
+        and ("dialogue" not in has or matches_dialogue(source["dialogue"]))
     )

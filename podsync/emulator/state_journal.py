@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from podsync.errors import StateError
-from podsync.lock_journal import base_of
+from podsync.lock_journal import base_of, write_all
 
 JOURNAL_FILE = "state.journal"
 JOURNAL_VERSION = 1
@@ -90,11 +90,7 @@ class JournalFile:
             raise
 
     def append(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-            self.size += written
+        self.size += write_all(self._fd, data)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
