@@ -8,6 +8,8 @@ feedparser, as a podcast app would.
 from __future__ import annotations
 
 import array
+import asyncio
+import logging
 import math
 import os
 import shutil
@@ -19,6 +21,7 @@ from typing import Any
 import feedparser
 import httpx
 import numpy
+import pytest
 import soundfile
 from mutagen.easyid3 import EasyID3
 from mutagen.mp3 import MP3
@@ -280,3 +283,49 @@ def test_odd_live_text_still_gives_a_well_formed_feed_and_tagged_mp3(emulator: E
     assert not feed.bozo and "red" in feed.entries[0].title
     mp3 = emulator.server.store.state_dir / "audio" / f"{audio_id}.mp3"
     assert "\ufffd" in EasyID3(mp3)["title"][0]
+
+
+def test_feed_files_written_side_by_side_end_with_every_episode_and_no_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Publishes to one show answer at once and write the feed file after the answer, in
+    threads: they once shared one temporary file (a traceback, in local mode, on the
+    user's terminal) and an older feed could be the last one written."""
+    episodes = 40
+    with EmulatorServer(tmp_path / "state", job_seconds=0, write_files=True) as server:
+        headers = {"Authorization": f"Bearer {TEST_KEY}"}
+        with httpx.Client(base_url=server.base_url, headers=headers) as api:
+            show_id = api.post("/podcasts", json={"title": "Side by side"}).json()["data"][
+                "show_id"
+            ]
+            body = {"source": "topic", "topic": "Soil", "title": "Soil", "duration_minutes": 1}
+            mic_id = api.post("/audios", json=body).json()["data"]["id"]
+            finished(api, mic_id)
+
+        async def publish_all() -> list[int]:
+            async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as client:
+                answers = await asyncio.gather(
+                    *(
+                        client.post(
+                            f"/podcasts/{show_id}/episodes",
+                            json={"mic_id": mic_id, "title": f"Episode {number}"},
+                        )
+                        for number in range(episodes)
+                    )
+                )
+            return [answer.status_code for answer in answers]
+
+        with caplog.at_level(logging.ERROR):
+            assert set(asyncio.run(publish_all())) == {201}
+            feed_file = tmp_path / "state" / "feeds" / f"{show_id}.xml"
+            deadline = time.monotonic() + 10
+            while not feed_file.exists() or len(_entries(feed_file)) < episodes:
+                assert time.monotonic() < deadline, "the feed file lacks published episodes"
+                time.sleep(0.05)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not list((tmp_path / "state" / "feeds").glob("*.tmp"))
+
+
+def _entries(feed_file: Path) -> list[Any]:
+    entries: list[Any] = feedparser.parse(feed_file.read_bytes()).entries
+    return entries

@@ -4,6 +4,7 @@ create lands, how shows, episodes, links and feeds are written out."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -55,6 +56,9 @@ class _ApiBase:
         self.max_document_bytes = max_document_bytes
         self.quirks = quirks
         self._landing: set[asyncio.Future[Any]] = set()  # slow creates still to take effect
+        # feed files are written in the thread pool, after the answer: two publishes to one show
+        # would otherwise share the temporary file, and an older feed could land last
+        self._feed_writing = threading.Lock()
 
     async def _create(self, effect: Callable[[], T]) -> T:
         """Make a create take effect and answer as late as the quirks say. The effect runs in
@@ -104,17 +108,20 @@ class _ApiBase:
         return BackgroundTask(self._write_feed, show_id) if self.write_files else None
 
     def _write_feed(self, show_id: str) -> None:
-        try:
-            xml = self._feed_xml(
-                show_id, lambda mic_id: self.audio.mp3_path(mic_id).resolve().as_uri()
-            )
-        except NotFound:
-            return
-        target = self.store.state_dir / "feeds" / f"{show_id}.xml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(xml)
-        tmp.replace(target)
+        """The feed as the store holds it when this write runs: one write at a time, so the
+        last to finish holds every episode published before it."""
+        with self._feed_writing:
+            try:
+                xml = self._feed_xml(
+                    show_id, lambda mic_id: self.audio.mp3_path(mic_id).resolve().as_uri()
+                )
+            except NotFound:
+                return
+            target = self.store.state_dir / "feeds" / f"{show_id}.xml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.write_bytes(xml)
+            tmp.replace(target)
 
     def _progress(self, job: AudioJob) -> Progress:
         return progress(job.created_at, job.seconds, job.failure is not None, self.store.now())
