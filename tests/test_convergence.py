@@ -15,6 +15,7 @@ import yaml
 
 from podsync.emulator.faults import JOB_FAILURE_REASON, Faults
 from podsync.lock import read_lock
+from podsync.retry import RetryPolicy
 from tests.conftest import Cli, Emulator, StartEmulator
 
 SHOWS, EPISODES = 3, 6
@@ -170,10 +171,11 @@ def test_failed_jobs_end_in_a_table_and_a_rerun_picks_up_from_there(
 
 
 def test_a_lost_create_answer_never_takes_over_a_show_another_manifest_names(
-    tmp_path: Path, start_emulator: StartEmulator
+    tmp_path: Path, start_emulator: StartEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two manifests with one title, one pinned to an existing show by show_id: when the
     other's create is cut off, the show found by title must not be the pinned one."""
+    _short_backoff(monkeypatch)
 
     def fate(seed: int, method: str, path: str, n: int) -> str | None:
         return Faults(drop=0.5, seed=seed).decide(method, f"/api/v2/{path}", n).before
@@ -206,6 +208,21 @@ def test_a_lost_create_answer_never_takes_over_a_show_another_manifest_names(
         assert lock.shows["a"].show_id != lock.shows["b"].show_id
         assert emulator.stats()["shows"] == 2
         assert cli("plan", str(project), "--detailed-exitcode").exit_code == 0
+
+
+def _short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry as often as ever, with waits of at most 50 ms: with half of all requests dropped,
+    the client's random backoff (up to 30 s a wait) made one test take 6 s or 40 s by luck;
+    what it proves is which show is adopted, not how long the waits are."""
+    delay = RetryPolicy.delay
+
+    def short(
+        policy: RetryPolicy, retry: int, retry_after: float | None, *, reached: bool = True
+    ) -> float | None:
+        wait = delay(policy, retry, retry_after, reached=reached)
+        return None if wait is None else min(wait, 0.05)
+
+    monkeypatch.setattr(RetryPolicy, "delay", short)
 
 
 def faulty_count(emulator: Emulator, kind: str) -> int:
