@@ -450,3 +450,24 @@ def test_a_locked_job_the_account_lost_is_previewed_once_and_reused_after(
     applied = sim.step("apply", sim.push_event(before, sim.merge(7)))
     assert applied.exit_code == 0, applied.output
     assert sim.emulator.account()["audios"] == jobs + 1
+
+
+def test_the_comment_compares_source_fields_with_the_base_not_the_lock(
+    sim: Sim, github: FakeGitHub
+) -> None:
+    """The lock records a dialogue only as its line count and digest; against the pull
+    request's base the comment shows the changed lines instead, as `podsync plan --base-ref`
+    does, and no digest rows beside them."""
+
+    def reword(data: dict) -> None:  # type: ignore[type-arg]
+        handmade = next(e for e in data["episodes"] if e["key"] == "handmade")
+        handmade["source"]["dialogue"][1][1] = "Today: how a show gets made."
+
+    sim.open_pull_request()
+    sim.edit_show(reword)
+    sim.commit("Tighter intro")
+    run = sim.step("plan", sim.pull_request_event(PR, action="opened"), "--comment=true")
+    assert run.exit_code == 0, run.output
+    body = comment_of(github)
+    assert "\n+female: Today: how a show gets made.\n" in body
+    assert "dialogue_digest" not in body and "dialogue_lines" not in body

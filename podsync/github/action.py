@@ -23,6 +23,7 @@ every line for the log goes through `say`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 from podsync import operations
 from podsync.endpoint import API_KEY_ENV
@@ -116,9 +117,13 @@ def run_plan(options: ActionOptions, runner: Runner, say: Say) -> StepResult:
         say(render(planned.plan, "text"))
         project = options.project
         base = load_base(project, pull.base_sha) if pull is not None and pull.base_sha else None
+        if base is not None:  # the summary, the comment and the JSON outputs: fields as at base
+            from podsync.field_diff import with_base  # deepdiff: only when there is a base
+
+            planned = dataclasses.replace(planned, plan=with_base(planned.plan, base))
         checksum = review_checksum(planned.plan, previewed)
         pinned = pinning_markdown(pinning)
-        scripts = pinned_files(options.project) if pinning is not None else {}
+        scripts = pinned_files(planned.inputs.desired) if pinning is not None else {}
         summary = pinned + plan_markdown(planned, base, checksum=checksum, scripts=scripts)
         runner.add_summary(summary)
         write_outputs(runner, planned, options, checksum)
