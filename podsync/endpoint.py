@@ -42,6 +42,16 @@ def emulator_state_dir(project_dir: Path) -> Path:
     return project_dir / ".podsync" / "emulator"
 
 
+def feed_file(state_dir: Path, show_id: str) -> Path:
+    """Where an emulator writing files (local mode, `podsync emulator`) keeps a show's feed."""
+    return state_dir / "feeds" / f"{show_id}.xml"
+
+
+def audio_file(state_dir: Path, mic_id: str) -> Path:
+    """Where an emulator writing files keeps a finished job's MP3."""
+    return state_dir / "audio" / f"{mic_id}.mp3"
+
+
 def local_mode() -> bool:
     """Whether ZENMIC_API_URL asks for the embedded emulator."""
     return os.environ.get(API_URL_ENV, "").strip().lower() == LOCAL
@@ -151,4 +161,4 @@ def local_feed(project: Path, show_id: str) -> str | None:
     nowhere once the command ends); None otherwise."""
     if not local_mode():
         return None
-    return str(emulator_state_dir(project) / "feeds" / f"{show_id}.xml")
+    return str(feed_file(emulator_state_dir(project), show_id))

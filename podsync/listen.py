@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podsync.endpoint import Endpoint, emulator_state_dir, local_feed, local_mode
+from podsync.endpoint import Endpoint, audio_file, emulator_state_dir, local_feed, local_mode
 from podsync.errors import PodsyncError
 
 # Only for annotations: podsync.operations loads this module for Listen, and a plan (which
@@ -78,7 +78,7 @@ def after_apply(project: Path, endpoint: Endpoint, plan: Plan, live: Live, lock:
         if not page and cached is not None and change.digest in trusted:
             page = cached.audio_page_url
         if files is not None:
-            page = str(files / "audio" / f"{episode.mic_id}.mp3")
+            page = str(audio_file(files, episode.mic_id))
         episodes.append(EpisodeLink(change.show, change.key, change.title, page or ""))
     return Listen(tuple(shows), tuple(episodes), files is not None)
 
@@ -95,7 +95,7 @@ def after_preview(project: Path, plan: Plan, lock: Lock) -> Listen:
         if cached is not None and cached.succeeded:
             page = cached.audio_page_url or ""
             if files is not None:
-                page = str(files / "audio" / f"{cached.mic_id}.mp3")
+                page = str(audio_file(files, cached.mic_id))
             status = "ready"
         else:
             page, status = "", "failed" if cached is not None and cached.failed else "not_ready"

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from podsync import lock_journal
 from podsync.errors import LockError
+from podsync.file_modes import file_mode
 from podsync.lock_file import (
     LOCK_NAME,
     REBUILD_HINT,
     SCHEMA_PATH,
     TEMP_PREFIX,
-    _file_mode,
     read_lock,
     remove_stale_temp_files,
     serialize,
@@ -133,7 +133,7 @@ class LockStore:
                     self._write_whole(lock)  # a journal larger than the lock: compact it
                 else:
                     if journal is None:
-                        mode = _file_mode(self.path)
+                        mode = file_mode(self.path)
                         journal = lock_journal.JournalFile(self.path, self._lock_raw, mode)
                         self._journal = journal
                     journal.append(data)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import podsync
 from podsync import failpoints, lock_journal
 from podsync.errors import CorruptLock, LockError
+from podsync.file_modes import file_mode
 from podsync.lock_check import matches_schema
 from podsync.lock_model import LOCK_VERSION, Lock
 from podsync.safe_text import escape_json
@@ -170,7 +171,7 @@ def write_lock(path: Path, lock: Lock) -> None:
     text = serialize(lock)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
-        os.fchmod(fd, _file_mode(path))
+        os.fchmod(fd, file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             half = len(text) // 2
             handle.write(text[:half])
@@ -193,16 +194,6 @@ def remove_stale_temp_files(directory: Path) -> None:
     for leftover in directory.glob(TEMP_PREFIX + "*"):
         with contextlib.suppress(OSError):
             leftover.unlink()
-
-
-def _file_mode(path: Path) -> int:
-    """The lock's current mode, or what a plainly created file gets (mkstemp's is 0600)."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 _VALIDATOR: Draft202012Validator | None = None

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from podsync.file_modes import file_mode
 from podsync.model import Source
 from podsync.schema import Validator, load_schema, new_validator
 from podsync.script_check import matches_script_schema
@@ -154,12 +155,7 @@ def write_atomically(path: Path, text: str) -> None:
     import tempfile  # only `podsync script` writes one (and tempfile loads shutil, bz2, lzma)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    mode = file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, mode)

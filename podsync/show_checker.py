@@ -15,7 +15,7 @@ from podsync.errors import ManifestError, Problem
 from podsync.limits import MAX_DIALOGUE_LINES, MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from podsync.model import Document, Episode, Location, PinnedScript, Show, Source
 from podsync.path_hints import not_found
-from podsync.schema import SchemaResult, validate, validator
+from podsync.schema import SchemaResult, Validator, validate, validator
 from podsync.script_pins import script_validator, stale_fields
 from podsync.templates import TemplateProblem, render_template
 from podsync.yamlload import JsonPath, YamlDocument, display_path, load_yaml
@@ -58,7 +58,6 @@ class _ShowChecker:
     ):
         self.doc = doc
         self.result = result
-        self.all_clean = not result.error_paths  # the usual case: skip asking per value
         self.root = root
         self.problems = problems
         own = doc.data.get("vars") if isinstance(doc.data, dict) else None
@@ -69,10 +68,7 @@ class _ShowChecker:
 
     def clean_str(self, data: Mapping[str, object], key: str) -> str | None:
         value = data.get(key)
-        return value if isinstance(value, str) and self.clean((key,)) else None
-
-    def clean(self, path: JsonPath) -> bool:
-        return self.all_clean or self.result.clean(path)
+        return value if isinstance(value, str) and self.result.clean((key,)) else None
 
     def show(self, data: Mapping[str, object]) -> Show:
         episodes = data.get("episodes")
@@ -101,7 +97,7 @@ class _ShowChecker:
         key = data.get("key")
         key_path = (*path, "key")
         location = self.location(key_path)
-        if isinstance(key, str) and self.clean(key_path):
+        if isinstance(key, str) and self.result.clean(key_path):
             if key in seen:
                 message = f"duplicate episode key '{key}' (first used at line {seen[key]})"
                 self.problems.append(self.doc.problem(key_path, message))
@@ -109,7 +105,7 @@ class _ShowChecker:
                 seen[key] = location.line
         source = data.get("source")
         source_path = (*path, "source")
-        clean = isinstance(source, dict) and self.clean(source_path)
+        clean = isinstance(source, dict) and self.result.clean(source_path)
         built = self.source(source_path, source) if clean and isinstance(source, dict) else None
         pinned = (
             self.pinned_script((*source_path, "script"), str(source["script"]), built)
@@ -167,38 +163,41 @@ class _ShowChecker:
         )
 
     def dialogue_file(self, path: JsonPath, raw: str) -> Dialogue:
-        found = self.resolve(path, raw, "dialogue_file")
-        if found is None or self.regular_file(path, raw, found, "dialogue_file") is None:
-            return ()
+        checker = validator("manifest.schema.json", "/$defs/dialogue")
+        read = self.read_yaml(path, raw, "dialogue_file", checker)
+        return self.dialogue(read[0], (), read[0].data) if read is not None else ()
+
+    def read_yaml(
+        self, path: JsonPath, raw: str, what: str, checker: Validator
+    ) -> tuple[YamlDocument, tuple[Path, Path]] | None:
+        """The YAML file the manifest names at `path`, checked against its schema, and where it
+        is (as `resolve` says); None (its problems recorded) when missing, unreadable or
+        invalid."""
+        found = self.resolve(path, raw, what)
+        if found is None or self.regular_file(path, raw, found, what) is None:
+            return None
         try:
-            script = load_yaml(found[0], display=display_path(found[1]))
+            doc = load_yaml(found[0], display=display_path(found[1]))
         except ManifestError as exc:
             self.problems.extend(exc.problems)
-            return ()
-        self.problems.extend(script.problems)
-        result = validate(script, validator("manifest.schema.json", "/$defs/dialogue"))
+            return None
+        self.problems.extend(doc.problems)
+        result = validate(doc, checker)
         self.problems.extend(result.problems)
-        return self.dialogue(script, (), script.data) if not result.problems else ()
+        return None if result.problems else (doc, found)
 
     def pinned_script(
         self, path: JsonPath, raw: str, inputs: Source
     ) -> tuple[Source, PinnedScript] | None:
         """The dialogue of the script `script:` pins (script_pins.py), and the pin: the
         topic or document it stands for, and what in them changed since it was written."""
-        found = self.resolve(path, raw, "script")
-        if found is None or self.regular_file(path, raw, found, "script") is None:
+        read = self.read_yaml(path, raw, "script", script_validator())
+        if read is None:
             return None
-        try:
-            script = load_yaml(found[0], display=display_path(found[1]))
-        except ManifestError as exc:
-            self.problems.extend(exc.problems)
-            return None
-        self.problems.extend(script.problems)
-        result = validate(script, script_validator())
-        self.problems.extend(result.problems)
-        if result.problems or not isinstance(script.data, dict):
-            return None
+        script, found = read
         data = script.data
+        if not isinstance(data, dict):
+            return None
         lines = self.dialogue(script, ("dialogue",), data["dialogue"])
         style = data.get("style_prompt")
         style_prompt = (
@@ -302,7 +301,7 @@ class _ShowChecker:
         """
         if not isinstance(value, str):
             return ""
-        if doc is self.doc and not self.clean(path):
+        if doc is self.doc and not self.result.clean(path):
             return value
         rendered = value
         if self.variables is not None and ("{{" in value or "{%" in value):

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from podsync.client import ZenMicClient
-from podsync.endpoint import api_endpoint, emulator_state_dir, local_mode
+from podsync.endpoint import api_endpoint, audio_file, emulator_state_dir, feed_file, local_mode
 from podsync.feed_reader import Feed, FeedItem, Media, Reader, Unreadable
 from podsync.lock import Lock, LockedShow
 from podsync.model import Desired, Episode, LiveEpisode, LiveShow, Show
@@ -186,7 +186,7 @@ async def _check_show(
         return ShowCheck(show.key, locked.show_id, None, (), missing, len(show.episodes))
     feed_url = found.feed_url
     if local is not None:
-        feed_url = (local / "feeds" / f"{locked.show_id}.xml").resolve().as_uri()
+        feed_url = feed_file(local, locked.show_id).resolve().as_uri()
     if not feed_url:
         no_feed = (Finding(Problem.NO_FEED),)
         return ShowCheck(show.key, locked.show_id, None, (), no_feed, len(show.episodes))
@@ -294,7 +294,7 @@ def _enclosures(
     found = {}
     for key, record in show.episodes.items():
         if local is not None:
-            found[key] = (local / "audio" / f"{record.mic_id}.mp3").resolve().as_uri()
+            found[key] = audio_file(local, record.mic_id).resolve().as_uri()
         elif record.episode_id in by_id and by_id[record.episode_id].audio_url:
             found[key] = str(by_id[record.episode_id].audio_url)
     return found

@@ -31,6 +31,7 @@ tag, merge or duplicate key) straight from libyaml's events, and hands anything 
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Mapping
@@ -264,6 +265,11 @@ class _Builder:
         self._count = 0
         self._constructor = SafeConstructor()
 
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, split once: every unquoted template a file has needs them."""
+        return self.text.splitlines()
+
     def build(self, node: Node, path: JsonPath, active: frozenset[int]) -> object:
         self._count += 1
         if self._count > MAX_NODES:
@@ -317,7 +323,7 @@ class _Builder:
     def _unquoted_template(self, node: MappingNode) -> str | None:
         """`title: {{ host }}`: YAML reads a mapping in a mapping; the user meant the text."""
         mark = node.start_mark
-        found = quoted_template(self.text.splitlines(), mark.line, mark.column)
+        found = quoted_template(self.lines, mark.line, mark.column)
         if found is None:
             return None
         hint, value = found

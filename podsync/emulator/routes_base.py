@@ -19,6 +19,7 @@ from podsync.emulator.quirks import Quirks
 from podsync.emulator.speech import AudioMaker
 from podsync.emulator.store import AudioJob, EpisodeRecord, NotFound, ShowRecord, Store
 from podsync.emulator.wire import _ok, _plain_time
+from podsync.endpoint import feed_file
 from podsync.limits import MAX_TITLE_CHARS
 
 API_PREFIX = "/api/v2"
@@ -117,7 +118,7 @@ class _ApiBase:
                 )
             except NotFound:
                 return
-            target = self.store.state_dir / "feeds" / f"{show_id}.xml"
+            target = feed_file(self.store.state_dir, show_id)
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".tmp")
             tmp.write_bytes(xml)

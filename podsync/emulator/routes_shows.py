@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from podsync.emulator.routes_base import _ApiBase
 from podsync.emulator.wire import ApiFailure, _json_object, _ok, _raise_if, _string
+from podsync.endpoint import feed_file
 from podsync.limits import MAX_TITLE_CHARS
 
 
@@ -48,7 +49,7 @@ class _ShowRoutes(_ApiBase):
         show_id = request.path_params["show_id"]
         self.store.delete_show(show_id)
         if self.write_files:
-            (self.store.state_dir / "feeds" / f"{show_id}.xml").unlink(missing_ok=True)
+            feed_file(self.store.state_dir, show_id).unlink(missing_ok=True)
         return self._deleted()
 
     async def list_episodes(self, request: Request) -> Response:

@@ -84,13 +84,9 @@ def wanted(head: Desired, base: Desired | None) -> list[str]:
     return names
 
 
-def pinned_files(project: Path) -> dict[tuple[str, str], str]:
+def pinned_files(desired: Desired) -> dict[tuple[str, str], str]:
     """(show, episode) -> script file of every pinned episode, for the comment to fold the
-    scripts it shows ({} when the manifests do not load: the plan says why)."""
-    try:
-        desired = load_desired(project)
-    except PodsyncError:
-        return {}
+    scripts it shows."""
     return {(s.key, e.key): e.script.file for s in desired.shows for e in s.episodes if e.script}
 
 

@@ -36,7 +36,9 @@ class ActionOptions:
     concurrency: int = 8
     lock_timeout: float = 0.0
     poll_interval: float = 2.0
-    verify: str = "true"  # after apply: podsync.github.verify_step.VERIFY_MODES
+    verify: str = (
+        "true"  # after apply: "true" (feeds and audio headers), "audio" (and decode), "false"
+    )
 
     @property
     def project(self) -> Path:

@@ -16,8 +16,6 @@ from pathlib import Path
 from podsync.render.verify import render_verify_text, verdict
 from podsync.verify import verify
 
-VERIFY_MODES = ("true", "audio", "false")
-
 
 def verify_after_apply(
     project: Path,

@@ -91,9 +91,10 @@ def plan_offline(
     so the plan says the account was not read (live_read False) and cannot be applied."""
     live = live_from_lock(inputs.lock)
     desired, lock = inputs.desired, inputs.lock
-    return Planned(
-        inputs, live, plan(desired, lock, live, no_delete=no_delete, regenerate=regenerate)
-    )
+    with gc_paused():
+        return Planned(
+            inputs, live, plan(desired, lock, live, no_delete=no_delete, regenerate=regenerate)
+        )
 
 
 @dataclass(frozen=True)

@@ -85,11 +85,16 @@ def _is_digest(path: str) -> bool:
     return path in ("digest", "source.document.sha256", "source.dialogue_digest")
 
 
+def short_digest(digest: str) -> str:
+    """`sha256:` plus the first 12 hex digits: enough to tell sources apart in a review."""
+    return "sha256:" + digest.removeprefix("sha256:")[:12]
+
+
 def _value(path: str, value: FieldValue) -> str:
     if value is None:
         return "(none)"
     if isinstance(value, str) and _is_digest(path):
-        return "sha256:" + value.removeprefix("sha256:")[:12]
+        return short_digest(value)
     if isinstance(value, int) and path == "source.document.size":
         return f"{value} B"
     if isinstance(value, list):

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podsync.plan import Guard, GuardCode, Reason, counted
-from podsync.render.reason_phrases import EPISODE_REASONS, STALE_FIELDS
+from podsync.render.reason_phrases import EPISODE_REASONS, stale_words
 
 
 def episode_ref(show: object, episode: object) -> str:
@@ -66,7 +66,7 @@ def guard_text(guard: Guard) -> str:
         )
     if code is GuardCode.STALE_SCRIPT:
         name = f"{show}/{guard.episode}"
-        changed = " and ".join(STALE_FIELDS.get(f, f) for f in p["changed"])
+        changed = stale_words(p["changed"])
         return (
             f"{target} pins a stale script ({p['file']}): {changed} changed since it was "
             "written, so apply refuses to pay for audio from it; write it again with "

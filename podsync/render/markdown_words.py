@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from podsync.model import Source
 from podsync.plan import counted
+from podsync.render.field_lines import short_digest
 from podsync.render.markdown_escape import code
-from podsync.render.text import human_size, quote, short_digest, shorten
+from podsync.render.text import human_size, quote, shorten
 
 DEFAULT_MINUTES = 5  # ZenMic's documented length when a topic or document gives none
 WORDS_PER_MINUTE = 150  # a conversational speaking rate, to size a dialogue

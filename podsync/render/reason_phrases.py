@@ -4,6 +4,8 @@ a stale script's inputs). One of the phrases modules: render/phrases.py is their
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from podsync.plan import AudioAction, Reason
 
 # Terminal and log wording: short, as a change line's parenthesis.
@@ -98,6 +100,11 @@ STALE_FIELDS: dict[str, str] = {
     "duration_minutes": "the length",
     "generated_from": "its generated_from record",
 }
+
+
+def stale_words(fields: Iterable[str]) -> str:
+    """What changed under a pinned script, as words: "the topic and the length"."""
+    return " and ".join(STALE_FIELDS.get(f, f) for f in fields)
 
 
 def episode_reason(reason: Reason, renamed_from: str | None = None) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from podsync.operations.scripts import ScriptEvent, ScriptResult
 from podsync.plan import counted
-from podsync.render.phrases import STALE_FIELDS
+from podsync.render.reason_phrases import stale_words
 
 
 def event_line(event: ScriptEvent) -> str:
     name = f"{event.show}/{event.episode}"
-    changed = " and ".join(STALE_FIELDS.get(f, f) for f in event.stale)
+    changed = stale_words(event.stale)
     if event.action == "written":
         return (
             f"wrote {event.file} ({counted(event.lines, 'line')}) for {name} and pinned it in "

@@ -24,7 +24,7 @@ from podsync.plan import (
     counted,
 )
 from podsync.render.dialogue_diff import diff_lines
-from podsync.render.field_lines import field_line, shown, width_for
+from podsync.render.field_lines import field_line, short_digest, shown, width_for
 from podsync.render.phrases import (
     AUDIO_WORDS,
     episode_reason,
@@ -172,11 +172,6 @@ def quote(text: str) -> str:
 def shorten(text: str, width: int) -> str:
     text = clean(text)
     return text if len(text) <= width else text[: width - 3].rstrip() + "..."
-
-
-def short_digest(digest: str) -> str:
-    """`sha256:` plus the first 12 hex digits: enough to tell sources apart in a review."""
-    return "sha256:" + digest.removeprefix("sha256:")[:12]
 
 
 def human_size(size: int) -> str:
